@@ -1,0 +1,111 @@
+"""The registry of built-in health measures: what each one means and its default thresholds.
+
+The Frappe side syncs these into `Health Measure` records, so scorecards pick measures by link and
+every breakdown row can say how its raw value was obtained.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cs_success.engine.health_score import LINEAR, MeasureRule
+
+SUPPORT = "Support"
+BILLING = "Billing"
+RENEWAL = "Renewal"
+SURVEYS = "Surveys"
+ENGAGEMENT = "Engagement"
+USAGE = "Usage"
+
+
+@dataclass(frozen=True)
+class MeasureDefinition:
+	key: str
+	label: str
+	category: str
+	unit: str
+	score_100_at: float
+	score_0_at: float
+	default_weight: float
+	description: str
+
+	def default_rule(self) -> MeasureRule:
+		return MeasureRule(self.key, self.default_weight, self.score_100_at, self.score_0_at, LINEAR)
+
+
+MEASURES: tuple[MeasureDefinition, ...] = (
+	MeasureDefinition(
+		"open_tickets", "Open Tickets", SUPPORT, "tickets", 0, 5, 15,
+		"Tickets (Issue, and HD Ticket when Helpdesk is installed) not yet resolved or closed.",
+	),
+	MeasureDefinition(
+		"tickets_90d", "Tickets in 90 Days", SUPPORT, "tickets", 2, 15, 5,
+		"Tickets opened in the last 90 days.",
+	),
+	MeasureDefinition(
+		"avg_resolution_hours", "Average Resolution Time", SUPPORT, "hours", 24, 168, 5,
+		"Mean resolution time of tickets resolved in the last 90 days. No data without resolved tickets.",
+	),
+	MeasureDefinition(
+		"sla_failures_90d", "SLA Failures in 90 Days", SUPPORT, "tickets", 0, 3, 10,
+		"Tickets opened in the last 90 days whose service level agreement failed. "
+		"No data when none of them had an agreement.",
+	),
+	MeasureDefinition(
+		"overdue_invoices", "Overdue Invoices", BILLING, "invoices", 0, 3, 10,
+		"Submitted sales invoices with an outstanding amount past their due date. "
+		"No data for a customer never invoiced.",
+	),
+	MeasureDefinition(
+		"overdue_share", "Overdue Share of Billing", BILLING, "%", 0, 50, 10,
+		"Overdue outstanding amount as a percentage of the amount billed in the last 365 days.",
+	),
+	MeasureDefinition(
+		"avg_days_paid_late", "Average Days Paid Late", BILLING, "days", 0, 30, 10,
+		"For invoices of the last 365 days paid in full through Payment Entries: days between the due "
+		"date and the last payment, 0 when paid on time, averaged.",
+	),
+	MeasureDefinition(
+		"days_to_renewal", "Days to Renewal", RENEWAL, "days", 90, 0, 5,
+		"Days until the nearest end of an active Subscription or Contract.",
+	),
+	MeasureDefinition(
+		"renewal_standing", "Subscription and Contract Standing", RENEWAL, "%", 100, 0, 15,
+		"100 with an active subscription or contract, 50 when only past due or unpaid ones remain, "
+		"0 when all that ran in the last 365 days were cancelled, completed or inactive.",
+	),
+	MeasureDefinition(
+		"latest_nps", "Latest NPS Answer", SURVEYS, "0-10", 9, 6, 10,
+		"The customer's most recent NPS answer (0-10).",
+	),
+	MeasureDefinition(
+		"avg_csat", "Average CSAT", SURVEYS, "1-5", 4.5, 2, 5,
+		"Mean CSAT answer (1-5) in the last 180 days.",
+	),
+	MeasureDefinition(
+		"avg_ces", "Average CES", SURVEYS, "1-7", 6, 3, 5,
+		"Mean Customer Effort Score answer (1-7, 7 = very easy) in the last 180 days.",
+	),
+	MeasureDefinition(
+		"days_since_touchpoint", "Days Since Last Touchpoint", ENGAGEMENT, "days", 14, 90, 5,
+		"Days since the most recent touchpoint with the customer.",
+	),
+	MeasureDefinition(
+		"touchpoints_90d", "Touchpoints in 90 Days", ENGAGEMENT, "touchpoints", 6, 0, 0,
+		"Touchpoints with the customer in the last 90 days.",
+	),
+	MeasureDefinition(
+		"success_plan_progress", "Success Plan Progress", ENGAGEMENT, "%", 100, 0, 5,
+		"Average progress of the customer's active success plans.",
+	),
+	MeasureDefinition(
+		"usage", "Product Usage", USAGE, "0-100", 80, 10, 10,
+		"Latest usage value pushed by a product system through the API in the last 30 days.",
+	),
+)  # fmt: skip
+
+MEASURES_BY_KEY: dict[str, MeasureDefinition] = {m.key: m for m in MEASURES}
+
+
+def default_rules() -> list[MeasureRule]:
+	return [m.default_rule() for m in MEASURES if m.default_weight > 0]
