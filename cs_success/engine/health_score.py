@@ -183,11 +183,6 @@ def entered_worse_band(previous_band: str | None, new_band: str) -> bool:
 	return before is not None and after is not None and after > before
 
 
-def bands_better_than(band: str) -> tuple[str, ...]:
-	rank = band_rank(band)
-	return BAND_ORDER[:rank] if rank is not None else ()
-
-
 @dataclass(frozen=True)
 class Override:
 	score: float

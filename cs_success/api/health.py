@@ -1,0 +1,99 @@
+"""Whitelisted endpoints for Customer Health."""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+from frappe.utils import now_datetime
+
+from cs_success.health import overrides
+from cs_success.health.queue import queue_recompute
+
+
+@frappe.whitelist(methods=["POST"])
+def set_override(customer: str, score: float, reason: str, expires_on: str) -> dict:
+	"""CS Manager only: pin a customer's score until `expires_on`, with a reason (audited)."""
+	try:
+		score = float(score)
+	except (TypeError, ValueError):
+		frappe.throw(_("The override score must be a number between 0 and 100."))
+	overrides.set_override(customer, score, reason, expires_on)
+	return get_customer_health(customer)
+
+
+@frappe.whitelist(methods=["POST"])
+def clear_override(customer: str, reason: str | None = None) -> dict:
+	overrides.clear_override(customer, reason)
+	return get_customer_health(customer)
+
+
+@frappe.whitelist(methods=["POST"])
+def record_usage(
+	customer: str,
+	value: float,
+	metric: str = "usage",
+	recorded_on: str | None = None,
+	source: str | None = None,
+) -> str:
+	"""For product systems: push a usage figure (0-100 by default thresholds) for a customer."""
+	if not frappe.db.exists("Customer", customer):
+		frappe.throw(_("Customer {0} does not exist.").format(customer), frappe.DoesNotExistError)
+	try:
+		value = float(value)
+	except (TypeError, ValueError):
+		frappe.throw(_("Usage value must be a number."))
+	record = frappe.get_doc(
+		{
+			"doctype": "Customer Usage Record",
+			"customer": customer,
+			"metric": metric,
+			"value": value,
+			"recorded_on": recorded_on or now_datetime(),
+			"source": source,
+		}
+	).insert()
+	return record.name
+
+
+@frappe.whitelist(methods=["POST"])
+def recompute(customer: str | None = None) -> None:
+	"""CS Manager: refresh one customer now-ish, or everyone in the background."""
+	frappe.only_for(["CS Manager", "System Manager"])
+	if customer:
+		queue_recompute([customer])
+	else:
+		from cs_success.health.recompute import enqueue_full_recompute
+
+		enqueue_full_recompute()
+
+
+@frappe.whitelist()
+def get_customer_health(customer: str) -> dict:
+	"""Score, band, trend and the three weakest measures: what a badge shows."""
+	if not frappe.db.exists("Customer Health", customer):
+		return {"customer": customer, "band": "No Data", "score": None, "measures": []}
+	health = frappe.get_doc("Customer Health", customer)
+	health.check_permission("read")
+	weakest = sorted(
+		(m for m in health.measures if m.has_data and m.effective_weight),
+		key=lambda m: (m.measure_score, -m.effective_weight),
+	)[:3]
+	return {
+		"customer": customer,
+		"score": health.score,
+		"band": health.band,
+		"computed_score": health.computed_score,
+		"data_coverage": health.data_coverage,
+		"trend_delta": health.trend_delta,
+		"override_active": health.override_active,
+		"last_change_summary": health.last_change_summary,
+		"measures": [
+			{
+				"measure": m.measure,
+				"label": _(m.measure_label),
+				"score": m.measure_score,
+				"raw_value": m.raw_value,
+			}
+			for m in weakest
+		],
+	}

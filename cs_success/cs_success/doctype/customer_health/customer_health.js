@@ -1,0 +1,64 @@
+// Copyright (c) 2026, cs_success contributors
+// For license information, please see license.txt
+
+frappe.ui.form.on("Customer Health", {
+	refresh(frm) {
+		frm.disable_save();
+		const colors = { Healthy: "green", "At Risk": "orange", Critical: "red", "No Data": "gray" };
+		frm.page.set_indicator(__(frm.doc.band), colors[frm.doc.band] || "gray");
+		if (frm.doc.data_coverage < 50 && frm.doc.band !== "No Data") {
+			frm.dashboard.set_headline(
+				__("Built on {0}% of the scorecard's weight: read this score with care.", [
+					Math.round(frm.doc.data_coverage),
+				]),
+				"orange"
+			);
+		}
+		if (frappe.user.has_role("CS Manager") || frappe.user.has_role("System Manager")) {
+			frm.add_custom_button(__("Override Score"), () => override_dialog(frm));
+			if (frm.doc.override_active) {
+				frm.add_custom_button(__("Clear Override"), () => clear_override(frm));
+			}
+			frm.add_custom_button(__("Recompute"), () =>
+				frappe
+					.xcall("cs_success.api.health.recompute", { customer: frm.doc.customer })
+					.then(() => frappe.show_alert(__("Recompute queued")))
+			);
+		}
+		frm.add_custom_button(__("History"), () =>
+			frappe.set_route("List", "Customer Health Change", { customer: frm.doc.customer })
+		);
+	},
+});
+
+function override_dialog(frm) {
+	const dialog = new frappe.ui.Dialog({
+		title: __("Override Health Score"),
+		fields: [
+			{ fieldname: "score", fieldtype: "Float", label: __("Score (0-100)"), reqd: 1 },
+			{ fieldname: "expires_on", fieldtype: "Datetime", label: __("Expires On"), reqd: 1 },
+			{ fieldname: "reason", fieldtype: "Small Text", label: __("Reason"), reqd: 1 },
+		],
+		primary_action_label: __("Override"),
+		primary_action(values) {
+			frappe
+				.xcall("cs_success.api.health.set_override", { customer: frm.doc.customer, ...values })
+				.then(() => {
+					dialog.hide();
+					frm.reload_doc();
+				});
+		},
+	});
+	dialog.show();
+}
+
+function clear_override(frm) {
+	frappe.prompt(
+		{ fieldname: "reason", fieldtype: "Small Text", label: __("Reason") },
+		(values) =>
+			frappe
+				.xcall("cs_success.api.health.clear_override", { customer: frm.doc.customer, reason: values.reason })
+				.then(() => frm.reload_doc()),
+		__("Clear Override")
+	);
+}

@@ -1,0 +1,110 @@
+"""doc_events handlers. Each only notes which customers changed; the work happens after commit.
+
+Every handler is wrapped so that an error in our code is logged and never stops the host document
+from saving.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import frappe
+
+from cs_success.health.queue import queue_recompute
+
+
+def safe_hook(handler):
+	@functools.wraps(handler)
+	def wrapper(doc, method=None, *args, **kwargs):
+		try:
+			handler(doc, method, *args, **kwargs)
+		except Exception:
+			frappe.log_error(
+				title=f"cs_success: {handler.__name__} failed on {doc.doctype}",
+				reference_doctype=doc.doctype,
+				reference_name=doc.name,
+			)
+
+	return wrapper
+
+
+def event_recompute_enabled() -> bool:
+	return bool(frappe.db.get_single_value("CS Settings", "enable_event_recompute", cache=True))
+
+
+def _with_previous(doc, fieldname: str) -> set[str]:
+	"""The customer now and, when the link moved, the one it moved away from."""
+	customers = {doc.get(fieldname)}
+	previous = doc.get_doc_before_save()
+	if previous:
+		customers.add(previous.get(fieldname))
+	return customers
+
+
+def _queue(customers) -> None:
+	if event_recompute_enabled():
+		queue_recompute(customers)
+
+
+@safe_hook
+def on_customer_document_change(doc, method=None):
+	"""Issue and Sales Invoice: the customer is a plain link."""
+	_queue(_with_previous(doc, "customer"))
+
+
+@safe_hook
+def on_party_document_change(doc, method=None):
+	"""Subscription (party) and Contract (party_name), when the party is a Customer."""
+	fieldname = "party_name" if doc.doctype == "Contract" else "party"
+	if doc.get("party_type") == "Customer":
+		_queue(_with_previous(doc, fieldname))
+
+
+@safe_hook
+def on_payment_entry_change(doc, method=None):
+	customers = {doc.party} if doc.party_type == "Customer" else set()
+	invoices = [
+		r.reference_name for r in doc.get("references") or [] if r.reference_doctype == "Sales Invoice"
+	]
+	if invoices:
+		customers.update(
+			frappe.get_all(
+				"Sales Invoice", filters={"name": ("in", invoices)}, pluck="customer", distinct=True
+			)
+		)
+	_queue(customers)
+
+
+@safe_hook
+def on_hd_ticket_change(doc, method=None):
+	hd_customers = _with_previous(doc, "customer") - {None, ""}
+	_queue(helpdesk_customer_to_customer(name) for name in hd_customers)
+
+
+def helpdesk_customer_to_customer(hd_customer: str) -> str | None:
+	"""HD Customer -> Customer: our link field when set, else a Customer of the same name."""
+	if frappe.db.has_column("HD Customer", "cs_customer"):
+		linked = frappe.get_cached_value("HD Customer", hd_customer, "cs_customer")
+		if linked:
+			return linked
+	return hd_customer if frappe.db.exists("Customer", hd_customer, cache=True) else None
+
+
+@safe_hook
+def on_customer_update(doc, method=None):
+	_queue([doc.name])
+
+
+@safe_hook
+def on_customer_rename(doc, method=None, old_name=None, new_name=None, merge=False):
+	from cs_success.health.records import rename_customer_records
+
+	rename_customer_records(old_name, new_name, merge)
+	_queue([new_name])
+
+
+@safe_hook
+def on_customer_trash(doc, method=None):
+	from cs_success.health.records import delete_customer_records
+
+	delete_customer_records(doc.name)

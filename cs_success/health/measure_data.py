@@ -1,0 +1,280 @@
+"""Raw measure values, read with set-based SQL.
+
+Each source runs one grouped query for all customers (or for the listed ones), so a full recompute
+costs a fixed number of queries whatever the number of customers, and the single-customer path runs
+the very same queries with an `IN` filter.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import frappe
+from frappe.utils import add_days, date_diff, getdate
+
+# Raw values: customer -> measure key -> value. A measure missing for a customer has no data.
+RawValues = dict[str, dict[str, float]]
+
+
+@dataclass(frozen=True)
+class CustomerRow:
+	name: str
+	customer_name: str
+	customer_group: str | None
+	territory: str | None
+	account_manager: str | None
+	age_days: int
+
+
+def _customer_filter(column: str, customers: Sequence[str] | None) -> str:
+	return f" AND {column} IN %(customers)s" if customers is not None else ""
+
+
+def _params(customers: Sequence[str] | None, today: date) -> dict:
+	params = {
+		"today": today,
+		"d30": add_days(today, -30),
+		"d90": add_days(today, -90),
+		"d180": add_days(today, -180),
+		"d365": add_days(today, -365),
+	}
+	if customers is not None:
+		params["customers"] = tuple(customers) or ("",)
+	return params
+
+
+def get_customers(customers: Sequence[str] | None, today: date) -> list[CustomerRow]:
+	"""Enabled customers with what scorecard selection needs."""
+	rows = frappe.db.sql(
+		f"""
+		SELECT c.name, c.customer_name, c.customer_group, c.territory, c.account_manager,
+			DATE(c.creation) AS created_on, first_invoice.posting_date AS first_invoice_on
+		FROM `tabCustomer` c
+		LEFT JOIN (
+			SELECT customer, MIN(posting_date) AS posting_date FROM `tabSales Invoice`
+			WHERE docstatus = 1 {_customer_filter("customer", customers)}
+			GROUP BY customer
+		) first_invoice ON first_invoice.customer = c.name
+		WHERE c.disabled = 0 {_customer_filter("c.name", customers)}
+		""",
+		_params(customers, today),
+		as_dict=True,
+	)
+	result = []
+	for row in rows:
+		since = min(
+			d for d in (getdate(row.created_on), row.first_invoice_on and getdate(row.first_invoice_on)) if d
+		)
+		result.append(
+			CustomerRow(
+				row.name,
+				row.customer_name or row.name,
+				row.customer_group,
+				row.territory,
+				row.account_manager,
+				max(0, date_diff(today, since)),
+			)
+		)
+	return result
+
+
+def helpdesk_ticket_select(customers: Sequence[str] | None) -> str | None:
+	"""HD Tickets as rows shaped like Issue rows, mapped to ERPNext customers; None without Helpdesk.
+
+	HD Customer maps to Customer through our `cs_customer` field, else by the same name.
+	"""
+	if "helpdesk" not in frappe.get_installed_apps() or not frappe.db.table_exists("HD Ticket"):
+		return None
+	mapped = "hdc.cs_customer" if frappe.db.has_column("HD Customer", "cs_customer") else "NULL"
+	customer = f"COALESCE({mapped}, c.name)"
+	return f"""
+		SELECT {customer} AS customer,
+			COALESCE(NULLIF(t.status_category, ''),
+				IF(t.status IN ('Resolved', 'Closed'), 'Resolved', 'Open')) IN ('Open', 'Paused') AS is_open,
+			t.opening_date AS opened_on,
+			IF(t.status_category = 'Resolved' OR t.status IN ('Resolved', 'Closed'),
+				COALESCE(t.resolution_date, t.modified), NULL) AS resolved_at,
+			COALESCE(NULLIF(t.resolution_time, 0), TIMESTAMPDIFF(SECOND, t.creation, t.resolution_date))
+				AS resolution_seconds,
+			t.agreement_status
+		FROM `tabHD Ticket` t
+		LEFT JOIN `tabHD Customer` hdc ON hdc.name = t.customer
+		LEFT JOIN `tabCustomer` c ON c.name = t.customer
+		WHERE t.customer IS NOT NULL AND t.customer != ''
+			{_customer_filter(customer, customers)}
+	"""
+
+
+def ticket_measures(customers: Sequence[str] | None, today: date) -> RawValues:
+	# Issues without an SLA carry no resolution timestamp: their last modification stands in for it.
+	tickets = f"""
+		SELECT customer,
+			status IN ('Open', 'Replied', 'On Hold') AS is_open,
+			opening_date AS opened_on,
+			IF(status IN ('Resolved', 'Closed'), COALESCE(sla_resolution_date, modified), NULL) AS resolved_at,
+			COALESCE(NULLIF(resolution_time, 0),
+				TIMESTAMPDIFF(SECOND, creation, COALESCE(sla_resolution_date, modified))) AS resolution_seconds,
+			agreement_status
+		FROM `tabIssue`
+		WHERE customer IS NOT NULL AND customer != '' {_customer_filter("customer", customers)}
+	"""
+	if hd_tickets := helpdesk_ticket_select(customers):
+		tickets += " UNION ALL " + hd_tickets
+
+	rows = frappe.db.sql(
+		f"""
+		SELECT customer,
+			SUM(is_open) AS open_tickets,
+			SUM(opened_on >= %(d90)s) AS tickets_90d,
+			AVG(IF(resolved_at >= %(d90)s AND NOT is_open, resolution_seconds, NULL)) / 3600
+				AS avg_resolution_hours,
+			SUM(opened_on >= %(d90)s AND agreement_status = 'Failed') AS sla_failures_90d,
+			SUM(opened_on >= %(d90)s AND COALESCE(agreement_status, '') != '') AS sla_tracked_90d
+		FROM ({tickets}) tickets
+		WHERE customer IS NOT NULL
+		GROUP BY customer
+		""",
+		_params(customers, today),
+		as_dict=True,
+	)
+	values: RawValues = defaultdict(dict)
+	for row in rows:
+		v = values[row.customer]
+		v["open_tickets"] = float(row.open_tickets or 0)
+		v["tickets_90d"] = float(row.tickets_90d or 0)
+		if row.avg_resolution_hours is not None:
+			v["avg_resolution_hours"] = float(row.avg_resolution_hours)
+		if row.sla_tracked_90d:
+			v["sla_failures_90d"] = float(row.sla_failures_90d or 0)
+	return values
+
+
+def ticket_counts_default(customers: list[CustomerRow]) -> RawValues:
+	"""Zero open tickets is an observation, not missing data: every customer has ticket counts."""
+	return {c.name: {"open_tickets": 0.0, "tickets_90d": 0.0} for c in customers}
+
+
+def billing_measures(customers: Sequence[str] | None, today: date) -> RawValues:
+	invoice_filter = _customer_filter("si.customer", customers)
+	params = _params(customers, today)
+	rows = frappe.db.sql(
+		f"""
+		SELECT si.customer,
+			SUM(si.outstanding_amount > 0 AND si.due_date < %(today)s) AS overdue_invoices,
+			SUM(IF(si.outstanding_amount > 0 AND si.due_date < %(today)s, si.outstanding_amount, 0))
+				AS overdue_amount,
+			SUM(IF(si.posting_date >= %(d365)s OR (si.outstanding_amount > 0 AND si.due_date < %(today)s),
+				si.grand_total, 0)) AS billed_amount
+		FROM `tabSales Invoice` si
+		WHERE si.docstatus = 1 AND si.is_return = 0 {invoice_filter}
+		GROUP BY si.customer
+		""",
+		params,
+		as_dict=True,
+	)
+	values: RawValues = defaultdict(dict)
+	for row in rows:
+		v = values[row.customer]
+		v["overdue_invoices"] = float(row.overdue_invoices or 0)
+		if row.billed_amount and row.billed_amount > 0:
+			v["overdue_share"] = min(100.0, 100.0 * float(row.overdue_amount or 0) / float(row.billed_amount))
+
+	late_rows = frappe.db.sql(
+		f"""
+		SELECT paid.customer, AVG(GREATEST(0, DATEDIFF(paid.paid_on, paid.due_date))) AS avg_days_late
+		FROM (
+			SELECT si.customer, si.due_date, MAX(pe.posting_date) AS paid_on
+			FROM `tabSales Invoice` si
+			JOIN `tabPayment Entry Reference` per
+				ON per.reference_doctype = 'Sales Invoice' AND per.reference_name = si.name
+			JOIN `tabPayment Entry` pe ON pe.name = per.parent AND pe.docstatus = 1
+			WHERE si.docstatus = 1 AND si.is_return = 0 AND si.outstanding_amount <= 0
+				AND si.posting_date >= %(d365)s {invoice_filter}
+			GROUP BY si.name, si.customer, si.due_date
+		) paid
+		GROUP BY paid.customer
+		""",
+		params,
+		as_dict=True,
+	)
+	for row in late_rows:
+		values[row.customer]["avg_days_paid_late"] = float(row.avg_days_late)
+	return values
+
+
+# Per-row standing of a subscription or contract: 100 active, 50 in arrears, 0 ended.
+_SUBSCRIPTION_STANDING = """CASE WHEN status IN ('Active', 'Trialling') THEN 100
+	WHEN status IN ('Past Due Date', 'Unpaid') THEN 50 ELSE 0 END"""
+
+
+def renewal_measures(customers: Sequence[str] | None, today: date) -> RawValues:
+	rows = frappe.db.sql(
+		f"""
+		SELECT customer, MAX(standing) AS standing,
+			MIN(IF(standing > 0, DATEDIFF(renews_on, %(today)s), NULL)) AS days_to_renewal
+		FROM (
+			SELECT party AS customer, {_SUBSCRIPTION_STANDING} AS standing,
+				COALESCE(end_date, current_invoice_end) AS renews_on,
+				COALESCE(cancelation_date, end_date, current_invoice_end, %(today)s) AS last_active_on
+			FROM `tabSubscription`
+			WHERE party_type = 'Customer' {_customer_filter("party", customers)}
+			UNION ALL
+			SELECT party_name AS customer, IF(status = 'Active', 100, 0) AS standing,
+				end_date AS renews_on, COALESCE(end_date, %(today)s) AS last_active_on
+			FROM `tabContract`
+			WHERE party_type = 'Customer' AND docstatus < 2 AND status != 'Unsigned'
+				{_customer_filter("party_name", customers)}
+		) agreements
+		WHERE last_active_on >= %(d365)s OR standing > 0
+		GROUP BY customer
+		""",
+		_params(customers, today),
+		as_dict=True,
+	)
+	values: RawValues = defaultdict(dict)
+	for row in rows:
+		values[row.customer]["renewal_standing"] = float(row.standing)
+		if row.days_to_renewal is not None:
+			values[row.customer]["days_to_renewal"] = float(max(0, row.days_to_renewal))
+	return values
+
+
+def usage_measures(customers: Sequence[str] | None, today: date) -> RawValues:
+	rows = frappe.db.sql(
+		f"""
+		SELECT u.customer, u.value
+		FROM `tabCustomer Usage Record` u
+		JOIN (
+			SELECT customer, MAX(recorded_on) AS recorded_on FROM `tabCustomer Usage Record`
+			WHERE recorded_on >= %(d30)s {_customer_filter("customer", customers)}
+			GROUP BY customer
+		) latest ON latest.customer = u.customer AND latest.recorded_on = u.recorded_on
+		""",
+		_params(customers, today),
+		as_dict=True,
+	)
+	return {row.customer: {"usage": float(row.value)} for row in rows}
+
+
+# Sources in the order they are read. Surveys, touchpoints and success plans add theirs here as they
+# land; until then their measures simply have no data.
+SOURCES: tuple[Callable[[Sequence[str] | None, date], RawValues], ...] = (
+	ticket_measures,
+	billing_measures,
+	renewal_measures,
+	usage_measures,
+)
+
+
+def gather_raw_values(customers: list[CustomerRow], names: Sequence[str] | None, today: date) -> RawValues:
+	"""All measures for the given customers (names=None: everyone), a fixed number of queries."""
+	values = ticket_counts_default(customers)
+	wanted = set(values)
+	for source in SOURCES:
+		for customer, measures in source(names, today).items():
+			if customer in wanted:
+				values[customer].update(measures)
+	return values

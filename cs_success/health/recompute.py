@@ -1,0 +1,367 @@
+"""Compute and store Customer Health: one code path for one customer and for everyone.
+
+Reads are set-based (see measure_data); writes are batched: new records are bulk-inserted, existing
+ones bulk-updated, breakdown rows rewritten only where the breakdown changed, and snapshots upserted.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import frappe
+from frappe import _
+from frappe.utils import add_days, get_datetime, getdate, now_datetime
+
+from cs_success.engine.health_score import (
+	Bands,
+	Driver,
+	HealthResult,
+	Override,
+	change_drivers,
+	compute_health,
+	effective_score,
+)
+from cs_success.engine.measures import MEASURES_BY_KEY
+from cs_success.engine.scorecards import CustomerSegment, select_scorecard
+from cs_success.health import alerts
+from cs_success.health.config import get_bands, load_scorecards, measure_label
+from cs_success.health.measure_data import CustomerRow, gather_raw_values, get_customers
+
+CHUNK = 1000
+EXISTING_FIELDS = (
+	"name",
+	"score",
+	"band",
+	"computed_score",
+	"override_active",
+	"override_score",
+	"override_reason",
+	"override_expires_on",
+	"contributions",
+)
+
+
+@dataclass
+class Outcome:
+	customer: CustomerRow
+	scorecard: str
+	result: HealthResult
+	score: float | None
+	band: str
+	computed_band: str
+	override_active: bool
+	override_lapsed: bool
+	previous: dict | None
+	state: dict
+
+	@property
+	def score_changed(self) -> bool:
+		return self.previous is None or _rounded(self.previous.score) != _rounded(self.score)
+
+	@property
+	def band_changed(self) -> bool:
+		return self.previous is not None and self.previous.band != self.band
+
+
+def _rounded(value: float | None) -> float | None:
+	return None if value is None else round(float(value), 1)
+
+
+def recompute_customers(
+	names: Sequence[str] | None,
+	*,
+	raise_alerts: bool = True,
+	log_changes: bool = True,
+	now: datetime | None = None,
+) -> int:
+	"""Recompute the given customers (None: every enabled customer). Returns how many were scored.
+
+	`log_changes=False` is for callers that write their own audit entry (overrides).
+	"""
+	now = now or now_datetime()
+	today = getdate(now)
+	names = None if names is None else sorted(set(names))
+	if names == []:
+		return 0
+	customers = get_customers(names, today)
+	if not customers:
+		return 0
+	raw_values = gather_raw_values(customers, names, today)
+	scorecards = load_scorecards()
+	bands = get_bands()
+	existing = _load_existing(names)
+	past_scores = _scores_on_or_before(names, add_days(today, -30))
+
+	outcomes = []
+	for customer in customers:
+		segment = CustomerSegment(customer.customer_group, customer.territory, customer.age_days)
+		scorecard = select_scorecard(scorecards, segment)
+		result = compute_health(scorecard.rules, raw_values.get(customer.name, {}))
+		outcomes.append(_outcome(customer, scorecard.name, result, existing.get(customer.name), bands, now))
+
+	for start in range(0, len(outcomes), CHUNK):
+		_persist(outcomes[start : start + CHUNK], past_scores, today, now, raise_alerts, log_changes)
+	return len(outcomes)
+
+
+def recompute_all() -> int:
+	"""Daily: values drift with time (days to renewal, overdue status set by raw updates)."""
+	return recompute_customers(None)
+
+
+def enqueue_full_recompute() -> None:
+	"""Configuration changed: everyone's score may move. One job, however many saves."""
+	frappe.enqueue(
+		"cs_success.health.recompute.recompute_all",
+		queue="long",
+		job_id="cs_success:health:recompute_all",
+		deduplicate=True,
+		enqueue_after_commit=True,
+		now=frappe.flags.in_test,
+	)
+
+
+def _outcome(customer, scorecard, result, previous, bands: Bands, now) -> Outcome:
+	override = None
+	if previous and previous.override_active and previous.override_expires_on is not None:
+		override = Override(
+			float(previous.override_score or 0),
+			previous.override_reason or "",
+			get_datetime(previous.override_expires_on),
+		)
+	score, override_active = effective_score(result.score, override, now)
+	state = {
+		m.key: [_rounded(m.raw_value), _rounded(m.score), round(m.contribution, 3)] for m in result.measures
+	}
+	return Outcome(
+		customer=customer,
+		scorecard=scorecard,
+		result=result,
+		score=score,
+		band=bands.band_for(score),
+		computed_band=bands.band_for(result.score),
+		override_active=override_active,
+		override_lapsed=override is not None and not override_active,
+		previous=previous,
+		state=state,
+	)
+
+
+def _load_existing(names: Sequence[str] | None) -> dict[str, frappe._dict]:
+	filters = {"name": ("in", names)} if names is not None else {}
+	rows = frappe.get_all("Customer Health", filters=filters, fields=list(EXISTING_FIELDS))
+	for row in rows:
+		row.contributions = json.loads(row.contributions) if row.contributions else {}
+	return {row.name: row for row in rows}
+
+
+def _scores_on_or_before(names: Sequence[str] | None, day: date) -> dict[str, float]:
+	"""Each customer's latest daily snapshot on or before `day` (within 30 days of it)."""
+	customer_filter = " AND customer IN %(customers)s" if names is not None else ""
+	rows = frappe.db.sql(
+		f"""
+		SELECT s.customer, s.score
+		FROM `tabCustomer Health Snapshot` s
+		JOIN (
+			SELECT customer, MAX(snapshot_date) AS snapshot_date FROM `tabCustomer Health Snapshot`
+			WHERE kind = 'Daily' AND snapshot_date <= %(day)s AND snapshot_date > %(oldest)s {customer_filter}
+			GROUP BY customer
+		) latest ON latest.customer = s.customer AND latest.snapshot_date = s.snapshot_date
+		WHERE s.kind = 'Daily'
+		""",
+		{"day": day, "oldest": add_days(day, -30), "customers": tuple(names or ("",))},
+	)
+	return {customer: score for customer, score in rows if score is not None}
+
+
+def _persist(
+	outcomes: list[Outcome],
+	past_scores: dict,
+	today: date,
+	now: datetime,
+	raise_alerts: bool,
+	log_changes: bool,
+):
+	user = frappe.session.user
+	new_rows, updates, breakdowns, changes = [], {}, [], []
+	for o in outcomes:
+		c = o.customer
+		score_30d_ago = past_scores.get(c.name)
+		values = {
+			"customer_name": c.customer_name,
+			"customer_group": c.customer_group,
+			"territory": c.territory,
+			"account_manager": c.account_manager,
+			"score": _rounded(o.score),
+			"band": o.band,
+			"computed_score": _rounded(o.result.score),
+			"computed_band": o.computed_band,
+			"data_coverage": round(o.result.coverage, 1),
+			"scorecard": o.scorecard or None,
+			"last_computed": now,
+			"score_30d_ago": score_30d_ago,
+			"trend_delta": _rounded(o.score - score_30d_ago)
+			if o.score is not None and score_30d_ago is not None
+			else None,
+			"contributions": json.dumps(o.state, sort_keys=True),
+		}
+		if o.override_lapsed:
+			values.update(_cleared_override())
+		if o.previous is not None and o.score_changed:
+			drivers = _drivers(o)
+			summary = _change_summary(o, drivers)
+			values["last_change_summary"] = summary
+			event = "Override Lapsed" if o.override_lapsed else "Recompute"
+			changes.append(_change_row(o, summary, event, drivers, now))
+		elif o.override_lapsed:
+			changes.append(_change_row(o, _("Override expired."), "Override Lapsed", [], now))
+
+		if o.previous is None:
+			new_rows.append((c.name, c.name, values))
+		else:
+			updates[c.name] = values
+		if o.previous is None or o.previous.contributions != o.state:
+			breakdowns.append(o)
+
+	_insert_health(new_rows, now, user)
+	frappe.db.bulk_update("Customer Health", updates, chunk_size=200, update_modified=True)
+	_rewrite_breakdowns(breakdowns, now, user)
+	if log_changes:
+		_insert_changes(changes, now, user)
+	_upsert_snapshots(outcomes, today, now, user)
+	alerts.handle_band_changes([o for o in outcomes if o.band_changed], raise_alerts=raise_alerts)
+
+
+def _cleared_override() -> dict:
+	return {
+		"override_active": 0,
+		"override_score": None,
+		"override_reason": None,
+		"override_expires_on": None,
+		"override_set_by": None,
+		"override_set_on": None,
+	}
+
+
+def _drivers(o: Outcome) -> list[Driver]:
+	previous = o.previous.contributions if o.previous else {}
+	return change_drivers({k: v[2] for k, v in previous.items()}, {k: v[2] for k, v in o.state.items()})
+
+
+def _change_summary(o: Outcome, drivers: list[Driver]) -> str:
+	previous = o.previous.contributions if o.previous else {}
+	parts = [
+		_("{0}: {1:+.1f} points (value {2} → {3})").format(
+			_(measure_label(d.key)),
+			d.delta,
+			_format_raw(previous.get(d.key, [None])[0]),
+			_format_raw(o.state.get(d.key, [None])[0]),
+		)
+		for d in drivers
+	]
+	head = _("Score {0} → {1}").format(
+		_format_raw(_rounded(o.previous.score)), _format_raw(_rounded(o.score))
+	)
+	if o.override_active:
+		head += " " + _("(override active; computed score {0})").format(_format_raw(_rounded(o.result.score)))
+	return "; ".join([head, *parts])
+
+
+def _format_raw(value) -> str:
+	return _("no data") if value is None else f"{value:g}"
+
+
+def _change_row(o: Outcome, summary: str, event: str, drivers: list[Driver], now: datetime) -> dict:
+	return {
+		"customer": o.customer.name,
+		"changed_on": now,
+		"event": event,
+		"previous_score": _rounded(o.previous.score) if o.previous else None,
+		"new_score": _rounded(o.score),
+		"previous_band": o.previous.band if o.previous else None,
+		"new_band": o.band,
+		"summary": summary,
+		"drivers": json.dumps([{"measure": d.key, "before": d.before, "after": d.after} for d in drivers]),
+	}
+
+
+def _standard_columns(now: datetime, user: str) -> dict:
+	return {"creation": now, "modified": now, "owner": user, "modified_by": user, "docstatus": 0}
+
+
+def _insert_health(rows: list[tuple[str, str, dict]], now: datetime, user: str):
+	if not rows:
+		return
+	base = _standard_columns(now, user)
+	fields = ["name", "customer", *base.keys(), *rows[0][2].keys()]
+	values = [(name, customer, *base.values(), *v.values()) for name, customer, v in rows]
+	frappe.db.bulk_insert("Customer Health", fields, values, ignore_duplicates=True)
+
+
+def _rewrite_breakdowns(outcomes: list[Outcome], now: datetime, user: str):
+	if not outcomes:
+		return
+	frappe.db.delete("Customer Health Measure", {"parent": ("in", [o.customer.name for o in outcomes])})
+	base = _standard_columns(now, user)
+	fields = [
+		"name", "parent", "parenttype", "parentfield", "idx", *base.keys(), "measure", "measure_label",
+		"has_data", "raw_value", "unit", "measure_score", "weight", "effective_weight", "contribution",
+	]  # fmt: skip
+	rows = []
+	for o in outcomes:
+		for idx, m in enumerate(o.result.measures, start=1):
+			definition = MEASURES_BY_KEY.get(m.key)
+			rows.append(
+				(
+					frappe.generate_hash(length=10), o.customer.name, "Customer Health", "measures", idx,
+					*base.values(), m.key, definition.label if definition else m.key, int(m.has_data),
+					m.raw_value, definition.unit if definition else None, m.score, m.weight,
+					round(100 * m.effective_weight, 3), round(m.contribution, 3),
+				)
+			)  # fmt: skip
+	frappe.db.bulk_insert("Customer Health Measure", fields, rows)
+
+
+def _insert_changes(changes: list[dict], now: datetime, user: str):
+	if not changes:
+		return
+	base = _standard_columns(now, user) | {"changed_by": user}
+	fields = ["name", *base.keys(), *changes[0].keys()]
+	frappe.db.bulk_insert(
+		"Customer Health Change",
+		fields,
+		[(frappe.generate_hash(length=12), *base.values(), *c.values()) for c in changes],
+	)
+
+
+def _upsert_snapshots(outcomes: list[Outcome], today: date, now: datetime, user: str):
+	"""One Daily snapshot per customer per day (the day's latest), plus one on a band change."""
+	rows = []
+	for o in outcomes:
+		kinds = ["Daily", "Band Change"] if o.band_changed else ["Daily"]
+		for kind in kinds:
+			rows.append(
+				(
+					frappe.generate_hash(length=12), o.customer.name, today, kind, _rounded(o.score), o.band,
+					_rounded(o.result.score), round(o.result.coverage, 1), int(o.override_active),
+					now, now, user, user,
+				)
+			)  # fmt: skip
+	if not rows:
+		return
+	placeholders = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 0)"] * len(rows))
+	frappe.db.sql(
+		f"""
+		INSERT INTO `tabCustomer Health Snapshot`
+			(name, customer, snapshot_date, kind, score, band, computed_score, data_coverage, override_active,
+			creation, modified, owner, modified_by, docstatus)
+		VALUES {placeholders}
+		ON DUPLICATE KEY UPDATE score = VALUES(score), band = VALUES(band),
+			computed_score = VALUES(computed_score), data_coverage = VALUES(data_coverage),
+			override_active = VALUES(override_active), modified = VALUES(modified)
+		""",
+		[value for row in rows for value in row],
+	)

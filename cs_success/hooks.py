@@ -1,0 +1,67 @@
+app_name = "cs_success"
+app_title = "CS Success"
+app_publisher = "cs_success contributors"
+app_description = (
+	"Customer Success for ERPNext: explainable health scores, surveys, touchpoints and success plans"
+)
+app_email = "cs-success@example.com"
+app_license = "GNU General Public License (v3)"
+required_apps = ["frappe/erpnext"]
+
+# Installation
+# ------------
+after_install = "cs_success.install.after_install"
+after_migrate = "cs_success.install.after_migrate"
+before_uninstall = "cs_success.install.before_uninstall"
+after_app_install = "cs_success.install.after_app_install"
+before_app_uninstall = "cs_success.install.before_app_uninstall"
+
+# Testing
+# -------
+before_tests = "cs_success.tests.utils.before_tests"
+
+# Document events: each handler only notes the customer; recompute runs after commit.
+# ---------------
+_customer_link_events = {
+	"on_change": "cs_success.health.events.on_customer_document_change",
+	"on_trash": "cs_success.health.events.on_customer_document_change",
+}
+_party_events = {
+	"on_change": "cs_success.health.events.on_party_document_change",
+	"on_trash": "cs_success.health.events.on_party_document_change",
+}
+doc_events = {
+	"Issue": _customer_link_events,
+	"Sales Invoice": _customer_link_events,
+	"Payment Entry": {
+		"on_submit": "cs_success.health.events.on_payment_entry_change",
+		"on_cancel": "cs_success.health.events.on_payment_entry_change",
+	},
+	"Subscription": _party_events,
+	"Contract": _party_events,
+	"HD Ticket": {
+		"on_change": "cs_success.health.events.on_hd_ticket_change",
+		"on_trash": "cs_success.health.events.on_hd_ticket_change",
+	},
+	"Customer": {
+		"on_update": "cs_success.health.events.on_customer_update",
+		"after_rename": "cs_success.health.events.on_customer_rename",
+		"on_trash": "cs_success.health.events.on_customer_trash",
+	},
+}
+
+# Scheduled Tasks
+# ---------------
+scheduler_events = {
+	"daily_long": ["cs_success.health.recompute.recompute_all"],
+	"hourly": ["cs_success.health.overrides.lapse_expired_overrides"],
+}
+
+# Our records follow their Customer; they never block deleting it.
+ignore_links_on_delete = [
+	"Customer Health",
+	"Customer Health Snapshot",
+	"Customer Health Change",
+	"Customer Health Alert",
+	"Customer Usage Record",
+]

@@ -1,0 +1,156 @@
+"""Install and uninstall, kept symmetric: what after_install adds, before_uninstall removes."""
+
+from __future__ import annotations
+
+import click
+
+import frappe
+from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
+
+from cs_success.engine.measures import MEASURES, default_rules
+
+ROLES = ("CS Manager", "CS Agent")
+DEFAULT_SCORECARD = "Default"
+# Above this many customers the first scoring runs in a background job, not in the install.
+INLINE_INITIAL_SCORING_LIMIT = 2000
+
+
+def get_custom_fields() -> dict[str, list[dict]]:
+	fields: dict[str, list[dict]] = {}
+	if "helpdesk" in frappe.get_installed_apps():
+		fields["HD Customer"] = [
+			{
+				"fieldname": "cs_customer",
+				"fieldtype": "Link",
+				"label": "ERPNext Customer",
+				"options": "Customer",
+				"insert_after": "domain",
+				"description": "Customer whose health this helpdesk customer's tickets count toward.",
+			}
+		]
+	return fields
+
+
+def after_install() -> None:
+	create_roles()
+	sync_health_measures()
+	create_default_scorecard()
+	create_custom_fields(get_custom_fields(), ignore_validate=True)
+	score_existing_customers()
+
+
+def after_migrate() -> None:
+	sync_health_measures()
+	create_custom_fields(get_custom_fields(), ignore_validate=True)
+
+
+def after_app_install(app_name: str) -> None:
+	"""Helpdesk installed after us: add the HD Customer -> Customer link."""
+	if app_name == "helpdesk":
+		create_custom_fields(get_custom_fields(), ignore_validate=True)
+
+
+def before_app_uninstall(app_name: str) -> None:
+	if app_name == "helpdesk":
+		delete_custom_fields({"HD Customer": get_custom_fields().get("HD Customer", [])})
+
+
+def before_uninstall() -> None:
+	delete_custom_fields(get_custom_fields())
+	delete_scheduled_jobs()
+	delete_roles()
+	clear_queue()
+
+
+def create_roles() -> None:
+	for role in ROLES:
+		if not frappe.db.exists("Role", role):
+			frappe.get_doc({"doctype": "Role", "role_name": role, "desk_access": 1}).insert(
+				ignore_permissions=True
+			)
+
+
+def delete_roles() -> None:
+	for role in ROLES:
+		frappe.db.delete("Has Role", {"role": role})
+		frappe.db.delete("Custom DocPerm", {"role": role})
+		if frappe.db.exists("Role", role):
+			frappe.delete_doc("Role", role, ignore_permissions=True, force=True)
+
+
+def sync_health_measures() -> None:
+	"""The registry of built-in measures, as records scorecards can link to."""
+	for measure in MEASURES:
+		values = {
+			"label": measure.label,
+			"category": measure.category,
+			"unit": measure.unit,
+			"description": measure.description,
+			"default_weight": measure.default_weight,
+			"default_score_100_at": measure.score_100_at,
+			"default_score_0_at": measure.score_0_at,
+		}
+		if frappe.db.exists("Health Measure", measure.key):
+			frappe.db.set_value("Health Measure", measure.key, values, update_modified=False)
+		else:
+			frappe.get_doc({"doctype": "Health Measure", "measure_key": measure.key, **values}).insert(
+				ignore_permissions=True
+			)
+
+
+def create_default_scorecard() -> None:
+	if frappe.db.exists("Health Scorecard", {"is_default": 1}):
+		return
+	frappe.get_doc(
+		{
+			"doctype": "Health Scorecard",
+			"scorecard_name": DEFAULT_SCORECARD,
+			"is_default": 1,
+			"enabled": 1,
+			"priority": 100,
+			"description": "Built-in weights and thresholds; adjust them to your business.",
+			"measures": [
+				{
+					"measure": rule.key,
+					"enabled": 1,
+					"weight": rule.weight,
+					"scoring_method": rule.method,
+					"score_100_at": rule.score_100_at,
+					"score_0_at": rule.score_0_at,
+				}
+				for rule in default_rules()
+			],
+		}
+	).insert(ignore_permissions=True)
+
+
+def score_existing_customers() -> None:
+	count = frappe.db.count("Customer", {"disabled": 0})
+	if count <= INLINE_INITIAL_SCORING_LIMIT:
+		from cs_success.health.recompute import recompute_all
+
+		recompute_all()
+		click.secho(f"cs_success: scored {count} customers", fg="green")
+	else:
+		frappe.enqueue(
+			"cs_success.health.recompute.recompute_all", queue="long", timeout=3600, enqueue_after_commit=True
+		)
+		click.secho(f"cs_success: scoring {count} customers in a background job", fg="yellow")
+
+
+def delete_custom_fields(custom_fields: dict[str, list[dict]]) -> None:
+	for doctype, fields in custom_fields.items():
+		frappe.db.delete(
+			"Custom Field", {"dt": doctype, "fieldname": ("in", [field["fieldname"] for field in fields])}
+		)
+		frappe.clear_cache(doctype=doctype)
+
+
+def delete_scheduled_jobs() -> None:
+	frappe.db.delete("Scheduled Job Type", {"method": ("like", "cs_success.%")})
+
+
+def clear_queue() -> None:
+	from cs_success.health.queue import PENDING_KEY, SCHEDULED_KEY
+
+	frappe.cache.delete_value([PENDING_KEY, SCHEDULED_KEY])

@@ -1,0 +1,432 @@
+"""Tier 2: Customer Health in a real ERPNext site, through the real hooks and the real queue."""
+
+from unittest.mock import patch
+
+import responses
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+from frappe.utils import add_days, add_to_date, now_datetime, today
+
+from cs_success.engine.measures import MEASURES
+from cs_success.health import alerts, queue
+from cs_success.health.overrides import lapse_expired_overrides
+from cs_success.health.recompute import recompute_customers
+from cs_success.tests.utils import (
+	health,
+	make_customer,
+	make_issue,
+	make_sales_invoice,
+	make_subscription,
+	make_user,
+	measure,
+	pay_invoice,
+	run_pending_recomputes,
+)
+
+
+class CustomerHealthTestCase(FrappeTestCase):
+	def setUp(self):
+		frappe.set_user("Administrator")
+		settings = frappe.get_single("CS Settings")
+		settings.update(
+			{"enable_event_recompute": 1, "enable_alerts": 1, "alert_webhook_url": None, "default_csm": None}
+		)
+		settings.save()
+		frappe.flags.cs_health_pending = None
+
+	def tearDown(self):
+		frappe.set_user("Administrator")
+
+
+class TestInstall(CustomerHealthTestCase):
+	def test_roles_measures_and_default_scorecard(self):
+		for role in ("CS Manager", "CS Agent"):
+			self.assertTrue(frappe.db.exists("Role", role))
+		self.assertEqual(frappe.db.count("Health Measure"), len(MEASURES))
+		default = frappe.get_all("Health Scorecard", filters={"is_default": 1}, pluck="name")
+		self.assertEqual(len(default), 1)
+
+	def test_existing_customers_are_scored(self):
+		recompute_customers(None)
+		enabled = set(frappe.get_all("Customer", filters={"disabled": 0}, pluck="name"))
+		scored = set(frappe.get_all("Customer Health", pluck="name"))
+		self.assertTrue(enabled)
+		self.assertLessEqual(enabled, scored)
+
+
+class TestTicketsMoveTheScore(CustomerHealthTestCase):
+	def test_open_and_close_issues(self):
+		customer = make_customer("Tickets")
+		run_pending_recomputes()
+		baseline = health(customer).score
+		self.assertEqual(measure(customer, "open_tickets").raw_value, 0)
+
+		issues = [make_issue(customer) for _ in range(3)]
+		run_pending_recomputes()
+		self.assertEqual(measure(customer, "open_tickets").raw_value, 3)
+		worse = health(customer).score
+		self.assertLess(worse, baseline)
+		self.assertIn("Open Tickets", health(customer).last_change_summary)
+
+		for issue in issues:
+			issue.status = "Closed"
+			issue.save(ignore_permissions=True)
+		run_pending_recomputes()
+		self.assertEqual(measure(customer, "open_tickets").raw_value, 0)
+		self.assertGreater(health(customer).score, worse)
+
+		change = frappe.get_all(
+			"Customer Health Change",
+			filters={"customer": customer, "event": "Recompute"},
+			fields=["previous_score", "new_score", "summary"],
+			order_by="changed_on asc, creation asc",
+		)
+		self.assertGreaterEqual(len(change), 2)
+		self.assertEqual(change[0].new_score, worse)
+
+	def test_moving_an_issue_rescores_both_customers(self):
+		first, second = make_customer("From"), make_customer("To")
+		issue = make_issue(first)
+		run_pending_recomputes()
+		self.assertEqual(measure(first, "open_tickets").raw_value, 1)
+		issue.customer = second
+		issue.save(ignore_permissions=True)
+		run_pending_recomputes()
+		self.assertEqual(measure(first, "open_tickets").raw_value, 0)
+		self.assertEqual(measure(second, "open_tickets").raw_value, 1)
+
+
+class TestBillingMovesTheScore(CustomerHealthTestCase):
+	def test_overdue_invoice_then_payment(self):
+		customer = make_customer("Billing")
+		run_pending_recomputes()
+		self.assertFalse(measure(customer, "overdue_invoices").has_data)  # never invoiced: no data
+		before = health(customer)
+		self.assertLess(before.data_coverage, 100)
+
+		invoice = make_sales_invoice(
+			customer, 500, posting_date=add_days(today(), -60), due_date=add_days(today(), -30)
+		)
+		run_pending_recomputes()
+		self.assertEqual(measure(customer, "overdue_invoices").raw_value, 1)
+		self.assertEqual(measure(customer, "overdue_share").raw_value, 100)
+		overdue = health(customer)
+		self.assertLess(overdue.score, before.score)
+		self.assertGreater(overdue.data_coverage, before.data_coverage)
+
+		pay_invoice(invoice.name, posting_date=add_days(today(), -10))
+		run_pending_recomputes()
+		self.assertEqual(measure(customer, "overdue_invoices").raw_value, 0)
+		self.assertEqual(measure(customer, "avg_days_paid_late").raw_value, 20)
+		self.assertGreater(health(customer).score, overdue.score)
+
+	def test_cancelling_an_invoice_clears_it(self):
+		customer = make_customer("Cancel")
+		invoice = make_sales_invoice(
+			customer, 100, posting_date=add_days(today(), -40), due_date=add_days(today(), -20)
+		)
+		run_pending_recomputes()
+		self.assertEqual(measure(customer, "overdue_invoices").raw_value, 1)
+		invoice.cancel()
+		run_pending_recomputes()
+		self.assertFalse(measure(customer, "overdue_invoices").has_data)
+
+
+class TestRenewalsMoveTheScore(CustomerHealthTestCase):
+	def test_cancelling_a_subscription(self):
+		customer = make_customer("Subscription")
+		subscription = make_subscription(customer)
+		run_pending_recomputes()
+		self.assertEqual(measure(customer, "renewal_standing").raw_value, 100)
+		active = health(customer).score
+
+		subscription.cancel_subscription()
+		run_pending_recomputes()
+		self.assertEqual(measure(customer, "renewal_standing").raw_value, 0)
+		self.assertLess(health(customer).score, active)
+
+
+class TestQueue(CustomerHealthTestCase):
+	def test_many_events_in_one_transaction_cost_one_recompute(self):
+		customer = make_customer("Coalesce")
+		run_pending_recomputes()
+		with patch("cs_success.health.recompute.recompute_customers", wraps=recompute_customers) as spy:
+			for _ in range(4):
+				make_issue(customer)
+			self.assertEqual(frappe.flags.cs_health_pending, {customer})
+			run_pending_recomputes()
+		self.assertEqual(spy.call_count, 1)
+		self.assertEqual(spy.call_args.args[0], [customer])
+		self.assertEqual(measure(customer, "open_tickets").raw_value, 4)
+
+	def test_rollback_forgets_pending_customers(self):
+		customer = make_customer("Rollback")
+		run_pending_recomputes()
+		queue.queue_recompute([customer])
+		frappe.db.after_rollback.run()
+		self.assertIsNone(frappe.flags.cs_health_pending)
+
+	def test_change_arriving_while_a_drain_runs_is_not_lost(self):
+		running, late = make_customer("Running"), make_customer("Late")
+		run_pending_recomputes()
+		make_issue(late)
+
+		# A drain is under way: it cleared its scheduled marker and popped its batch.
+		frappe.cache.delete(frappe.cache.make_key(queue.SCHEDULED_KEY))
+		queue.queue_recompute([running])
+		names = frappe.flags.cs_health_pending
+		frappe.flags.cs_health_pending = None
+		frappe.cache.sadd(queue.PENDING_KEY, *names)
+		popped = queue.pop_pending(queue.DRAIN_BATCH)
+		self.assertIn(running, popped)
+
+		# The late change commits now; it must schedule its own drain rather than wait on this one.
+		queue.queue_recompute([late])
+		run_pending_recomputes()
+		self.assertEqual(measure(late, "open_tickets").raw_value, 1)
+
+	def test_change_queued_behind_a_scheduled_drain_is_drained(self):
+		customer = make_customer("Scheduled")
+		run_pending_recomputes()
+		make_issue(customer)
+		frappe.cache.set(frappe.cache.make_key(queue.SCHEDULED_KEY), 1, ex=60)  # a drain is queued
+		run_pending_recomputes()
+		self.assertEqual(measure(customer, "open_tickets").raw_value, 0)  # not yet: the drain will
+		queue.drain()
+		self.assertEqual(measure(customer, "open_tickets").raw_value, 1)
+
+	def test_disabled_event_recompute(self):
+		frappe.db.set_single_value("CS Settings", "enable_event_recompute", 0)
+		customer = make_customer("Disabled")
+		self.assertIsNone(frappe.flags.cs_health_pending)
+		frappe.db.set_single_value("CS Settings", "enable_event_recompute", 1)
+		self.assertFalse(frappe.db.exists("Customer Health", customer))
+
+
+class TestHookIsolation(CustomerHealthTestCase):
+	def test_error_in_our_hook_never_breaks_the_save(self):
+		customer = make_customer("Isolation")
+		errors_before = frappe.db.count("Error Log")
+		with patch("cs_success.health.events.queue_recompute", side_effect=RuntimeError("boom")):
+			issue = make_issue(customer)
+			issue.status = "Closed"
+			issue.save(ignore_permissions=True)
+		self.assertTrue(frappe.db.exists("Issue", issue.name))
+		self.assertEqual(frappe.db.get_value("Issue", issue.name, "status"), "Closed")
+		self.assertGreater(frappe.db.count("Error Log"), errors_before)
+		titles = frappe.get_all(
+			"Error Log", filters={"creation": (">=", add_to_date(now_datetime(), minutes=-5))}, pluck="method"
+		)
+		self.assertTrue(any("cs_success" in (t or "") for t in titles))
+
+	def test_queue_failure_after_commit_is_logged_not_raised(self):
+		customer = make_customer("RedisDown")
+		queue.queue_recompute([customer])
+		with patch.object(frappe.cache, "sadd", side_effect=ConnectionError("redis down")):
+			run_pending_recomputes()  # must not raise
+
+
+class TestOverride(CustomerHealthTestCase):
+	def test_manager_override_survives_recompute_and_lapses(self):
+		from cs_success.api.health import set_override
+
+		customer = make_customer("Override")
+		for _ in range(5):
+			make_issue(customer)
+		run_pending_recomputes()
+		computed = health(customer).computed_score
+
+		manager = make_user("CS Manager")
+		frappe.set_user(manager)
+		set_override(customer, 95, "Exec sponsor confirmed renewal", str(add_days(now_datetime(), 7)))
+		frappe.set_user("Administrator")
+		doc = health(customer)
+		self.assertEqual((doc.score, doc.band, doc.override_active), (95, "Healthy", 1))
+		self.assertEqual(doc.computed_score, computed)
+		self.assertEqual(doc.override_set_by, manager)
+		self.assertTrue(
+			frappe.db.exists(
+				"Customer Health Change",
+				{"customer": customer, "event": "Override Set", "changed_by": manager},
+			)
+		)
+
+		make_issue(customer)  # a recompute must keep the override and the computed score beside it
+		run_pending_recomputes()
+		doc = health(customer)
+		self.assertEqual(doc.score, 95)
+		self.assertLess(doc.computed_score, computed)
+
+		frappe.db.set_value(
+			"Customer Health", customer, "override_expires_on", add_to_date(now_datetime(), minutes=-1)
+		)
+		lapse_expired_overrides()
+		doc = health(customer)
+		self.assertEqual((doc.override_active, doc.override_score), (0, None))
+		self.assertEqual(doc.score, doc.computed_score)
+		self.assertTrue(
+			frappe.db.exists("Customer Health Change", {"customer": customer, "event": "Override Lapsed"})
+		)
+
+	def test_agent_cannot_override(self):
+		from cs_success.api.health import set_override
+
+		customer = make_customer("AgentOverride")
+		run_pending_recomputes()
+		frappe.set_user(make_user("CS Agent"))
+		with self.assertRaises(frappe.PermissionError):
+			set_override(customer, 90, "I like them", str(add_days(now_datetime(), 7)))
+		frappe.set_user("Administrator")
+		self.assertEqual(health(customer).override_active, 0)
+
+	def test_override_needs_reason_and_future_expiry(self):
+		from cs_success.api.health import set_override
+
+		customer = make_customer("BadOverride")
+		run_pending_recomputes()
+		with self.assertRaises(frappe.ValidationError):
+			set_override(customer, 90, "   ", str(add_days(now_datetime(), 7)))
+		with self.assertRaises(frappe.ValidationError):
+			set_override(customer, 90, "reason", str(add_days(now_datetime(), -1)))
+		with self.assertRaises(frappe.ValidationError):
+			set_override(customer, 120, "reason", str(add_days(now_datetime(), 1)))
+		self.assertEqual(health(customer).override_active, 0)
+
+
+class TestAlerts(CustomerHealthTestCase):
+	def _drop_into_critical(self, customer, invoices=3):
+		for _ in range(6):
+			make_issue(customer)
+		for _ in range(invoices):
+			make_sales_invoice(
+				customer, 100, posting_date=add_days(today(), -50), due_date=add_days(today(), -40)
+			)
+		run_pending_recomputes()
+
+	def test_alert_once_per_band_with_todo_for_account_manager(self):
+		manager = make_user("CS Manager")
+		customer = make_customer("Alert", account_manager=manager)
+		make_sales_invoice(customer, 100)  # billed, not overdue
+		run_pending_recomputes()
+		self.assertEqual(health(customer).band, "Healthy")
+
+		self._drop_into_critical(customer)
+		self.assertIn(health(customer).band, ("At Risk", "Critical"))
+		entered = health(customer).band
+		alerts_raised = frappe.get_all(
+			"Customer Health Alert", filters={"customer": customer}, fields=["band", "todo"]
+		)
+		self.assertEqual(len(alerts_raised), 1)
+		self.assertEqual(alerts_raised[0].band, entered)
+		self.assertEqual(frappe.db.get_value("ToDo", alerts_raised[0].todo, "allocated_to"), manager)
+
+		make_issue(customer)  # still in the same band: no second alert
+		run_pending_recomputes()
+		self.assertEqual(frappe.db.count("Customer Health Alert", {"customer": customer, "band": entered}), 1)
+
+	def test_first_score_does_not_alert(self):
+		customer = make_customer("FirstScore")
+		self._drop_into_critical(customer)
+		self.assertIn(health(customer).band, ("At Risk", "Critical"))
+		self.assertEqual(frappe.db.count("Customer Health Alert", {"customer": customer}), 0)
+
+	@responses.activate
+	def test_webhook_delivered(self):
+		responses.add(responses.POST, "https://chat.example.com/hook", json={"ok": True}, status=200)
+		frappe.db.set_single_value("CS Settings", "alert_webhook_url", "https://chat.example.com/hook")
+		frappe.db.set_single_value("CS Settings", "default_csm", "Administrator")
+		customer = make_customer("Webhook")
+		make_sales_invoice(customer, 100)
+		run_pending_recomputes()
+		self._drop_into_critical(customer)
+		alert = frappe.get_last_doc("Customer Health Alert", filters={"customer": customer})
+		self.assertEqual((alert.webhook_status, alert.webhook_attempts), ("Delivered", 1))
+		self.assertEqual(len(responses.calls), 1)
+		body = frappe.parse_json(responses.calls[0].request.body)
+		self.assertEqual((body["customer"], body["band"]), (customer, alert.band))
+
+	@responses.activate
+	def test_webhook_retries_then_fails(self):
+		responses.add(responses.POST, "https://chat.example.com/hook", status=503)
+		frappe.db.set_single_value("CS Settings", "alert_webhook_url", "https://chat.example.com/hook")
+		frappe.db.set_single_value("CS Settings", "webhook_max_attempts", 3)
+		customer = make_customer("WebhookDown")
+		make_sales_invoice(customer, 100)
+		run_pending_recomputes()
+		with patch.object(alerts, "WEBHOOK_BACKOFF_SECONDS", 0):
+			self._drop_into_critical(customer)
+		alert = frappe.get_last_doc("Customer Health Alert", filters={"customer": customer})
+		self.assertEqual((alert.webhook_status, alert.webhook_attempts), ("Failed", 3))
+		self.assertEqual(len(responses.calls), 3)
+		self.assertIn("503", alert.webhook_last_error)
+
+
+class TestPermissions(CustomerHealthTestCase):
+	def test_agent_reads_but_cannot_write(self):
+		customer = make_customer("Perm")
+		run_pending_recomputes()
+		frappe.set_user(make_user("CS Agent"))
+		self.assertTrue(frappe.has_permission("Customer Health", "read", customer))
+		self.assertFalse(frappe.has_permission("Customer Health", "write", customer))
+		self.assertFalse(frappe.has_permission("Health Scorecard", "write"))
+
+	def test_user_without_cs_role_sees_nothing(self):
+		customer = make_customer("NoRole")
+		run_pending_recomputes()
+		frappe.set_user(make_user(""))
+		self.assertFalse(frappe.has_permission("Customer Health", "read", customer))
+		self.assertFalse(frappe.has_permission("Customer Health Alert", "read"))
+
+
+class TestCustomerLifecycle(CustomerHealthTestCase):
+	def test_rename_and_delete_follow_the_customer(self):
+		customer = make_customer("Rename")
+		make_issue(customer)
+		run_pending_recomputes()
+		new_name = customer + " Renamed"
+		frappe.rename_doc("Customer", customer, new_name, force=True)
+		run_pending_recomputes()
+		self.assertFalse(frappe.db.exists("Customer Health", customer))
+		self.assertTrue(frappe.db.exists("Customer Health", new_name))
+		self.assertEqual(measure(new_name, "open_tickets").raw_value, 1)
+
+		frappe.db.delete("Issue", {"customer": new_name})
+		frappe.delete_doc("Customer", new_name, force=True)
+		self.assertFalse(frappe.db.exists("Customer Health", new_name))
+		self.assertFalse(frappe.db.exists("Customer Health Snapshot", {"customer": new_name}))
+
+
+class TestHistory(CustomerHealthTestCase):
+	def test_daily_snapshot_and_30_day_trend(self):
+		customer = make_customer("Trend")
+		run_pending_recomputes()
+		frappe.db.sql(
+			"""update `tabCustomer Health Snapshot` set snapshot_date = %s, score = 40
+			where customer = %s and kind = 'Daily'""",
+			(add_days(today(), -31), customer),
+		)
+		recompute_customers([customer])
+		doc = health(customer)
+		self.assertEqual(doc.score_30d_ago, 40)
+		self.assertAlmostEqual(doc.trend_delta, doc.score - 40, places=1)
+		recompute_customers([customer])  # same day: the day's snapshot is updated, not duplicated
+		self.assertEqual(
+			frappe.db.count(
+				"Customer Health Snapshot", {"customer": customer, "snapshot_date": today(), "kind": "Daily"}
+			),
+			1,
+		)
+
+	def test_usage_api_feeds_the_usage_measure(self):
+		from cs_success.api.health import record_usage
+
+		customer = make_customer("Usage")
+		run_pending_recomputes()
+		self.assertFalse(measure(customer, "usage").has_data)
+		record_usage(customer, 85)
+		run_pending_recomputes()
+		self.assertEqual(measure(customer, "usage").raw_value, 85)
+		self.assertEqual(measure(customer, "usage").measure_score, 100)
+		with self.assertRaises(frappe.ValidationError):
+			record_usage(customer, "lots")

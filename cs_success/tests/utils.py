@@ -1,0 +1,149 @@
+"""Tier 2 test set-up and factories. Records are named `_CS Test ...` and rolled back with each class."""
+
+from __future__ import annotations
+
+import frappe
+from frappe.utils import add_days, today
+
+from cs_success.health.queue import flush
+
+SERVICE_ITEM = "_CS Test Service"
+
+
+def before_tests():
+	from erpnext.setup.utils import before_tests as erpnext_before_tests
+
+	erpnext_before_tests()
+	from cs_success.install import after_install
+
+	# A site that had the app before the test data existed still needs roles, measures, scorecard.
+	after_install()
+	frappe.db.commit()
+
+
+def run_pending_recomputes():
+	"""What commit does after a real request: hand the noted customers to the (inline) drain."""
+	flush()
+
+
+def company() -> str:
+	return (
+		frappe.defaults.get_global_default("company") or frappe.get_all("Company", pluck="name", limit=1)[0]
+	)
+
+
+def make_customer(label: str = "Customer", **fields) -> str:
+	doc = frappe.get_doc(
+		{
+			"doctype": "Customer",
+			"customer_name": f"_CS Test {label} {frappe.generate_hash(length=6)}",
+			"customer_group": fields.pop("customer_group", None)
+			or frappe.db.get_value("Customer Group", {"is_group": 0}, "name"),
+			"territory": fields.pop("territory", None)
+			or frappe.db.get_value("Territory", {"is_group": 0}, "name"),
+			**fields,
+		}
+	).insert(ignore_permissions=True)
+	return doc.name
+
+
+def make_issue(customer: str, status: str = "Open", **fields):
+	return frappe.get_doc(
+		{
+			"doctype": "Issue",
+			"subject": f"_CS Test issue {frappe.generate_hash(length=6)}",
+			"customer": customer,
+			"status": status,
+			**fields,
+		}
+	).insert(ignore_permissions=True)
+
+
+def service_item() -> str:
+	if not frappe.db.exists("Item", SERVICE_ITEM):
+		frappe.get_doc(
+			{
+				"doctype": "Item",
+				"item_code": SERVICE_ITEM,
+				"item_name": SERVICE_ITEM,
+				"item_group": frappe.db.get_value("Item Group", {"is_group": 0}, "name") or "All Item Groups",
+				"stock_uom": "Nos",
+				"is_stock_item": 0,
+			}
+		).insert(ignore_permissions=True)
+	return SERVICE_ITEM
+
+
+def make_sales_invoice(customer: str, amount: float = 100, posting_date=None, due_date=None):
+	posting_date = posting_date or today()
+	invoice = frappe.new_doc("Sales Invoice")
+	invoice.customer = customer
+	invoice.company = company()
+	invoice.set_posting_time = 1
+	invoice.posting_date = posting_date
+	invoice.due_date = due_date or posting_date
+	invoice.append("items", {"item_code": service_item(), "qty": 1, "rate": amount})
+	invoice.insert(ignore_permissions=True)
+	invoice.submit()
+	return invoice
+
+
+def pay_invoice(invoice_name: str, posting_date=None):
+	from erpnext.accounts.doctype.payment_entry.payment_entry import get_payment_entry
+
+	payment = get_payment_entry("Sales Invoice", invoice_name)
+	payment.posting_date = posting_date or today()
+	payment.reference_no = f"_CS Test {frappe.generate_hash(length=6)}"
+	payment.reference_date = payment.posting_date
+	payment.insert(ignore_permissions=True)
+	payment.submit()
+	return payment
+
+
+def make_subscription(customer: str, start_date=None):
+	plan_name = "_CS Test Monthly"
+	if not frappe.db.exists("Subscription Plan", plan_name):
+		frappe.get_doc(
+			{
+				"doctype": "Subscription Plan",
+				"plan_name": plan_name,
+				"item": service_item(),
+				"price_determination": "Fixed Rate",
+				"cost": 100,
+				"currency": frappe.get_cached_value("Company", company(), "default_currency"),
+				"billing_interval": "Month",
+				"billing_interval_count": 1,
+			}
+		).insert(ignore_permissions=True)
+	return frappe.get_doc(
+		{
+			"doctype": "Subscription",
+			"party_type": "Customer",
+			"party": customer,
+			"company": company(),
+			"start_date": start_date or add_days(today(), -10),
+			"plans": [{"plan": plan_name, "qty": 1}],
+		}
+	).insert(ignore_permissions=True)
+
+
+def make_user(role: str) -> str:
+	email = f"_cs_test_{frappe.scrub(role)}_{frappe.generate_hash(length=5)}@example.com"
+	user = frappe.get_doc(
+		{
+			"doctype": "User",
+			"email": email,
+			"first_name": "CS Test",
+			"send_welcome_email": 0,
+			"roles": [{"role": role}] if role else [],
+		}
+	).insert(ignore_permissions=True)
+	return user.name
+
+
+def health(customer: str):
+	return frappe.get_doc("Customer Health", customer)
+
+
+def measure(customer: str, key: str):
+	return next((row for row in health(customer).measures if row.measure == key), None)
