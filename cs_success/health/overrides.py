@@ -12,7 +12,7 @@ from frappe.utils import get_datetime, now_datetime
 
 from cs_success.engine.health_score import ScoringError, validate_override
 from cs_success.health.config import scoring_error_message
-from cs_success.health.recompute import recompute_customers
+from cs_success.health.recompute import cleared_override, recompute_customers
 
 OVERRIDE_ROLES = ("CS Manager", "System Manager")
 
@@ -64,16 +64,7 @@ def clear_override(customer: str, reason: str | None = None) -> None:
 	if not health.override_active:
 		return
 	before = (health.score, health.band)
-	health.db_set(
-		{
-			"override_active": 0,
-			"override_score": None,
-			"override_reason": None,
-			"override_expires_on": None,
-			"override_set_by": None,
-			"override_set_on": None,
-		}
-	)
+	health.db_set(cleared_override())
 	recompute_customers([customer], raise_alerts=False, log_changes=False)
 	_audit(
 		customer,

@@ -16,6 +16,7 @@ from frappe import _
 from frappe.utils import add_days, get_datetime, getdate, now_datetime
 
 from cs_success.engine.health_score import (
+	NO_DATA,
 	Bands,
 	Driver,
 	HealthResult,
@@ -68,6 +69,12 @@ class Outcome:
 
 def _rounded(value: float | None) -> float | None:
 	return None if value is None else round(float(value), 1)
+
+
+def _stored(value: float | None) -> float:
+	"""Frappe's Float columns are NOT NULL: "no value" is stored as 0 beside a flag that says so
+	(band "No Data", has_data, has_trend, previous_band blank)."""
+	return 0.0 if value is None else round(float(value), 1)
 
 
 def recompute_customers(
@@ -155,6 +162,8 @@ def _load_existing(names: Sequence[str] | None) -> dict[str, frappe._dict]:
 	rows = frappe.get_all("Customer Health", filters=filters, fields=list(EXISTING_FIELDS))
 	for row in rows:
 		row.contributions = json.loads(row.contributions) if row.contributions else {}
+		if row.band == NO_DATA:
+			row.score = None
 	return {row.name: row for row in rows}
 
 
@@ -170,7 +179,7 @@ def _scores_on_or_before(names: Sequence[str] | None, day: date) -> dict[str, fl
 			WHERE kind = 'Daily' AND snapshot_date <= %(day)s AND snapshot_date > %(oldest)s {customer_filter}
 			GROUP BY customer
 		) latest ON latest.customer = s.customer AND latest.snapshot_date = s.snapshot_date
-		WHERE s.kind = 'Daily'
+		WHERE s.kind = 'Daily' AND s.band != 'No Data'
 		""",
 		{"day": day, "oldest": add_days(day, -30), "customers": tuple(names or ("",))},
 	)
@@ -190,26 +199,26 @@ def _persist(
 	for o in outcomes:
 		c = o.customer
 		score_30d_ago = past_scores.get(c.name)
+		has_trend = o.score is not None and score_30d_ago is not None
 		values = {
 			"customer_name": c.customer_name,
 			"customer_group": c.customer_group,
 			"territory": c.territory,
 			"account_manager": c.account_manager,
-			"score": _rounded(o.score),
+			"score": _stored(o.score),
 			"band": o.band,
-			"computed_score": _rounded(o.result.score),
+			"computed_score": _stored(o.result.score),
 			"computed_band": o.computed_band,
 			"data_coverage": round(o.result.coverage, 1),
 			"scorecard": o.scorecard or None,
 			"last_computed": now,
-			"score_30d_ago": score_30d_ago,
-			"trend_delta": _rounded(o.score - score_30d_ago)
-			if o.score is not None and score_30d_ago is not None
-			else None,
+			"has_trend": int(has_trend),
+			"score_30d_ago": _stored(score_30d_ago if has_trend else None),
+			"trend_delta": _stored(o.score - score_30d_ago if has_trend else None),
 			"contributions": json.dumps(o.state, sort_keys=True),
 		}
 		if o.override_lapsed:
-			values.update(_cleared_override())
+			values.update(cleared_override())
 		if o.previous is not None and o.score_changed:
 			drivers = _drivers(o)
 			summary = _change_summary(o, drivers)
@@ -235,10 +244,10 @@ def _persist(
 	alerts.handle_band_changes([o for o in outcomes if o.band_changed], raise_alerts=raise_alerts)
 
 
-def _cleared_override() -> dict:
+def cleared_override() -> dict:
 	return {
 		"override_active": 0,
-		"override_score": None,
+		"override_score": 0,
 		"override_reason": None,
 		"override_expires_on": None,
 		"override_set_by": None,
@@ -279,8 +288,8 @@ def _change_row(o: Outcome, summary: str, event: str, drivers: list[Driver], now
 		"customer": o.customer.name,
 		"changed_on": now,
 		"event": event,
-		"previous_score": _rounded(o.previous.score) if o.previous else None,
-		"new_score": _rounded(o.score),
+		"previous_score": _stored(o.previous.score if o.previous else None),
+		"new_score": _stored(o.score),
 		"previous_band": o.previous.band if o.previous else None,
 		"new_band": o.band,
 		"summary": summary,
@@ -318,11 +327,15 @@ def _rewrite_breakdowns(outcomes: list[Outcome], now: datetime, user: str):
 				(
 					frappe.generate_hash(length=10), o.customer.name, "Customer Health", "measures", idx,
 					*base.values(), m.key, definition.label if definition else m.key, int(m.has_data),
-					m.raw_value, definition.unit if definition else None, m.score, m.weight,
+					_stored_raw(m.raw_value), definition.unit if definition else None, _stored(m.score), m.weight,
 					round(100 * m.effective_weight, 3), round(m.contribution, 3),
 				)
 			)  # fmt: skip
 	frappe.db.bulk_insert("Customer Health Measure", fields, rows)
+
+
+def _stored_raw(value: float | None) -> float:
+	return 0.0 if value is None else float(value)
 
 
 def _insert_changes(changes: list[dict], now: datetime, user: str):
@@ -345,8 +358,8 @@ def _upsert_snapshots(outcomes: list[Outcome], today: date, now: datetime, user:
 		for kind in kinds:
 			rows.append(
 				(
-					frappe.generate_hash(length=12), o.customer.name, today, kind, _rounded(o.score), o.band,
-					_rounded(o.result.score), round(o.result.coverage, 1), int(o.override_active),
+					frappe.generate_hash(length=12), o.customer.name, today, kind, _stored(o.score), o.band,
+					_stored(o.result.score), round(o.result.coverage, 1), int(o.override_active),
 					now, now, user, user,
 				)
 			)  # fmt: skip
