@@ -1,0 +1,88 @@
+"""Headless Chromium against the site served by a real Frappe web server, for browser tests.
+
+Uses Debian's /usr/bin/chromium through Playwright's `executable_path`; never a downloaded browser.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import frappe
+from frappe.utils import get_bench_path
+
+CHROMIUM = os.environ.get("CS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+	"--no-sandbox",
+	"--disable-gpu",
+	"--disable-quic",
+	"--no-first-run",
+	"--disable-background-networking",
+	"--disable-component-update",
+	"--disable-sync",
+]
+SCREENSHOT_DIR = os.environ.get("CS_SCREENSHOT_DIR", "/tmp/cs_success_screenshots")
+
+
+def _free_port() -> int:
+	with socket.socket() as sock:
+		sock.bind(("127.0.0.1", 0))
+		return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def live_server():
+	"""`frappe serve` for the current site on a free loopback port; yields its base URL."""
+	port = _free_port()
+	site = frappe.local.site
+	process = subprocess.Popen(
+		[sys.executable, "-m", "frappe.utils.bench_helper", "frappe", "--site", site, "serve", "--port", str(port), "--noreload"],
+		cwd=os.path.join(get_bench_path(), "sites"),
+		stdout=subprocess.DEVNULL,
+		stderr=subprocess.DEVNULL,
+	)
+	base_url = f"http://127.0.0.1:{port}"
+	try:
+		deadline = time.monotonic() + 60
+		while True:
+			try:
+				urllib.request.urlopen(f"{base_url}/api/method/ping", timeout=2)
+				break
+			except OSError:
+				if time.monotonic() > deadline or process.poll() is not None:
+					raise RuntimeError("the test web server did not start") from None
+				time.sleep(0.5)
+		yield base_url
+	finally:
+		process.terminate()
+		process.wait(timeout=20)
+
+
+@contextlib.contextmanager
+def browser_page(base_url: str, user: str | None = None, password: str | None = None):
+	"""A Chromium page on the test server (which serves one site); logged in as `user` when given."""
+	from playwright.sync_api import sync_playwright
+
+	with sync_playwright() as playwright:
+		browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+		try:
+			context = browser.new_context(base_url=base_url, viewport={"width": 1400, "height": 1000})
+			page = context.new_page()
+			if user:
+				response = context.request.post(f"{base_url}/api/method/login", form={"usr": user, "pwd": password})
+				assert response.ok, f"login failed: {response.status} {response.text()[:200]}"
+			yield page
+		finally:
+			browser.close()
+
+
+def screenshot(page, name: str) -> str:
+	os.makedirs(SCREENSHOT_DIR, exist_ok=True)
+	path = os.path.join(SCREENSHOT_DIR, f"{name}.png")
+	page.screenshot(path=path, full_page=True)
+	return path
