@@ -41,7 +41,18 @@ def live_server():
 	port = _free_port()
 	site = frappe.local.site
 	process = subprocess.Popen(
-		[sys.executable, "-m", "frappe.utils.bench_helper", "frappe", "--site", site, "serve", "--port", str(port), "--noreload"],
+		[
+			sys.executable,
+			"-m",
+			"frappe.utils.bench_helper",
+			"frappe",
+			"--site",
+			site,
+			"serve",
+			"--port",
+			str(port),
+			"--noreload",
+		],
 		cwd=os.path.join(get_bench_path(), "sites"),
 		stdout=subprocess.DEVNULL,
 		stderr=subprocess.DEVNULL,
@@ -74,7 +85,9 @@ def browser_page(base_url: str, user: str | None = None, password: str | None = 
 			context = browser.new_context(base_url=base_url, viewport={"width": 1400, "height": 1000})
 			page = context.new_page()
 			if user:
-				response = context.request.post(f"{base_url}/api/method/login", form={"usr": user, "pwd": password})
+				response = context.request.post(
+					f"{base_url}/api/method/login", form={"usr": user, "pwd": password}
+				)
 				assert response.ok, f"login failed: {response.status} {response.text()[:200]}"
 			yield page
 		finally:

@@ -48,12 +48,19 @@ class TestInstall(CustomerHealthTestCase):
 		default = frappe.get_all("Health Scorecard", filters={"is_default": 1}, pluck="name")
 		self.assertEqual(len(default), 1)
 
-	def test_existing_customers_are_scored(self):
+	def test_full_recompute_scores_every_enabled_customer(self):
+		frappe.db.set_single_value("CS Settings", "enable_event_recompute", 0)
+		unseen = make_customer("Unseen")  # created while hooks were off: only the full run sees it
+		disabled = make_customer("Disabled", disabled=1)
+		frappe.db.set_single_value("CS Settings", "enable_event_recompute", 1)
+		self.assertFalse(frappe.db.exists("Customer Health", unseen))
+
 		recompute_customers(None)
 		enabled = set(frappe.get_all("Customer", filters={"disabled": 0}, pluck="name"))
 		scored = set(frappe.get_all("Customer Health", pluck="name"))
-		self.assertTrue(enabled)
+		self.assertIn(unseen, scored)
 		self.assertLessEqual(enabled, scored)
+		self.assertNotIn(disabled, scored)
 
 
 class TestTicketsMoveTheScore(CustomerHealthTestCase):
@@ -431,3 +438,93 @@ class TestHistory(CustomerHealthTestCase):
 		self.assertEqual(measure(customer, "usage").measure_score, 100)
 		with self.assertRaises(frappe.ValidationError):
 			record_usage(customer, "lots")
+
+
+class TestScorecardsAndBands(CustomerHealthTestCase):
+	def test_segment_scorecard_applies_to_its_customer_group(self):
+		group = frappe.get_doc(
+			{
+				"doctype": "Customer Group",
+				"customer_group_name": f"_CS Test Group {frappe.generate_hash(length=5)}",
+				"parent_customer_group": "All Customer Groups",
+			}
+		).insert(ignore_permissions=True)
+		frappe.get_doc(
+			{
+				"doctype": "Health Scorecard",
+				"scorecard_name": f"_CS Test Strict {group.name}",
+				"applies_to_customer_group": group.name,
+				"priority": 1,
+				"measures": [{"measure": "open_tickets", "weight": 1, "score_100_at": 0, "score_0_at": 1}],
+			}
+		).insert(ignore_permissions=True)
+		other_group = frappe.db.get_value("Customer Group", {"is_group": 0, "name": ("!=", group.name)})
+		strict = make_customer("Strict", customer_group=group.name)
+		default = make_customer("Default", customer_group=other_group)
+		make_issue(strict)
+		make_issue(default)
+		run_pending_recomputes()
+		self.assertEqual(health(strict).scorecard, f"_CS Test Strict {group.name}")
+		self.assertEqual(
+			(health(strict).score, health(strict).band, health(strict).data_coverage), (0, "Critical", 100)
+		)
+		self.assertEqual(len(health(strict).measures), 1)
+		self.assertEqual(health(default).scorecard, "Default")
+
+	def test_scorecard_validation_is_translated_and_clear(self):
+		doc = frappe.get_doc(
+			{
+				"doctype": "Health Scorecard",
+				"scorecard_name": "_CS Test Broken",
+				"measures": [{"measure": "open_tickets", "weight": 1, "score_100_at": 3, "score_0_at": 3}],
+			}
+		)
+		with self.assertRaisesRegex(frappe.ValidationError, "must differ"):
+			doc.insert(ignore_permissions=True)
+		self.assertFalse(frappe.db.exists("Health Scorecard", "_CS Test Broken"))
+
+	def test_bands_are_configurable(self):
+		customer = make_customer("Bands")
+		make_issue(customer)  # one open ticket of five: well short of 100
+		run_pending_recomputes()
+		score = health(customer).score
+		settings = frappe.get_single("CS Settings")
+		settings.healthy_min_score = score + 1
+		settings.at_risk_min_score = score - 1
+		settings.save()
+		recompute_customers([customer])
+		self.assertEqual(health(customer).band, "At Risk")
+		settings.reload()
+		settings.healthy_min_score, settings.at_risk_min_score = 50, 75
+		with self.assertRaises(frappe.ValidationError):
+			settings.save()
+
+
+class TestSetBasedRecompute(CustomerHealthTestCase):
+	def count_queries(self, fn):
+		with patch.object(frappe.db, "sql", wraps=frappe.db.sql) as spy:
+			fn()
+		return spy.call_count
+
+	def test_full_recompute_query_count_does_not_grow_with_customers(self):
+		recompute_customers(None)
+		before = self.count_queries(lambda: recompute_customers(None))
+		frappe.db.set_single_value("CS Settings", "enable_event_recompute", 0)
+		for i in range(6):
+			customer = make_customer(f"Scale {i}")
+			make_issue(customer)
+			make_sales_invoice(
+				customer, 100, posting_date=add_days(today(), -40), due_date=add_days(today(), -20)
+			)
+		frappe.db.set_single_value("CS Settings", "enable_event_recompute", 1)
+		recompute_customers(None)  # first scoring of the six inserts their records
+		after = self.count_queries(lambda: recompute_customers(None))
+		self.assertEqual(before, after)
+
+	def test_single_customer_uses_the_same_queries(self):
+		customer = make_customer("Single")
+		make_issue(customer)
+		run_pending_recomputes()
+		one = self.count_queries(lambda: recompute_customers([customer]))
+		everyone = self.count_queries(lambda: recompute_customers(None))
+		self.assertEqual(one, everyone)

@@ -1,0 +1,59 @@
+"""Tier 2 with Helpdesk installed: HD Tickets count toward the mapped ERPNext Customer.
+
+Runs on a site with the helpdesk app (.ci/run uses hd.localhost); elsewhere it is skipped, since
+Helpdesk is optional.
+"""
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+
+from cs_success.tests.utils import make_customer, measure, run_pending_recomputes
+
+
+class TestHelpdeskTickets(FrappeTestCase):
+	def setUp(self):
+		if "helpdesk" not in frappe.get_installed_apps():
+			self.skipTest("Helpdesk is not installed on this site")
+		frappe.set_user("Administrator")
+		frappe.flags.cs_health_pending = None
+
+	def make_hd_ticket(self, hd_customer: str):
+		return frappe.get_doc(
+			{
+				"doctype": "HD Ticket",
+				"subject": f"_CS Test HD {frappe.generate_hash(length=6)}",
+				"description": "Printer on fire",
+				"raised_by": "cs-test-requester@example.com",
+				"customer": hd_customer,
+			}
+		).insert(ignore_permissions=True)
+
+	def test_custom_field_maps_hd_customer(self):
+		self.assertTrue(frappe.db.has_column("HD Customer", "cs_customer"))
+		customer = make_customer("HD Mapped")
+		hd_customer = frappe.get_doc(
+			{"doctype": "HD Customer", "customer_name": f"_CS HD {customer}", "cs_customer": customer}
+		).insert(ignore_permissions=True)
+		run_pending_recomputes()
+		self.assertEqual(measure(customer, "open_tickets").raw_value, 0)
+
+		ticket = self.make_hd_ticket(hd_customer.name)
+		run_pending_recomputes()
+		self.assertEqual(measure(customer, "open_tickets").raw_value, 1)
+		self.assertEqual(measure(customer, "tickets_90d").raw_value, 1)
+
+		ticket.reload()
+		ticket.status = "Resolved"
+		ticket.save(ignore_permissions=True)
+		run_pending_recomputes()
+		self.assertEqual(measure(customer, "open_tickets").raw_value, 0)
+
+	def test_same_name_fallback(self):
+		customer = make_customer("HD Same Name")
+		hd_customer = frappe.get_doc({"doctype": "HD Customer", "customer_name": customer}).insert(
+			ignore_permissions=True
+		)
+		self.assertEqual(hd_customer.name, customer)
+		self.make_hd_ticket(hd_customer.name)
+		run_pending_recomputes()
+		self.assertEqual(measure(customer, "open_tickets").raw_value, 1)
