@@ -507,17 +507,20 @@ class TestSetBasedRecompute(CustomerHealthTestCase):
 		return spy.call_count
 
 	def test_full_recompute_query_count_does_not_grow_with_customers(self):
-		recompute_customers(None)
+		def add_customers(count):
+			frappe.db.set_single_value("CS Settings", "enable_event_recompute", 0)
+			for i in range(count):
+				customer = make_customer(f"Scale {i}")
+				make_issue(customer)
+				make_sales_invoice(
+					customer, 100, posting_date=add_days(today(), -40), due_date=add_days(today(), -20)
+				)
+			frappe.db.set_single_value("CS Settings", "enable_event_recompute", 1)
+			recompute_customers(None)  # first scoring inserts their records
+
+		add_customers(1)
 		before = self.count_queries(lambda: recompute_customers(None))
-		frappe.db.set_single_value("CS Settings", "enable_event_recompute", 0)
-		for i in range(6):
-			customer = make_customer(f"Scale {i}")
-			make_issue(customer)
-			make_sales_invoice(
-				customer, 100, posting_date=add_days(today(), -40), due_date=add_days(today(), -20)
-			)
-		frappe.db.set_single_value("CS Settings", "enable_event_recompute", 1)
-		recompute_customers(None)  # first scoring of the six inserts their records
+		add_customers(6)
 		after = self.count_queries(lambda: recompute_customers(None))
 		self.assertEqual(before, after)
 
