@@ -30,8 +30,15 @@ _party_events = {
 	"on_change": "cs_success.health.events.on_party_document_change",
 	"on_trash": "cs_success.health.events.on_party_document_change",
 }
+_ticket_events = {
+	"on_change": [
+		"cs_success.health.events.on_customer_document_change",
+		"cs_success.surveys.events.on_ticket_change",
+	],
+	"on_trash": "cs_success.health.events.on_customer_document_change",
+}
 doc_events = {
-	"Issue": _customer_link_events,
+	"Issue": _ticket_events,
 	"Sales Invoice": _customer_link_events,
 	"Payment Entry": {
 		"on_submit": "cs_success.health.events.on_payment_entry_change",
@@ -40,7 +47,10 @@ doc_events = {
 	"Subscription": _party_events,
 	"Contract": _party_events,
 	"HD Ticket": {
-		"on_change": "cs_success.health.events.on_hd_ticket_change",
+		"on_change": [
+			"cs_success.health.events.on_hd_ticket_change",
+			"cs_success.surveys.events.on_ticket_change",
+		],
 		"on_trash": "cs_success.health.events.on_hd_ticket_change",
 	},
 	"Customer": {
@@ -54,8 +64,27 @@ doc_events = {
 # ---------------
 scheduler_events = {
 	"daily_long": ["cs_success.health.recompute.recompute_all"],
-	"hourly": ["cs_success.health.overrides.lapse_expired_overrides"],
+	"daily": [
+		"cs_success.surveys.delivery.run_due_campaigns",
+		"cs_success.surveys.delivery.send_reminders",
+		"cs_success.surveys.delivery.expire_invitations",
+	],
+	"hourly": [
+		"cs_success.health.overrides.lapse_expired_overrides",
+		"cs_success.surveys.delivery.mark_bounced",
+	],
 }
+
+# Portal
+# ------
+standard_portal_menu_items = [
+	{
+		"title": "Surveys",
+		"route": "/my-surveys",
+		"reference_doctype": "Survey Invitation",
+		"role": "Customer",
+	},
+]
 
 # Our records follow their Customer; they never block deleting it.
 ignore_links_on_delete = [
@@ -64,4 +93,6 @@ ignore_links_on_delete = [
 	"Customer Health Change",
 	"Customer Health Alert",
 	"Customer Usage Record",
+	"Survey Invitation",
+	"Survey Response",
 ]

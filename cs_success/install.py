@@ -16,7 +16,17 @@ INLINE_INITIAL_SCORING_LIMIT = 2000
 
 
 def get_custom_fields() -> dict[str, list[dict]]:
-	fields: dict[str, list[dict]] = {}
+	fields: dict[str, list[dict]] = {
+		"Contact": [
+			{
+				"fieldname": "cs_no_surveys",
+				"fieldtype": "Check",
+				"label": "Do Not Send Surveys",
+				"insert_after": "unsubscribed",
+				"description": "Set when the contact opts out from a survey email.",
+			}
+		]
+	}
 	if "helpdesk" in frappe.get_installed_apps():
 		fields["HD Customer"] = [
 			{
@@ -36,12 +46,14 @@ def after_install() -> None:
 	sync_health_measures()
 	create_default_scorecard()
 	create_custom_fields(get_custom_fields(), ignore_validate=True)
+	sync_standard_survey_templates()
 	score_existing_customers()
 
 
 def after_migrate() -> None:
 	sync_health_measures()
 	create_custom_fields(get_custom_fields(), ignore_validate=True)
+	sync_standard_survey_templates()
 
 
 def after_app_install(app_name: str) -> None:
@@ -122,6 +134,32 @@ def create_default_scorecard() -> None:
 			],
 		}
 	).insert(ignore_permissions=True)
+
+
+def sync_standard_survey_templates() -> None:
+	"""Standard templates are created once; an admin's edits to them are kept."""
+	from cs_success.engine.survey_templates import STANDARD_TEMPLATES
+
+	for template in STANDARD_TEMPLATES:
+		if frappe.db.exists("Survey Template", template.name):
+			continue
+		frappe.get_doc(
+			{
+				"doctype": "Survey Template",
+				"template_name": template.name,
+				"is_standard": 1,
+				"introduction": template.introduction,
+				"questions": [
+					{
+						"question": q.question,
+						"question_type": q.question_type,
+						"options": "\n".join(q.options),
+						"is_required": int(q.is_required),
+					}
+					for q in template.questions
+				],
+			}
+		).insert(ignore_permissions=True)
 
 
 def score_existing_customers() -> None:

@@ -259,13 +259,48 @@ def usage_measures(customers: Sequence[str] | None, today: date) -> RawValues:
 	return {row.customer: {"usage": float(row.value)} for row in rows}
 
 
-# Sources in the order they are read. Surveys, touchpoints and success plans add theirs here as they
-# land; until then their measures simply have no data.
+def survey_measures(customers: Sequence[str] | None, today: date) -> RawValues:
+	"""Latest NPS answer; mean CSAT and CES of the last 180 days (headline answers)."""
+	params = _params(customers, today)
+	customer_filter = _customer_filter("customer", customers)
+	values: RawValues = defaultdict(dict)
+	for row in frappe.db.sql(
+		f"""
+		SELECT r.customer, r.headline_score
+		FROM `tabSurvey Response` r
+		JOIN (
+			SELECT customer, MAX(submitted_on) AS submitted_on FROM `tabSurvey Response`
+			WHERE headline_type = 'NPS' {customer_filter}
+			GROUP BY customer
+		) latest ON latest.customer = r.customer AND latest.submitted_on = r.submitted_on
+		WHERE r.headline_type = 'NPS'
+		""",
+		params,
+		as_dict=True,
+	):
+		values[row.customer]["latest_nps"] = float(row.headline_score)
+	for row in frappe.db.sql(
+		f"""
+		SELECT customer, headline_type, AVG(headline_score) AS mean_score
+		FROM `tabSurvey Response`
+		WHERE headline_type IN ('CSAT', 'CES') AND submitted_on >= %(d180)s {customer_filter}
+		GROUP BY customer, headline_type
+		""",
+		params,
+		as_dict=True,
+	):
+		values[row.customer]["avg_csat" if row.headline_type == "CSAT" else "avg_ces"] = float(row.mean_score)
+	return values
+
+
+# Sources in the order they are read. Touchpoints and success plans add theirs here as they land;
+# until then their measures simply have no data.
 SOURCES: tuple[Callable[[Sequence[str] | None, date], RawValues], ...] = (
 	ticket_measures,
 	billing_measures,
 	renewal_measures,
 	usage_measures,
+	survey_measures,
 )
 
 

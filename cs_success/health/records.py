@@ -10,6 +10,7 @@ CUSTOMER_RECORD_DOCTYPES = (
 	"Customer Health Change",
 	"Customer Health Alert",
 	"Customer Usage Record",
+	"Survey Invitation",
 )
 
 
@@ -25,6 +26,10 @@ def rename_customer_records(old_name: str, new_name: str, merge: bool = False) -
 
 def delete_customer_records(customer: str) -> None:
 	_delete_health(customer)
+	responses = frappe.get_all("Survey Response", filters={"customer": customer}, pluck="name")
+	if responses:
+		frappe.db.delete("Survey Answer", {"parent": ("in", responses), "parenttype": "Survey Response"})
+		frappe.db.delete("Survey Response", {"name": ("in", responses)})
 	for doctype in CUSTOMER_RECORD_DOCTYPES:
 		frappe.db.delete(doctype, {"customer": customer})
 

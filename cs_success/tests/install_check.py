@@ -7,6 +7,7 @@ Run with `bench --site S execute cs_success.tests.install_check.verify_installed
 import frappe
 
 from cs_success.engine.measures import MEASURES
+from cs_success.engine.survey_templates import STANDARD_TEMPLATES
 from cs_success.install import ROLES
 
 OUR_DOCTYPES = (
@@ -20,6 +21,12 @@ OUR_DOCTYPES = (
 	"Customer Health Change",
 	"Customer Health Alert",
 	"Customer Usage Record",
+	"Survey Template",
+	"Survey Question",
+	"Survey Campaign",
+	"Survey Invitation",
+	"Survey Response",
+	"Survey Answer",
 )
 
 
@@ -28,6 +35,9 @@ def verify_installed():
 		assert frappe.db.exists("Role", role), f"role {role} missing"
 	assert frappe.db.count("Health Measure") == len(MEASURES), "measure registry incomplete"
 	assert frappe.db.exists("Health Scorecard", {"is_default": 1}), "no default scorecard"
+	assert frappe.db.count("Survey Template", {"is_standard": 1}) == len(STANDARD_TEMPLATES)
+	assert frappe.db.exists("Web Form", "survey"), "survey web form missing"
+	assert frappe.db.has_column("Contact", "cs_no_surveys"), "Contact opt-out field missing"
 	enabled = frappe.db.count("Customer", {"disabled": 0})
 	scored = frappe.db.count("Customer Health")
 	assert scored == enabled, f"{scored} health records for {enabled} customers"
@@ -52,6 +62,7 @@ def verify_uninstalled():
 	for role in ROLES:
 		assert not frappe.db.exists("Role", role), f"role {role} left behind"
 	assert not frappe.db.exists("Custom Field", {"fieldname": ("like", "cs_%")}), "custom fields left behind"
+	assert not frappe.db.exists("Web Form", "survey"), "survey web form left behind"
 	assert not frappe.db.exists("Scheduled Job Type", {"method": ("like", "cs_success.%")}), (
 		"jobs left behind"
 	)

@@ -147,3 +147,71 @@ def health(customer: str):
 
 def measure(customer: str, key: str):
 	return next((row for row in health(customer).measures if row.measure == key), None)
+
+
+def make_contact(customer: str, email: str | None = None, **fields) -> str:
+	email = email or f"cs-test-{frappe.generate_hash(length=8)}@example.com"
+	contact = frappe.get_doc(
+		{
+			"doctype": "Contact",
+			"first_name": fields.pop("first_name", "Casey"),
+			"email_ids": [{"email_id": email, "is_primary": 1}],
+			"links": [{"link_doctype": "Customer", "link_name": customer}],
+			**fields,
+		}
+	).insert(ignore_permissions=True)
+	return contact.name
+
+
+def ensure_outgoing_email_account() -> str:
+	"""Invitations go to the email queue; nothing is sent in tests, but an account must exist."""
+	name = "_CS Test Outgoing"
+	if not frappe.db.exists("Email Account", name):
+		frappe.get_doc(
+			{
+				"doctype": "Email Account",
+				"email_account_name": name,
+				"email_id": "cs-test-outgoing@example.com",
+				"enable_outgoing": 1,
+				"default_outgoing": 1,
+				"smtp_server": "127.0.0.1",
+				"no_smtp_authentication": 1,
+			}
+		).insert(ignore_permissions=True)
+	return name
+
+
+def make_campaign(template: str = "Net Promoter Score", **fields):
+	return frappe.get_doc(
+		{
+			"doctype": "Survey Campaign",
+			"campaign_name": f"_CS Test Campaign {frappe.generate_hash(length=6)}",
+			"template": template,
+			"purpose": fields.pop("purpose", "Periodic"),
+			"audience": fields.pop("audience", "Customer Group"),
+			"status": fields.pop("status", "Active"),
+			**fields,
+		}
+	).insert(ignore_permissions=True)
+
+
+def invitation_email_html(invitation: str) -> str:
+	"""The HTML part of the queued email for an invitation, decoded."""
+	import email
+
+	message = frappe.db.get_value(
+		"Email Queue", {"reference_doctype": "Survey Invitation", "reference_name": invitation}, "message"
+	)
+	parsed = email.message_from_string(message)
+	for part in parsed.walk():
+		if part.get_content_type() == "text/html":
+			return part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
+	raise AssertionError("no HTML part in the queued email")
+
+
+def token_from_email(invitation: str) -> str:
+	import re
+
+	match = re.search(r"token=([A-Za-z0-9_-]{43})", invitation_email_html(invitation))
+	assert match, "no survey link in the email"
+	return match.group(1)

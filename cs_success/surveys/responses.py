@@ -1,0 +1,197 @@
+"""Accepting a survey answer: every check on the server, once per link, then closing the loop."""
+
+from __future__ import annotations
+
+import json
+
+import frappe
+from frappe import _
+from frappe.utils import now_datetime
+
+from cs_success.engine.survey_metrics import (
+	SCALES,
+	SINGLE_CHOICE,
+	AnswerError,
+	categorize,
+	needs_follow_up,
+	parse_score,
+)
+from cs_success.engine.tokens import ANSWERED, EXPIRED, OPEN, OPTED_OUT
+from cs_success.health.queue import queue_recompute
+from cs_success.surveys.links import find_invitation, state_of
+
+MAX_TEXT_LENGTH = 5000
+MAX_SUBMISSION_LENGTH = 64 * 1024
+
+
+def link_state_message(state: str) -> str:
+	return {
+		ANSWERED: _("This survey has already been answered. Thank you!"),
+		EXPIRED: _("This survey link has expired."),
+		OPTED_OUT: _("You have opted out of our surveys."),
+	}.get(state, _("This survey link is not valid."))
+
+
+def answer_error_message(error: AnswerError) -> str:
+	messages = {
+		"score_missing": _("Please answer: {0}"),
+		"score_not_a_number": _('The answer to "{0}" must be a number.'),
+		"score_not_a_whole_number": _('The answer to "{0}" must be a whole number.'),
+		"score_out_of_range": _('The answer to "{0}" is outside its scale.'),
+		"choice_not_offered": _('The answer to "{0}" is not one of its choices.'),
+		"text_too_long": _('The answer to "{0}" is too long (at most {1} characters).'),
+		"answers_malformed": _("The survey answers could not be read. Please reload the page and try again."),
+	}
+	return messages.get(error.code, _("The survey answers could not be read.")).format(
+		error.question, MAX_TEXT_LENGTH
+	)
+
+
+def parse_answers(template, raw_answers) -> list[dict]:
+	"""Answers keyed by question number (1-based, as strings or ints) -> validated answer rows."""
+	if raw_answers in (None, ""):
+		raw_answers = "{}"
+	if not isinstance(raw_answers, str) or len(raw_answers) > MAX_SUBMISSION_LENGTH:
+		raise AnswerError("answers_malformed")
+	try:
+		answers = json.loads(raw_answers)
+	except ValueError:
+		raise AnswerError("answers_malformed") from None
+	if not isinstance(answers, dict):
+		raise AnswerError("answers_malformed")
+
+	rows = []
+	for question in template.questions:
+		label = _(question.question)
+		value = answers.get(str(question.idx), answers.get(question.idx))
+		row = {
+			"question": question.question,
+			"question_type": question.question_type,
+			"direction": question.direction,
+		}
+		if question.question_type in SCALES:
+			if value in (None, "") and not question.is_required:
+				continue
+			try:
+				score = parse_score(question.question_type, value)
+			except AnswerError as error:
+				raise AnswerError(error.code, label) from None
+			scale = SCALES[question.question_type]
+			row.update(has_score=1, score=score, scale_min=scale.minimum, scale_max=scale.maximum)
+		else:
+			text = value.strip() if isinstance(value, str) else ("" if value is None else None)
+			if text is None:
+				raise AnswerError("answers_malformed", label)
+			if not text:
+				if question.is_required:
+					raise AnswerError("score_missing", label)
+				continue
+			if len(text) > MAX_TEXT_LENGTH:
+				raise AnswerError("text_too_long", label)
+			if question.question_type == SINGLE_CHOICE and text not in choices(question):
+				raise AnswerError("choice_not_offered", label)
+			row["answer"] = text
+		rows.append(row)
+	return rows
+
+
+def choices(question) -> list[str]:
+	return [line.strip() for line in (question.options or "").splitlines() if line.strip()]
+
+
+def accept_response(doc) -> None:
+	"""Runs before a Survey Response is inserted: the token decides who, what and whether at all.
+
+	Values the browser sent for customer, campaign and the like are ignored; the invitation row is
+	locked, so of two submissions racing on one token exactly one gets through.
+	"""
+	token, raw_answers, comment = doc.token, doc.answers_json, doc.comment
+	doc.token = doc.answers_json = None  # never stored
+
+	invitation = find_invitation(token, for_update=True)
+	if invitation:
+		frappe.local.lang = invitation.language or frappe.local.lang
+	state = state_of(invitation)
+	if state != OPEN:
+		frappe.throw(link_state_message(state), title=_("Survey"))
+
+	template = frappe.get_cached_doc(
+		"Survey Template", frappe.db.get_value("Survey Campaign", invitation.campaign, "template")
+	)
+	try:
+		rows = parse_answers(template, raw_answers)
+	except AnswerError as error:
+		frappe.throw(answer_error_message(error), title=_("Please check your answers"))
+	comment = (comment or "").strip()
+	if len(comment) > MAX_TEXT_LENGTH:
+		frappe.throw(answer_error_message(AnswerError("text_too_long", _("Comment"))))
+	headline = rows[0] if rows and template.questions[0].question_type in SCALES else None
+	if not headline or not headline.get("has_score"):
+		frappe.throw(answer_error_message(AnswerError("score_missing", _(template.questions[0].question))))
+
+	doc.update(
+		{
+			"customer": invitation.customer,
+			"contact": invitation.contact,
+			"campaign": invitation.campaign,
+			"invitation": invitation.name,
+			"template": template.name,
+			"language": invitation.language,
+			"submitted_on": now_datetime(),
+			"headline_type": headline["question_type"],
+			"headline_score": headline["score"],
+			"category": categorize(headline["question_type"], headline["score"]),
+			"comment": comment,
+		}
+	)
+	doc.set("answers", rows)
+	frappe.db.set_value(
+		"Survey Invitation", invitation.name, {"status": "Answered", "answered_on": doc.submitted_on}
+	)
+
+
+def close_the_loop(doc) -> None:
+	"""After a response: refresh health, follow up on an unhappy answer (once), update statistics."""
+	queue_recompute([doc.customer])
+	threshold = frappe.db.get_value("Survey Campaign", doc.campaign, "follow_up_threshold")
+	if needs_follow_up(doc.headline_type, doc.headline_score, threshold or None):
+		create_follow_up(doc)
+	from cs_success.surveys.delivery import update_campaign_stats
+
+	update_campaign_stats(doc.campaign)
+
+
+def create_follow_up(doc) -> str | None:
+	if frappe.db.exists("ToDo", {"reference_type": "Survey Response", "reference_name": doc.name}):
+		return None
+	assignee = frappe.db.get_value("Customer", doc.customer, "account_manager") or frappe.db.get_single_value(
+		"CS Settings", "default_csm"
+	)
+	if not assignee:
+		return None
+	customer_name = frappe.db.get_value("Customer", doc.customer, "customer_name")
+	lines = [
+		_("{0} answered {1} {2}/{3} ({4}).").format(
+			customer_name,
+			doc.headline_type,
+			doc.headline_score,
+			SCALES[doc.headline_type].maximum,
+			_(doc.category),
+		)
+	]
+	lines += [f"{_(row.question)}: {row.answer}" for row in doc.answers if row.answer]
+	if doc.comment:
+		lines.append(_("Comment: {0}").format(doc.comment))
+	todo = frappe.get_doc(
+		{
+			"doctype": "ToDo",
+			"allocated_to": assignee,
+			"description": "<br>".join(frappe.utils.escape_html(line) for line in lines),
+			"reference_type": "Survey Response",
+			"reference_name": doc.name,
+			"priority": "High",
+			"assigned_by": "Administrator",
+		}
+	).insert(ignore_permissions=True)
+	doc.db_set("follow_up", todo.name, update_modified=False)
+	return todo.name

@@ -1,0 +1,349 @@
+"""Tier 2: survey campaigns, invitations, the guest web form and closing the loop."""
+
+import json
+import re
+from unittest.mock import patch
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+from frappe.utils import add_days, add_to_date, now_datetime, today
+
+from cs_success.api.survey import opt_out
+from cs_success.engine.tokens import derive_token, new_nonce
+from cs_success.surveys.delivery import run_campaign, update_campaign_stats
+from cs_success.surveys.portal import open_surveys_for_user
+from cs_success.surveys.responses import MAX_TEXT_LENGTH
+from cs_success.surveys.web import survey_page_context
+from cs_success.tests.utils import (
+	ensure_outgoing_email_account,
+	invitation_email_html,
+	make_campaign,
+	make_contact,
+	make_customer,
+	make_issue,
+	make_user,
+	measure,
+	run_pending_recomputes,
+	token_from_email,
+)
+
+
+def submit(token, answers, comment=""):
+	"""The web form's own endpoint, as the browser calls it."""
+	from frappe.website.doctype.web_form.web_form import accept
+
+	data = {
+		"doctype": "Survey Response",
+		"token": token,
+		"answers_json": json.dumps(answers),
+		"comment": comment,
+	}
+	try:
+		return accept("survey", json.dumps(data))
+	finally:
+		frappe.set_user("Administrator")  # accept() turns the session into Guest for anonymous forms
+
+
+class SurveyTestCase(FrappeTestCase):
+	def setUp(self):
+		frappe.set_user("Administrator")
+		frappe.flags.cs_health_pending = None
+		ensure_outgoing_email_account()
+		self.group = frappe.get_doc(
+			{
+				"doctype": "Customer Group",
+				"customer_group_name": f"_CS Survey Group {frappe.generate_hash(length=5)}",
+				"parent_customer_group": "All Customer Groups",
+			}
+		).insert(ignore_permissions=True)
+
+	def invited(self, campaign, customer):
+		return frappe.get_all(
+			"Survey Invitation", filters={"campaign": campaign, "customer": customer}, pluck="name"
+		)
+
+	def campaign_with_one_invitation(self, template="Net Promoter Score", **customer_fields):
+		customer = make_customer("Survey", customer_group=self.group.name, **customer_fields)
+		contact = make_contact(customer)
+		campaign = make_campaign(template, customer_group=self.group.name)
+		run_campaign(campaign.name)
+		(invitation,) = self.invited(campaign.name, customer)
+		return customer, contact, campaign, invitation, token_from_email(invitation)
+
+
+class TestCampaigns(SurveyTestCase):
+	def restore_accounts(self, accounts):
+		for account in accounts:
+			frappe.db.set_value(
+				"Email Account",
+				account.name,
+				{"enable_outgoing": 1, "default_outgoing": account.default_outgoing},
+			)
+		frappe.clear_cache()
+
+	def test_no_outgoing_email_account_is_a_clear_error(self):
+		campaign = make_campaign(customer_group=self.group.name)
+		outgoing = frappe.get_all(
+			"Email Account", filters={"enable_outgoing": 1}, fields=["name", "default_outgoing"]
+		)
+		frappe.db.set_value(
+			"Email Account", {"enable_outgoing": 1}, {"enable_outgoing": 0, "default_outgoing": 0}
+		)
+		self.addCleanup(self.restore_accounts, outgoing)
+		frappe.local.outgoing_email_account = {}  # Frappe caches the account per request
+		# Tests mute emails, and muted sites get a dummy account: unmute for this check.
+		with (
+			patch("frappe.email.doctype.email_account.email_account.are_emails_muted", return_value=False),
+			self.assertRaisesRegex(frappe.ValidationError, "outgoing Email Account"),
+		):
+			run_campaign(campaign.name)
+		self.assertEqual(frappe.db.count("Survey Invitation", {"campaign": campaign.name}), 0)
+
+	def test_invitations_queued_with_email_and_recontact_window(self):
+		fresh, recent = (
+			make_customer(label, customer_group=self.group.name) for label in ("Fresh", "Recent")
+		)
+		fresh_contact, recent_contact = make_contact(fresh), make_contact(recent)
+		make_contact(fresh, first_name="NoSurveys", cs_no_surveys=1)
+
+		earlier = make_campaign(customer_group=self.group.name)
+		frappe.db.set_value("Contact", fresh_contact, "cs_no_surveys", 1)
+		run_campaign(earlier.name)  # surveys the "recent" contact only
+		frappe.db.set_value("Contact", fresh_contact, "cs_no_surveys", 0)
+		self.assertEqual(len(self.invited(earlier.name, recent)), 1)
+
+		campaign = make_campaign("Customer Effort", customer_group=self.group.name, recontact_window_days=30)
+		sent = run_campaign(campaign.name)
+		self.assertEqual(sent, 1)
+		(invitation,) = self.invited(campaign.name, fresh)
+		self.assertEqual(self.invited(campaign.name, recent), [])  # surveyed by another campaign this month
+		doc = frappe.get_doc("Survey Invitation", invitation)
+		self.assertEqual((doc.status, doc.contact), ("Sent", fresh_contact))
+		self.assertGreater(doc.expires_on, now_datetime())
+		self.assertTrue(
+			frappe.db.exists(
+				"Email Queue", {"reference_doctype": "Survey Invitation", "reference_name": invitation}
+			)
+		)
+		self.assertEqual(
+			frappe.db.get_value("Survey Campaign", campaign.name, "status"), "Completed"
+		)  # recurrence Once
+
+	def test_email_carries_headline_buttons_and_opt_out(self):
+		_customer, _contact, _campaign, invitation, token = self.campaign_with_one_invitation()
+		html = invitation_email_html(invitation)
+		scores = sorted(int(s) for s in re.findall(r"token=" + token + r"&amp;score=(\d+)", html))
+		self.assertEqual(scores, list(range(0, 11)))
+		self.assertIn("cs_success.api.survey.opt_out?token=" + token, html)
+		doc = frappe.get_doc("Survey Invitation", invitation)
+		self.assertNotIn(token, json.dumps(doc.as_dict(), default=str))  # only a hash is stored
+
+	def test_opt_out_link(self):
+		customer, contact, campaign, invitation, token = self.campaign_with_one_invitation()
+		opt_out(token)
+		self.assertEqual(frappe.db.get_value("Contact", contact, "cs_no_surveys"), 1)
+		self.assertEqual(frappe.db.get_value("Survey Invitation", invitation, "status"), "Opted Out")
+		self.assertIn("opted_out_done", frappe.local.response.get("location"))
+		again = make_campaign(customer_group=self.group.name, recontact_window_days=0)
+		run_campaign(again.name)
+		self.assertEqual(self.invited(again.name, customer), [])
+
+	def test_portal_user_sees_open_survey(self):
+		_customer, contact, _campaign, _invitation, token = self.campaign_with_one_invitation()
+		user = make_user("Customer")
+		frappe.db.set_value("Contact", contact, "user", user)
+		(survey,) = open_surveys_for_user(user)
+		self.assertIn(token, survey["url"])
+		self.assertEqual(open_surveys_for_user(make_user("Customer")), [])
+
+
+class TestGuestSubmission(SurveyTestCase):
+	def test_accepted_once_then_refused(self):
+		customer, contact, campaign, invitation, token = self.campaign_with_one_invitation()
+		submit(token, {"1": 9, "2": "Great onboarding"}, comment="Keep it up")
+		response = frappe.get_doc("Survey Response", {"invitation": invitation})
+		self.assertEqual(
+			(response.customer, response.contact, response.campaign), (customer, contact, campaign.name)
+		)
+		self.assertEqual(
+			(response.headline_type, response.headline_score, response.category), ("NPS", 9, "Promoter")
+		)
+		self.assertEqual(
+			[(a.question_type, a.score, a.scale_max) for a in response.answers][0], ("NPS", 9, 10)
+		)
+		self.assertEqual(response.answers[1].answer, "Great onboarding")
+		self.assertFalse(response.token or response.answers_json)
+		self.assertEqual(frappe.db.get_value("Survey Invitation", invitation, "status"), "Answered")
+
+		with self.assertRaisesRegex(frappe.ValidationError, "already been answered"):
+			submit(token, {"1": 3})
+		self.assertEqual(frappe.db.count("Survey Response", {"invitation": invitation}), 1)
+
+	def test_client_supplied_identity_is_ignored(self):
+		customer, _contact, _campaign, invitation, token = self.campaign_with_one_invitation()
+		other = make_customer("Other")
+		from frappe.website.doctype.web_form.web_form import accept
+
+		data = {"token": token, "answers_json": json.dumps({"1": 10}), "customer": other, "headline_score": 0}
+		accept("survey", json.dumps(data))
+		frappe.set_user("Administrator")
+		response = frappe.get_doc("Survey Response", {"invitation": invitation})
+		self.assertEqual((response.customer, response.headline_score), (customer, 10))
+
+	def test_expired_and_forged_tokens_are_refused_and_nothing_is_written(self):
+		_customer, _contact, _campaign, invitation, token = self.campaign_with_one_invitation()
+		before = frappe.db.count("Survey Response")
+		forged = derive_token(b"not-the-site-secret", new_nonce())
+		for bad in (forged, "short", token[:-2] + "zz", ""):
+			with self.assertRaisesRegex(frappe.ValidationError, "not valid"):
+				submit(bad, {"1": 9})
+		frappe.db.set_value(
+			"Survey Invitation", invitation, "expires_on", add_to_date(now_datetime(), minutes=-1)
+		)
+		with self.assertRaisesRegex(frappe.ValidationError, "expired"):
+			submit(token, {"1": 9})
+		self.assertEqual(frappe.db.count("Survey Response"), before)
+
+	def test_bad_values_are_refused_clearly_and_lose_nothing(self):
+		_customer, _contact, _campaign, invitation, token = self.campaign_with_one_invitation()
+		cases = [
+			({"1": 11}, "", "outside its scale"),
+			({"1": -1}, "", "outside its scale"),
+			({"1": "ten"}, "", "must be a number"),
+			({"1": 7.5}, "", "whole number"),
+			({}, "", "Please answer"),
+			({"1": 8}, "x" * (1024 * 1024), "too long"),
+			({"1": 8, "2": "y" * (MAX_TEXT_LENGTH + 1)}, "", "too long"),
+		]
+		for answers, comment, message in cases:
+			with (
+				self.subTest(answers=str(answers)[:40]),
+				self.assertRaisesRegex(frappe.ValidationError, message),
+			):
+				submit(token, answers, comment)
+		self.assertEqual(frappe.db.count("Survey Response", {"invitation": invitation}), 0)
+		self.assertEqual(frappe.db.get_value("Survey Invitation", invitation, "status"), "Sent")
+		submit(token, {"1": 8})  # the link still works after the refusals
+		self.assertEqual(frappe.db.count("Survey Response", {"invitation": invitation}), 1)
+
+	def test_single_choice_must_be_offered(self):
+		_customer, _contact, _campaign, _invitation, token = self.campaign_with_one_invitation("Exit Survey")
+		with self.assertRaisesRegex(frappe.ValidationError, "not one of its choices"):
+			submit(token, {"1": 5, "2": "Because"})
+		submit(token, {"1": 5, "2": "Price", "3": "Acme Ltd"})
+
+
+class TestClosingTheLoop(SurveyTestCase):
+	def test_response_updates_health_and_campaign_statistics(self):
+		customer, _contact, campaign, _invitation, token = self.campaign_with_one_invitation()
+		run_pending_recomputes()
+		self.assertFalse(measure(customer, "latest_nps").has_data)
+		submit(token, {"1": 10})
+		run_pending_recomputes()
+		self.assertEqual(measure(customer, "latest_nps").raw_value, 10)
+		self.assertEqual(measure(customer, "latest_nps").measure_score, 100)
+		stats = frappe.get_doc("Survey Campaign", campaign.name)
+		self.assertEqual(
+			(stats.invited_count, stats.answered_count, stats.response_rate, stats.nps_score),
+			(1, 1, 100, 100),
+		)
+
+	def test_detractor_creates_one_follow_up_for_the_account_owner(self):
+		manager = make_user("CS Manager")
+		customer, _contact, _campaign, invitation, token = self.campaign_with_one_invitation(
+			account_manager=manager
+		)
+		submit(token, {"1": 3, "2": "Too many outages"}, comment="Call me")
+		response = frappe.get_doc("Survey Response", {"invitation": invitation})
+		self.assertEqual(response.category, "Detractor")
+		todo = frappe.get_doc("ToDo", response.follow_up)
+		self.assertEqual(todo.allocated_to, manager)
+		self.assertIn("Too many outages", todo.description)
+		self.assertIn("Call me", todo.description)
+		from cs_success.surveys.responses import create_follow_up
+
+		self.assertIsNone(create_follow_up(response))  # once
+		self.assertEqual(
+			frappe.db.count("ToDo", {"reference_type": "Survey Response", "reference_name": response.name}), 1
+		)
+
+	def test_promoter_gets_no_follow_up(self):
+		_customer, _contact, _campaign, invitation, token = self.campaign_with_one_invitation(
+			account_manager="Administrator"
+		)
+		submit(token, {"1": 9})
+		self.assertFalse(frappe.db.get_value("Survey Response", {"invitation": invitation}, "follow_up"))
+
+	def test_statistics_across_several_answers(self):
+		customers = [make_customer(f"Stats {i}", customer_group=self.group.name) for i in range(4)]
+		for customer in customers:
+			make_contact(customer)
+		campaign = make_campaign(customer_group=self.group.name)
+		run_campaign(campaign.name)
+		invitations = frappe.get_all("Survey Invitation", filters={"campaign": campaign.name}, pluck="name")
+		for invitation, score in zip(invitations[:3], (10, 9, 2), strict=True):
+			submit(token_from_email(invitation), {"1": score})
+		update_campaign_stats(campaign.name)
+		stats = frappe.get_doc("Survey Campaign", campaign.name)
+		self.assertEqual((stats.invited_count, stats.answered_count), (4, 3))
+		self.assertAlmostEqual(stats.response_rate, 75)
+		self.assertAlmostEqual(stats.nps_score, 100 * (2 - 1) / 3, places=1)
+
+
+class TestEventCampaigns(SurveyTestCase):
+	def test_post_ticket_survey_once_per_ticket(self):
+		campaign = make_campaign("Post-Ticket Satisfaction", purpose="Post-Ticket", audience="Event")
+		customer = make_customer("Ticket")
+		contact = make_contact(customer)
+		issue = make_issue(customer, contact=contact)
+		issue.status = "Resolved"
+		issue.save(ignore_permissions=True)
+		invitations = frappe.get_all(
+			"Survey Invitation",
+			filters={"campaign": campaign.name, "reference_name": issue.name},
+			pluck="name",
+		)
+		self.assertEqual(len(invitations), 1)
+		self.assertEqual(frappe.db.get_value("Survey Invitation", invitations[0], "contact"), contact)
+		issue.reload()
+		issue.status = "Open"
+		issue.save(ignore_permissions=True)
+		issue.status = "Closed"
+		issue.save(ignore_permissions=True)
+		self.assertEqual(
+			frappe.db.count("Survey Invitation", {"campaign": campaign.name, "reference_name": issue.name}), 1
+		)
+
+	def test_onboarding_after_first_invoice(self):
+		from cs_success.tests.utils import make_sales_invoice
+
+		campaign = make_campaign(
+			"Onboarding Check-in", purpose="Onboarding", audience="Event", days_after_first_invoice=30
+		)
+		due, early = make_customer("Onboard Due"), make_customer("Onboard Early")
+		make_contact(due), make_contact(early)
+		make_sales_invoice(due, 100, posting_date=add_days(today(), -31))
+		make_sales_invoice(early, 100, posting_date=add_days(today(), -5))
+		run_campaign(campaign.name)
+		self.assertEqual(len(self.invited(campaign.name, due)), 1)
+		self.assertEqual(self.invited(campaign.name, early), [])
+		run_campaign(campaign.name)  # each customer once per campaign
+		self.assertEqual(len(self.invited(campaign.name, due)), 1)
+
+
+class TestSurveyPage(SurveyTestCase):
+	def test_page_marks_opened_and_preselects_score(self):
+		_customer, _contact, _campaign, invitation, token = self.campaign_with_one_invitation()
+		frappe.form_dict.update({"token": token, "score": "7"})
+		context = frappe._dict()
+		survey_page_context(context)
+		payload = json.loads(context.survey_json)
+		self.assertEqual(payload["preselected"], 7)
+		self.assertEqual(payload["questions"][0]["type"], "NPS")
+		self.assertEqual(frappe.db.get_value("Survey Invitation", invitation, "status"), "Opened")
+
+	def test_bad_link_redirects_to_a_page_that_says_which(self):
+		frappe.form_dict.update({"token": "nonsense", "score": None})
+		with self.assertRaises(frappe.Redirect):
+			survey_page_context(frappe._dict())
+		self.assertIn("state=invalid", frappe.flags.redirect_location)
