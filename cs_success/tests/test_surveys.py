@@ -347,3 +347,42 @@ class TestSurveyPage(SurveyTestCase):
 		with self.assertRaises(frappe.Redirect):
 			survey_page_context(frappe._dict())
 		self.assertIn("state=invalid", frappe.flags.redirect_location)
+
+
+class TestLanguages(SurveyTestCase):
+	CASES = {
+		"lv": ("Atvērt aptauju", "Cik ticams ir, ka jūs mūs ieteiktu draugam vai kolēģim?", "ārpus skalas"),
+		"lt": (
+			"Atidaryti apklausą",
+			"Kiek tikėtina, kad rekomenduotumėte mus draugui ar kolegai?",
+			"už skalės ribų",
+		),
+		"ru": (
+			"Открыть опрос",
+			"Насколько вероятно, что вы порекомендуете нас другу или коллеге?",
+			"за пределы шкалы",
+		),
+		"tr": (
+			"Anketi aç",
+			"Bizi bir arkadaşınıza veya meslektaşınıza tavsiye etme olasılığınız nedir?",
+			"ölçeğin dışında",
+		),
+	}
+
+	def test_email_page_and_errors_in_the_customers_language(self):
+		for language, (open_link, question, out_of_scale) in self.CASES.items():
+			with self.subTest(language=language):
+				_customer, _contact, _campaign, invitation, token = self.campaign_with_one_invitation(
+					language=language
+				)
+				html = invitation_email_html(invitation)
+				self.assertIn(open_link, html)
+				self.assertIn(question, html)
+				frappe.form_dict.update({"token": token, "score": None})
+				context = frappe._dict()
+				survey_page_context(context)
+				frappe.local.lang = "en"
+				self.assertEqual(json.loads(context.survey_json)["questions"][0]["text"], question)
+				with self.assertRaisesRegex(frappe.ValidationError, out_of_scale):
+					submit(token, {"1": 11})
+				frappe.local.lang = "en"

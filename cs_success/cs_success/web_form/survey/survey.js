@@ -6,6 +6,11 @@ frappe.ready(() => {
 	if (!survey || !web_form) return;
 
 	const answers = {};
+	$("<style>")
+		.text(
+			".cs-survey-score.btn-primary{background:var(--primary,#171717);color:#fff;border-color:transparent}"
+		)
+		.appendTo(document.head);
 	const $wrapper = web_form.fields_dict.questions_html.$wrapper.empty();
 	if (survey.introduction) {
 		$("<p class='cs-survey-intro'>").text(survey.introduction).appendTo($wrapper);
