@@ -2,6 +2,7 @@
 
 import json
 import re
+from typing import ClassVar
 from unittest.mock import patch
 
 import frappe
@@ -103,7 +104,8 @@ class TestCampaigns(SurveyTestCase):
 		fresh, recent = (
 			make_customer(label, customer_group=self.group.name) for label in ("Fresh", "Recent")
 		)
-		fresh_contact, recent_contact = make_contact(fresh), make_contact(recent)
+		fresh_contact = make_contact(fresh)
+		make_contact(recent)
 		make_contact(fresh, first_name="NoSurveys", cs_no_surveys=1)
 
 		earlier = make_campaign(customer_group=self.group.name)
@@ -139,7 +141,7 @@ class TestCampaigns(SurveyTestCase):
 		self.assertNotIn(token, json.dumps(doc.as_dict(), default=str))  # only a hash is stored
 
 	def test_opt_out_link(self):
-		customer, contact, campaign, invitation, token = self.campaign_with_one_invitation()
+		customer, contact, _campaign, invitation, token = self.campaign_with_one_invitation()
 		opt_out(token)
 		self.assertEqual(frappe.db.get_value("Contact", contact, "cs_no_surveys"), 1)
 		self.assertEqual(frappe.db.get_value("Survey Invitation", invitation, "status"), "Opted Out")
@@ -168,9 +170,8 @@ class TestGuestSubmission(SurveyTestCase):
 		self.assertEqual(
 			(response.headline_type, response.headline_score, response.category), ("NPS", 9, "Promoter")
 		)
-		self.assertEqual(
-			[(a.question_type, a.score, a.scale_max) for a in response.answers][0], ("NPS", 9, 10)
-		)
+		headline = response.answers[0]
+		self.assertEqual((headline.question_type, headline.score, headline.scale_max), ("NPS", 9, 10))
 		self.assertEqual(response.answers[1].answer, "Great onboarding")
 		self.assertFalse(response.token or response.answers_json)
 		self.assertEqual(frappe.db.get_value("Survey Invitation", invitation, "status"), "Answered")
@@ -250,7 +251,7 @@ class TestClosingTheLoop(SurveyTestCase):
 
 	def test_detractor_creates_one_follow_up_for_the_account_owner(self):
 		manager = make_user("CS Manager")
-		customer, _contact, _campaign, invitation, token = self.campaign_with_one_invitation(
+		_customer, _contact, _campaign, invitation, token = self.campaign_with_one_invitation(
 			account_manager=manager
 		)
 		submit(token, {"1": 3, "2": "Too many outages"}, comment="Call me")
@@ -350,7 +351,7 @@ class TestSurveyPage(SurveyTestCase):
 
 
 class TestLanguages(SurveyTestCase):
-	CASES = {
+	CASES: ClassVar = {
 		"lv": ("Atvērt aptauju", "Cik ticams ir, ka jūs mūs ieteiktu draugam vai kolēģim?", "ārpus skalas"),
 		"lt": (
 			"Atidaryti apklausą",
