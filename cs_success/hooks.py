@@ -34,6 +34,7 @@ _ticket_events = {
 	"on_change": [
 		"cs_success.health.events.on_customer_document_change",
 		"cs_success.surveys.events.on_ticket_change",
+		"cs_success.touchpoints.sources.on_ticket_change",
 	],
 	"on_trash": "cs_success.health.events.on_customer_document_change",
 }
@@ -50,9 +51,11 @@ doc_events = {
 		"on_change": [
 			"cs_success.health.events.on_hd_ticket_change",
 			"cs_success.surveys.events.on_ticket_change",
+			"cs_success.touchpoints.sources.on_ticket_change",
 		],
 		"on_trash": "cs_success.health.events.on_hd_ticket_change",
 	},
+	"Communication": {"after_insert": "cs_success.touchpoints.sources.on_communication_insert"},
 	"Customer": {
 		"on_update": "cs_success.health.events.on_customer_update",
 		"after_rename": "cs_success.health.events.on_customer_rename",
@@ -68,6 +71,7 @@ scheduler_events = {
 		"cs_success.surveys.delivery.run_due_campaigns",
 		"cs_success.surveys.delivery.send_reminders",
 		"cs_success.surveys.delivery.expire_invitations",
+		"cs_success.success_plans.planning.refresh_overdue_flags",
 	],
 	"hourly": [
 		"cs_success.health.overrides.lapse_expired_overrides",
@@ -84,7 +88,19 @@ standard_portal_menu_items = [
 		"reference_doctype": "Survey Invitation",
 		"role": "Customer",
 	},
+	{
+		"title": "Success Plans",
+		"route": "/success-plans",
+		"reference_doctype": "Success Plan",
+		"role": "Customer",
+	},
 ]
+
+# Desk
+# ----
+doctype_js = {"Customer": "public/js/customer.js"}
+override_doctype_dashboards = {"Customer": "cs_success.customer_dashboard.get_dashboard_data"}
+additional_timeline_content = {"Customer": ["cs_success.touchpoints.timeline.customer_timeline"]}
 
 # Our records follow their Customer; they never block deleting it.
 ignore_links_on_delete = [
@@ -95,4 +111,6 @@ ignore_links_on_delete = [
 	"Customer Usage Record",
 	"Survey Invitation",
 	"Survey Response",
+	"Touchpoint",
+	"Success Plan",
 ]

@@ -47,13 +47,17 @@ def after_install() -> None:
 	create_default_scorecard()
 	create_custom_fields(get_custom_fields(), ignore_validate=True)
 	sync_standard_survey_templates()
+	sync_standard_plan_templates()
 	score_existing_customers()
 
 
 def after_migrate() -> None:
+	set_missing_settings_defaults()
 	sync_health_measures()
+	offer_new_measures_on_default_scorecard()
 	create_custom_fields(get_custom_fields(), ignore_validate=True)
 	sync_standard_survey_templates()
+	sync_standard_plan_templates()
 
 
 def after_app_install(app_name: str) -> None:
@@ -72,6 +76,17 @@ def before_uninstall() -> None:
 	delete_scheduled_jobs()
 	delete_roles()
 	clear_queue()
+
+
+def set_missing_settings_defaults() -> None:
+	"""A settings field added in an upgrade starts at its default, not at empty (Frappe applies
+	defaults to a Single only while it has no saved values at all)."""
+	saved = set(frappe.db.sql_list("SELECT field FROM `tabSingles` WHERE doctype = 'CS Settings'"))
+	if not saved:
+		return
+	for df in frappe.get_meta("CS Settings").fields:
+		if df.default is not None and df.fieldname not in saved:
+			frappe.db.set_single_value("CS Settings", df.fieldname, df.default)
 
 
 def create_roles() -> None:
@@ -108,6 +123,33 @@ def sync_health_measures() -> None:
 			frappe.get_doc({"doctype": "Health Measure", "measure_key": measure.key, **values}).insert(
 				ignore_permissions=True
 			)
+
+
+def offer_new_measures_on_default_scorecard() -> None:
+	"""Measures added by an upgrade appear on the default scorecard disabled, with their default
+	thresholds: visible to the admin, without silently moving anyone's score."""
+	name = frappe.db.get_value("Health Scorecard", {"is_default": 1})
+	if not name:
+		return
+	scorecard = frappe.get_doc("Health Scorecard", name)
+	present = {row.measure for row in scorecard.measures}
+	missing = [rule for rule in default_rules() if rule.key not in present]
+	if not missing:
+		return
+	for rule in missing:
+		scorecard.append(
+			"measures",
+			{
+				"measure": rule.key,
+				"enabled": 0,
+				"weight": rule.weight,
+				"scoring_method": rule.method,
+				"score_100_at": rule.score_100_at,
+				"score_0_at": rule.score_0_at,
+			},
+		)
+	scorecard.flags.ignore_permissions = True
+	scorecard.save()
 
 
 def create_default_scorecard() -> None:
@@ -157,6 +199,32 @@ def sync_standard_survey_templates() -> None:
 						"is_required": int(q.is_required),
 					}
 					for q in template.questions
+				],
+			}
+		).insert(ignore_permissions=True)
+
+
+def sync_standard_plan_templates() -> None:
+	"""Standard success plan templates are created once; an admin's edits to them are kept."""
+	from cs_success.engine.plan_templates import STANDARD_PLAN_TEMPLATES
+
+	for template in STANDARD_PLAN_TEMPLATES:
+		if frappe.db.exists("Success Plan Template", template.name):
+			continue
+		frappe.get_doc(
+			{
+				"doctype": "Success Plan Template",
+				"template_name": template.name,
+				"is_standard": 1,
+				"description": template.description,
+				"duration_days": template.duration_days,
+				"objectives": [
+					{"objective": o, "metric": m, "due_after_days": d} for o, m, d in template.objectives
+				],
+				"milestones": [{"milestone": m, "due_after_days": d} for m, d in template.milestones],
+				"tasks": [
+					{"task": t, "milestone": m, "side": side, "due_after_days": d}
+					for t, m, side, d in template.tasks
 				],
 			}
 		).insert(ignore_permissions=True)

@@ -91,12 +91,16 @@ MEASURES: tuple[MeasureDefinition, ...] = (
 		"Days since the most recent touchpoint with the customer.",
 	),
 	MeasureDefinition(
-		"touchpoints_90d", "Touchpoints in 90 Days", ENGAGEMENT, "touchpoints", 6, 0, 0,
+		"touchpoints_90d", "Touchpoints in 90 Days", ENGAGEMENT, "touchpoints", 6, 0, 5,
 		"Touchpoints with the customer in the last 90 days.",
 	),
 	MeasureDefinition(
 		"success_plan_progress", "Success Plan Progress", ENGAGEMENT, "%", 100, 0, 5,
 		"Average progress of the customer's active success plans.",
+	),
+	MeasureDefinition(
+		"overdue_plan_items", "Overdue Success Plan Items", ENGAGEMENT, "items", 0, 3, 5,
+		"Milestones and tasks of active success plans past their due date and not done.",
 	),
 	MeasureDefinition(
 		"usage", "Product Usage", USAGE, "0-100", 80, 10, 10,

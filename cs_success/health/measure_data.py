@@ -293,14 +293,64 @@ def survey_measures(customers: Sequence[str] | None, today: date) -> RawValues:
 	return values
 
 
-# Sources in the order they are read. Touchpoints and success plans add theirs here as they land;
-# until then their measures simply have no data.
+def touchpoint_measures(customers: Sequence[str] | None, today: date) -> RawValues:
+	"""A customer never touched has no engagement data (we cannot tell silence from not logging)."""
+	rows = frappe.db.sql(
+		f"""
+		SELECT customer, DATEDIFF(%(today)s, MAX(touchpoint_date)) AS days_since,
+			SUM(touchpoint_date >= %(d90)s) AS last_90_days
+		FROM `tabTouchpoint`
+		WHERE touchpoint_date <= %(now)s {_customer_filter("customer", customers)}
+		GROUP BY customer
+		""",
+		{**_params(customers, today), "now": f"{today} 23:59:59"},
+		as_dict=True,
+	)
+	return {
+		row.customer: {
+			"days_since_touchpoint": float(max(0, row.days_since)),
+			"touchpoints_90d": float(row.last_90_days),
+		}
+		for row in rows
+	}
+
+
+def success_plan_measures(customers: Sequence[str] | None, today: date) -> RawValues:
+	"""Active plans: mean progress, and milestones and tasks overdue today (not as last saved)."""
+	params = _params(customers, today)
+	customer_filter = _customer_filter("p.customer", customers)
+	values: RawValues = defaultdict(dict)
+	for row in frappe.db.sql(
+		f"""
+		SELECT p.customer, AVG(p.progress) AS progress, COALESCE(SUM(items.overdue), 0) AS overdue
+		FROM `tabSuccess Plan` p
+		LEFT JOIN (
+			SELECT parent, SUM(status != 'Done' AND due_date < %(today)s) AS overdue FROM (
+				SELECT parent, status, due_date FROM `tabSuccess Plan Milestone` WHERE parenttype = 'Success Plan'
+				UNION ALL
+				SELECT parent, status, due_date FROM `tabSuccess Plan Task` WHERE parenttype = 'Success Plan'
+			) all_items GROUP BY parent
+		) items ON items.parent = p.name
+		WHERE p.status = 'Active' {customer_filter}
+		GROUP BY p.customer
+		""",
+		params,
+		as_dict=True,
+	):
+		values[row.customer]["success_plan_progress"] = float(row.progress)
+		values[row.customer]["overdue_plan_items"] = float(row.overdue)
+	return values
+
+
+# Sources in the order they are read.
 SOURCES: tuple[Callable[[Sequence[str] | None, date], RawValues], ...] = (
 	ticket_measures,
 	billing_measures,
 	renewal_measures,
 	usage_measures,
 	survey_measures,
+	touchpoint_measures,
+	success_plan_measures,
 )
 
 

@@ -11,6 +11,7 @@ CUSTOMER_RECORD_DOCTYPES = (
 	"Customer Health Alert",
 	"Customer Usage Record",
 	"Survey Invitation",
+	"Touchpoint",
 )
 
 
@@ -30,6 +31,8 @@ def delete_customer_records(customer: str) -> None:
 	if responses:
 		frappe.db.delete("Survey Answer", {"parent": ("in", responses), "parenttype": "Survey Response"})
 		frappe.db.delete("Survey Response", {"name": ("in", responses)})
+	for plan in frappe.get_all("Success Plan", filters={"customer": customer}, pluck="name"):
+		frappe.delete_doc("Success Plan", plan, ignore_permissions=True, force=True)
 	for doctype in CUSTOMER_RECORD_DOCTYPES:
 		frappe.db.delete(doctype, {"customer": customer})
 

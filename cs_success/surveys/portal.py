@@ -6,12 +6,8 @@ import frappe
 from frappe import _
 from frappe.utils import format_date, now_datetime
 
+from cs_success.portal import contacts_of_user
 from cs_success.surveys.links import survey_url, token_for
-
-
-def contacts_of_user(user: str) -> list[str]:
-	email = frappe.db.get_value("User", user, "email") or user
-	return frappe.get_all("Contact", or_filters={"user": user, "email_id": email}, pluck="name")
 
 
 def open_surveys_for_user(user: str) -> list[dict]:

@@ -157,8 +157,10 @@ def close_the_loop(doc) -> None:
 	if needs_follow_up(doc.headline_type, doc.headline_score, threshold or None):
 		create_follow_up(doc)
 	from cs_success.surveys.delivery import update_campaign_stats
+	from cs_success.touchpoints.sources import touchpoint_for_survey_response
 
 	update_campaign_stats(doc.campaign)
+	touchpoint_for_survey_response(doc)
 
 
 def create_follow_up(doc) -> str | None:

@@ -22,6 +22,7 @@ from cs_success.tests.utils import (
 	make_user,
 	measure,
 	pay_invoice,
+	reset_health_queue,
 	run_pending_recomputes,
 )
 
@@ -34,7 +35,7 @@ class CustomerHealthTestCase(FrappeTestCase):
 			{"enable_event_recompute": 1, "enable_alerts": 1, "alert_webhook_url": None, "default_csm": None}
 		)
 		settings.save()
-		frappe.flags.cs_health_pending = None
+		reset_health_queue()
 
 	def tearDown(self):
 		frappe.set_user("Administrator")

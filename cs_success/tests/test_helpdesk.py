@@ -7,7 +7,7 @@ Helpdesk is optional.
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
-from cs_success.tests.utils import make_customer, measure, run_pending_recomputes
+from cs_success.tests.utils import make_customer, measure, reset_health_queue, run_pending_recomputes
 
 
 class TestHelpdeskTickets(FrappeTestCase):
@@ -15,7 +15,7 @@ class TestHelpdeskTickets(FrappeTestCase):
 		if "helpdesk" not in frappe.get_installed_apps():
 			self.skipTest("Helpdesk is not installed on this site")
 		frappe.set_user("Administrator")
-		frappe.flags.cs_health_pending = None
+		reset_health_queue()
 
 	def make_hd_ticket(self, hd_customer: str):
 		return frappe.get_doc(

@@ -24,6 +24,7 @@ from cs_success.tests.utils import (
 	make_issue,
 	make_user,
 	measure,
+	reset_health_queue,
 	run_pending_recomputes,
 	token_from_email,
 )
@@ -48,7 +49,7 @@ def submit(token, answers, comment=""):
 class SurveyTestCase(FrappeTestCase):
 	def setUp(self):
 		frappe.set_user("Administrator")
-		frappe.flags.cs_health_pending = None
+		reset_health_queue()
 		ensure_outgoing_email_account()
 		self.group = frappe.get_doc(
 			{

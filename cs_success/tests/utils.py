@@ -18,7 +18,40 @@ def before_tests():
 
 	# A site that had the app before the test data existed still needs roles, measures, scorecard.
 	after_install()
+	reset_default_scorecard()
 	frappe.db.commit()
+
+
+def reset_default_scorecard():
+	"""Tests expect the built-in weights: on a test site the Default scorecard is put back to them
+	(an upgrade only ever adds new measures to it disabled)."""
+	from cs_success.engine.measures import default_rules
+
+	scorecard = frappe.get_doc("Health Scorecard", {"is_default": 1})
+	scorecard.set(
+		"measures",
+		[
+			{
+				"measure": rule.key,
+				"enabled": 1,
+				"weight": rule.weight,
+				"scoring_method": rule.method,
+				"score_100_at": rule.score_100_at,
+				"score_0_at": rule.score_0_at,
+			}
+			for rule in default_rules()
+		],
+	)
+	scorecard.save(ignore_permissions=True)
+
+
+def reset_health_queue():
+	"""Start a test with no pending recomputes and no drain marked as queued. (A web server run by an
+	earlier browser test enqueues real jobs that no worker picks up in a test run.)"""
+	from cs_success.health.queue import PENDING_KEY, SCHEDULED_KEY
+
+	frappe.flags.cs_health_pending = None
+	frappe.cache.delete_value([PENDING_KEY, SCHEDULED_KEY])
 
 
 def run_pending_recomputes():
