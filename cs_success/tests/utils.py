@@ -248,3 +248,34 @@ def token_from_email(invitation: str) -> str:
 	match = re.search(r"token=([A-Za-z0-9_-]{43})", invitation_email_html(invitation))
 	assert match, "no survey link in the email"
 	return match.group(1)
+
+
+def make_contract(customer: str, start_date, end_date=None, signed: bool = True):
+	contract = frappe.get_doc(
+		{
+			"doctype": "Contract",
+			"party_type": "Customer",
+			"party_name": customer,
+			"start_date": start_date,
+			"end_date": end_date,
+			"is_signed": int(signed),
+			"signee": "CS Test Signee" if signed else None,
+			"contract_terms": "Service as agreed.",
+		}
+	).insert(ignore_permissions=True)
+	contract.submit()
+	return contract
+
+
+def make_customer_group(label: str = "Group") -> str:
+	return (
+		frappe.get_doc(
+			{
+				"doctype": "Customer Group",
+				"customer_group_name": f"_CS {label} {frappe.generate_hash(length=5)}",
+				"parent_customer_group": "All Customer Groups",
+			}
+		)
+		.insert(ignore_permissions=True)
+		.name
+	)

@@ -1,0 +1,112 @@
+# Copyright (c) 2026, cs_success contributors
+# For license information, please see license.txt
+
+import frappe
+from frappe import _
+from frappe.utils import today
+
+from cs_success.analytics import BAND_COLORS, column, segment_customers, summary
+from cs_success.health.config import measure_label
+
+
+def execute(filters=None):
+	filters = frappe._dict(filters or {})
+	bands = [filters.band] if filters.get("band") else ["At Risk", "Critical"]
+	conditions = {"band": ("in", bands)}
+	customers = segment_customers(filters)
+	if customers is not None:
+		conditions["customer"] = ("in", customers or [""])
+	records = frappe.get_all(
+		"Customer Health",
+		filters=conditions,
+		fields=[
+			"customer",
+			"customer_name",
+			"band",
+			"score",
+			"has_trend",
+			"trend_delta",
+			"account_manager",
+			"data_coverage",
+		],
+		order_by="score asc",
+	)
+	names = [r.customer for r in records]
+	worst = worst_measures(names)
+	renewals = next_renewals(names)
+	data = [
+		{
+			**record,
+			"trend_delta": record.trend_delta if record.has_trend else None,
+			"worst_measure": _(measure_label(worst[record.customer])) if record.customer in worst else None,
+			"next_renewal": renewals.get(record.customer),
+		}
+		for record in records
+	]
+	columns = [
+		column("customer", _("Customer"), "Link", 180, "Customer"),
+		column("customer_name", _("Customer Name"), "Data", 180),
+		column("band", _("Band"), "Data", 90),
+		column("score", _("Score"), "Float", 80),
+		column("trend_delta", _("30-Day Change"), "Float", 110),
+		column("worst_measure", _("Worst Measure"), "Data", 180),
+		column("next_renewal", _("Next Renewal"), "Date", 110),
+		column("account_manager", _("Owner"), "Link", 160, "User"),
+		column("data_coverage", _("Data Coverage"), "Percent", 110),
+	]
+	counts = {band: sum(1 for r in records if r.band == band) for band in ("At Risk", "Critical")}
+	chart = {
+		"data": {
+			"labels": [_(b) for b in counts],
+			"datasets": [{"name": _("Customers"), "values": list(counts.values())}],
+		},
+		"type": "bar",
+		"colors": ["#ffa00a"],
+	}
+	average = sum(r.score for r in records) / len(records) if records else 0
+	report_summary = [summary(counts[b], _(b), "Int", BAND_COLORS[b]) for b in counts] + [
+		summary(round(average, 1), _("Average Score"))
+	]
+	return columns, data, None, chart, report_summary
+
+
+def worst_measures(customers: list[str]) -> dict[str, str]:
+	"""The measure with data and the lowest score, per customer (ties: the heavier one)."""
+	if not customers:
+		return {}
+	rows = frappe.get_all(
+		"Customer Health Measure",
+		filters={
+			"parent": ("in", customers),
+			"parenttype": "Customer Health",
+			"has_data": 1,
+			"effective_weight": (">", 0),
+		},
+		fields=["parent", "measure", "measure_score", "effective_weight"],
+		order_by="measure_score asc, effective_weight desc",
+	)
+	worst = {}
+	for row in rows:
+		worst.setdefault(row.parent, row.measure)
+	return worst
+
+
+def next_renewals(customers: list[str]) -> dict:
+	if not customers:
+		return {}
+	return dict(
+		frappe.db.sql(
+			"""
+			SELECT customer, MIN(ends_on) FROM (
+				SELECT party AS customer, COALESCE(end_date, current_invoice_end) AS ends_on FROM `tabSubscription`
+				WHERE party_type = 'Customer' AND status IN ('Active', 'Trialling', 'Past Due Date', 'Unpaid')
+				UNION ALL
+				SELECT party_name, end_date FROM `tabContract`
+				WHERE party_type = 'Customer' AND status = 'Active' AND docstatus < 2
+			) agreements
+			WHERE customer IN %(customers)s AND ends_on >= %(today)s
+			GROUP BY customer
+			""",
+			{"customers": tuple(customers), "today": today()},
+		)
+	)

@@ -1,0 +1,73 @@
+# Copyright (c) 2026, cs_success contributors
+# For license information, please see license.txt
+
+import frappe
+from frappe import _
+
+from cs_success.analytics import BAND_COLORS, BANDS, column, segment_customers, summary
+
+
+def execute(filters=None):
+	filters = frappe._dict(filters or {})
+	group_field = "territory" if filters.get("group_by") == "Territory" else "customer_group"
+	conditions = {}
+	customers = segment_customers(filters)
+	if customers is not None:
+		conditions["customer"] = ("in", customers or [""])
+	records = frappe.get_all(
+		"Customer Health",
+		filters=conditions,
+		fields=["customer", "score", "band", "data_coverage", group_field],
+	)
+
+	rows = {}
+	for record in records:
+		key = record.get(group_field) or _("Not Set")
+		row = rows.setdefault(
+			key,
+			{
+				"segment": key,
+				"customers": 0,
+				"scored": 0,
+				"score_total": 0.0,
+				"coverage_total": 0.0,
+				**{b: 0 for b in BANDS},
+			},
+		)
+		row["customers"] += 1
+		row[record.band] = row.get(record.band, 0) + 1
+		if record.band != "No Data":
+			row["scored"] += 1
+			row["score_total"] += record.score
+			row["coverage_total"] += record.data_coverage
+	data = []
+	for row in sorted(rows.values(), key=lambda r: r["segment"]):
+		row["average_score"] = row["score_total"] / row["scored"] if row["scored"] else None
+		row["average_coverage"] = row["coverage_total"] / row["scored"] if row["scored"] else None
+		data.append(row)
+
+	scored = [r for r in records if r.band != "No Data"]
+	average = sum(r.score for r in scored) / len(scored) if scored else None
+	counts = {band: sum(1 for r in records if r.band == band) for band in BANDS}
+	columns = [
+		column("segment", _(filters.get("group_by") or "Customer Group"), "Data", 200),
+		column("customers", _("Customers"), "Int", 100),
+		column("average_score", _("Average Score"), "Float", 120),
+		column("Healthy", _("Healthy"), "Int", 90),
+		column("At Risk", _("At Risk"), "Int", 90),
+		column("Critical", _("Critical"), "Int", 90),
+		column("No Data", _("No Data"), "Int", 90),
+		column("average_coverage", _("Average Data Coverage"), "Percent", 150),
+	]
+	chart = {
+		"data": {
+			"labels": [_(b) for b in BANDS],
+			"datasets": [{"name": _("Customers"), "values": [counts[b] for b in BANDS]}],
+		},
+		"type": "donut",
+		"colors": ["#29cd42", "#ffa00a", "#e24c4c", "#c0c6cc"],
+	}
+	report_summary = [summary(round(average, 1) if average is not None else 0, _("Average Score"))] + [
+		summary(counts[b], _(b), "Int", BAND_COLORS[b]) for b in BANDS
+	]
+	return columns, data, None, chart, report_summary

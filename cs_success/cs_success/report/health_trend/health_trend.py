@@ -1,0 +1,51 @@
+# Copyright (c) 2026, cs_success contributors
+# For license information, please see license.txt
+
+import frappe
+from frappe import _
+
+from cs_success.analytics import column, customer_filter, segment_customers, summary
+
+
+def execute(filters=None):
+	filters = frappe._dict(filters or {})
+	condition, params = customer_filter("customer", segment_customers(filters))
+	data = frappe.db.sql(
+		f"""
+		SELECT snapshot_date,
+			AVG(IF(band != 'No Data', score, NULL)) AS average_score,
+			SUM(band = 'Healthy') AS healthy, SUM(band = 'At Risk') AS at_risk,
+			SUM(band = 'Critical') AS critical, COUNT(*) AS customers
+		FROM `tabCustomer Health Snapshot`
+		WHERE kind = 'Daily' AND snapshot_date BETWEEN %(from_date)s AND %(to_date)s {condition}
+		GROUP BY snapshot_date ORDER BY snapshot_date
+		""",
+		{"from_date": filters.from_date, "to_date": filters.to_date, **params},
+		as_dict=True,
+	)
+	columns = [
+		column("snapshot_date", _("Date"), "Date", 110),
+		column("average_score", _("Average Score"), "Float", 120),
+		column("healthy", _("Healthy"), "Int", 90),
+		column("at_risk", _("At Risk"), "Int", 90),
+		column("critical", _("Critical"), "Int", 90),
+		column("customers", _("Customers"), "Int", 100),
+	]
+	labels = [str(row.snapshot_date) for row in data]
+	chart = {
+		"data": {
+			"labels": labels,
+			"datasets": [
+				{"name": _("Average Score"), "values": [round(row.average_score or 0, 1) for row in data]},
+				{"name": _("At Risk"), "values": [int(row.at_risk) for row in data]},
+				{"name": _("Critical"), "values": [int(row.critical) for row in data]},
+			],
+		},
+		"type": "line",
+	}
+	first, last = (data[0], data[-1]) if data else (None, None)
+	report_summary = [
+		summary(round(first.average_score or 0, 1) if first else 0, _("Average Score at Start")),
+		summary(round(last.average_score or 0, 1) if last else 0, _("Average Score at End")),
+	]
+	return columns, data, None, chart, report_summary

@@ -1,0 +1,107 @@
+# Copyright (c) 2026, cs_success contributors
+# For license information, please see license.txt
+
+import frappe
+from frappe import _
+from frappe.utils import add_days, getdate, today
+
+from cs_success.analytics import column, customer_filter, segment_customers, summary
+from cs_success.engine.retention import renewal_rate
+
+AGREEMENTS_SQL = """
+	SELECT 'Subscription' AS agreement_type, name AS agreement, party AS customer, start_date, end_date
+	FROM `tabSubscription` WHERE party_type = 'Customer' {sub_condition}
+	UNION ALL
+	SELECT 'Contract', name, party_name, start_date, end_date
+	FROM `tabContract` WHERE party_type = 'Customer' AND docstatus < 2 {contract_condition}
+"""
+
+
+def execute(filters=None):
+	filters = frappe._dict(filters or {})
+	window = int(filters.get("renewal_window_days") or 30)
+	now = getdate(today())
+	customers = segment_customers(filters)
+	sub_condition, params = customer_filter("party", customers)
+	contract_condition, _params = customer_filter("party_name", customers)
+	agreements = frappe.db.sql(
+		AGREEMENTS_SQL.format(sub_condition=sub_condition, contract_condition=contract_condition),
+		params,
+		as_dict=True,
+	)
+	starts_by_customer = {}
+	for agreement in agreements:
+		if agreement.start_date:
+			starts_by_customer.setdefault(agreement.customer, []).append(
+				(agreement.agreement, getdate(agreement.start_date))
+			)
+
+	from_date, to_date = getdate(filters.from_date), getdate(filters.to_date)
+	upcoming_until = add_days(now, int(filters.get("upcoming_days") or 30))
+	data, due_value, renewed_value, due_count, renewed_count, upcoming = [], 0.0, 0.0, 0, 0, 0
+	for agreement in sorted(agreements, key=lambda a: (a.end_date or getdate("9999-12-31"), a.customer)):
+		if not agreement.end_date:
+			continue
+		ends_on = getdate(agreement.end_date)
+		if ends_on > now and ends_on <= upcoming_until:
+			upcoming += 1
+			status = "Upcoming"
+		elif from_date <= ends_on <= to_date and ends_on <= now:
+			renewed = any(
+				other != agreement.agreement
+				and add_days(ends_on, -window) <= started <= add_days(ends_on, window)
+				for other, started in starts_by_customer.get(agreement.customer, [])
+			)
+			status = "Renewed" if renewed else "Not Renewed"
+		else:
+			continue
+		value = customer_value(agreement.customer, ends_on)
+		if status != "Upcoming":
+			due_count += 1
+			due_value += value
+			if status == "Renewed":
+				renewed_count += 1
+				renewed_value += value
+		data.append({**agreement, "status": _(status), "value": value})
+
+	columns = [
+		column("customer", _("Customer"), "Link", 180, "Customer"),
+		column("agreement_type", _("Type"), "Data", 100),
+		column("agreement", _("Agreement"), "Dynamic Link", 160, "agreement_type"),
+		column("end_date", _("Ends On"), "Date", 100),
+		column("status", _("Status"), "Data", 110),
+		column("value", _("Annual Value"), "Currency", 130),
+	]
+	rate_by_count = renewal_rate(renewed_count, due_count)
+	rate_by_value = renewal_rate(renewed_value, due_value)
+	chart = {
+		"data": {
+			"labels": [_("Renewed"), _("Not Renewed"), _("Upcoming")],
+			"datasets": [
+				{"name": _("Agreements"), "values": [renewed_count, due_count - renewed_count, upcoming]}
+			],
+		},
+		"type": "bar",
+	}
+	report_summary = [
+		summary(due_count, _("Due"), "Int"),
+		summary(renewed_count, _("Renewed"), "Int", "Green"),
+		summary(round(rate_by_count or 0, 2), _("Renewal Rate by Count"), "Percent"),
+		summary(round(rate_by_value or 0, 2), _("Renewal Rate by Value"), "Percent"),
+		summary(upcoming, _("Upcoming Renewals"), "Int", "Blue"),
+	]
+	message = _(
+		"Due: subscriptions and contracts ending in the period. Renewed: the customer has another one starting within {0} days of that end. "
+		"Value: the customer's invoiced amount in the 365 days before the end."
+	).format(window)
+	return columns, data, message, chart, report_summary
+
+
+def customer_value(customer: str, ends_on) -> float:
+	return float(
+		frappe.db.sql(
+			"""SELECT COALESCE(SUM(base_net_total), 0) FROM `tabSales Invoice`
+			WHERE docstatus = 1 AND customer = %s AND posting_date > %s AND posting_date <= %s""",
+			(customer, add_days(ends_on, -365), ends_on),
+		)[0][0]
+	)

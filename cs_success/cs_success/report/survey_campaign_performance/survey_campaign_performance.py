@@ -1,0 +1,88 @@
+# Copyright (c) 2026, cs_success contributors
+# For license information, please see license.txt
+
+import frappe
+from frappe import _
+
+from cs_success.analytics import column, summary
+from cs_success.engine.survey_metrics import ces_mean, csat_percent, nps, response_rate
+
+
+def execute(filters=None):
+	filters = frappe._dict(filters or {})
+	campaign_filters = {"purpose": filters.purpose} if filters.get("purpose") else {}
+	campaigns = frappe.get_all(
+		"Survey Campaign", filters=campaign_filters, fields=["name", "purpose", "status", "template"]
+	)
+	names = [c.name for c in campaigns] or [""]
+	counts = {
+		row.campaign: row
+		for row in frappe.db.sql(
+			"""SELECT campaign, SUM(status != 'Queued') AS invited,
+				SUM(opened_on IS NOT NULL OR status = 'Answered') AS opened, SUM(status = 'Answered') AS answered,
+				SUM(status = 'Bounced') AS bounced
+			FROM `tabSurvey Invitation` WHERE campaign IN %(names)s GROUP BY campaign""",
+			{"names": tuple(names)},
+			as_dict=True,
+		)
+	}
+	scores: dict[str, dict[str, list[int]]] = {}
+	for row in frappe.get_all(
+		"Survey Response",
+		filters={"campaign": ("in", names)},
+		fields=["campaign", "headline_type", "headline_score"],
+	):
+		scores.setdefault(row.campaign, {"NPS": [], "CSAT": [], "CES": []})[row.headline_type].append(
+			row.headline_score
+		)
+
+	data = []
+	for campaign in campaigns:
+		c = counts.get(campaign.name) or frappe._dict()
+		s = scores.get(campaign.name, {"NPS": [], "CSAT": [], "CES": []})
+		invited, answered = int(c.invited or 0), int(c.answered or 0)
+		data.append(
+			{
+				"campaign": campaign.name,
+				"purpose": _(campaign.purpose),
+				"status": _(campaign.status),
+				"invited": invited,
+				"opened": int(c.opened or 0),
+				"answered": answered,
+				"bounced": int(c.bounced or 0),
+				"response_rate": response_rate(answered, invited),
+				"nps": nps(s["NPS"]),
+				"csat_percent": csat_percent(s["CSAT"]),
+				"ces_mean": ces_mean(s["CES"]),
+			}
+		)
+	columns = [
+		column("campaign", _("Campaign"), "Link", 200, "Survey Campaign"),
+		column("purpose", _("Purpose"), "Data", 100),
+		column("status", _("Status"), "Data", 90),
+		column("invited", _("Invited"), "Int", 80),
+		column("opened", _("Opened"), "Int", 80),
+		column("answered", _("Answered"), "Int", 90),
+		column("bounced", _("Bounced"), "Int", 80),
+		column("response_rate", _("Response Rate"), "Percent", 120),
+		column("nps", _("NPS"), "Float", 70),
+		column("csat_percent", _("CSAT %"), "Percent", 80),
+		column("ces_mean", _("CES Mean"), "Float", 90),
+	]
+	chart = {
+		"data": {
+			"labels": [r["campaign"] for r in data],
+			"datasets": [
+				{"name": _("Response Rate"), "values": [round(r["response_rate"] or 0, 1) for r in data]}
+			],
+		},
+		"type": "bar",
+	}
+	invited = sum(r["invited"] for r in data)
+	answered = sum(r["answered"] for r in data)
+	report_summary = [
+		summary(invited, _("Invited"), "Int"),
+		summary(answered, _("Answered"), "Int"),
+		summary(round(response_rate(answered, invited) or 0, 1), _("Response Rate"), "Percent", "Green"),
+	]
+	return columns, data, _("Response rate = answered / invitations sent."), chart, report_summary

@@ -1,0 +1,58 @@
+# Copyright (c) 2026, cs_success contributors
+# For license information, please see license.txt
+
+import frappe
+from frappe import _
+from frappe.utils import add_days, date_diff, getdate, now_datetime, today
+
+from cs_success.analytics import column, customer_filter, segment_customers, summary
+
+
+def execute(filters=None):
+	filters = frappe._dict(filters or {})
+	days = int(filters.get("days") or 30)
+	customers = segment_customers(filters)
+	condition, params = customer_filter("c.name", customers)
+	rows = frappe.db.sql(
+		f"""
+		SELECT c.name AS customer, c.customer_name, c.account_manager, h.band,
+			MAX(t.touchpoint_date) AS last_touchpoint, SUM(t.touchpoint_date >= %(d90)s) AS touchpoints_90d
+		FROM `tabCustomer` c
+		LEFT JOIN `tabTouchpoint` t ON t.customer = c.name AND t.touchpoint_date <= %(now)s
+		LEFT JOIN `tabCustomer Health` h ON h.customer = c.name
+		WHERE c.disabled = 0 {condition}
+		GROUP BY c.name, c.customer_name, c.account_manager, h.band
+		""",
+		{"d90": add_days(now_datetime(), -90), "now": now_datetime(), **params},
+		as_dict=True,
+	)
+	cutoff = add_days(getdate(today()), -days)
+	uncovered = [r for r in rows if not r.last_touchpoint or getdate(r.last_touchpoint) < cutoff]
+	for row in uncovered:
+		row.days_since = date_diff(today(), row.last_touchpoint) if row.last_touchpoint else None
+		row.touchpoints_90d = int(row.touchpoints_90d or 0)
+	uncovered.sort(key=lambda r: (r.last_touchpoint is not None, r.last_touchpoint or ""))
+	columns = [
+		column("customer", _("Customer"), "Link", 180, "Customer"),
+		column("customer_name", _("Customer Name"), "Data", 180),
+		column("account_manager", _("Owner"), "Link", 160, "User"),
+		column("last_touchpoint", _("Last Touchpoint"), "Datetime", 160),
+		column("days_since", _("Days Since"), "Int", 100),
+		column("touchpoints_90d", _("Touchpoints in 90 Days"), "Int", 150),
+		column("band", _("Health Band"), "Data", 100),
+	]
+	covered = len(rows) - len(uncovered)
+	never = sum(1 for r in uncovered if not r.last_touchpoint)
+	chart = {
+		"data": {
+			"labels": [_("Covered"), _("Not Covered"), _("Never Touched")],
+			"datasets": [{"name": _("Customers"), "values": [covered, len(uncovered) - never, never]}],
+		},
+		"type": "donut",
+	}
+	report_summary = [
+		summary(covered, _("Touched in {0} Days").format(days), "Int", "Green"),
+		summary(len(uncovered), _("Not Touched in {0} Days").format(days), "Int", "Red"),
+		summary(round(100.0 * covered / len(rows), 1) if rows else 0, _("Coverage %"), "Percent"),
+	]
+	return columns, uncovered, None, chart, report_summary

@@ -1,0 +1,335 @@
+"""Tier 2: every report figure against small hand-made data sets with known answers."""
+
+import json
+import re
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+from frappe.utils import add_days, getdate, now_datetime, today
+
+from cs_success.surveys.delivery import run_campaign
+from cs_success.tests.utils import (
+	ensure_outgoing_email_account,
+	invitation_email_html,
+	make_campaign,
+	make_contact,
+	make_contract,
+	make_customer,
+	make_customer_group,
+	make_sales_invoice,
+	reset_health_queue,
+	run_pending_recomputes,
+)
+
+
+def run_report(name: str, **filters):
+	module = frappe.scrub(name).replace("-", "_")
+	execute = frappe.get_attr(f"cs_success.cs_success.report.{module}.{module}.execute")
+	_columns, data, message, chart, summary = execute(frappe._dict(filters))
+	return data, {item["label"]: item["value"] for item in summary}, chart, message
+
+
+def submit_answer(invitation: str, answers: dict):
+	from frappe.website.doctype.web_form.web_form import accept
+
+	token = re.search(r"token=([A-Za-z0-9_-]{43})", invitation_email_html(invitation)).group(1)
+	accept("survey", json.dumps({"token": token, "answers_json": json.dumps(answers)}))
+	frappe.set_user("Administrator")
+
+
+class ReportTestCase(FrappeTestCase):
+	def setUp(self):
+		frappe.set_user("Administrator")
+		reset_health_queue()
+
+	def customers(self, group, count, label="C"):
+		return [make_customer(f"{label}{i}", customer_group=group) for i in range(count)]
+
+
+class TestRetentionAndChurn(ReportTestCase):
+	def build(self, stay, lost, new, year):
+		group = make_customer_group("Retention")
+		for customer in self.customers(group, stay, "Stay"):
+			make_contract(customer, f"{year - 1}-01-01", f"{year + 1}-12-31")
+		for customer in self.customers(group, lost, "Lost"):
+			make_contract(customer, f"{year - 1}-01-01", f"{year}-06-30")
+		for customer in self.customers(group, new, "New"):
+			make_contract(customer, f"{year}-03-01", f"{year + 1}-12-31")
+		return group
+
+	def test_worked_example_one(self):
+		group = self.build(stay=19, lost=1, new=5, year=2025)
+		data, summary, _chart, message = run_report(
+			"Retention and Churn", from_date="2025-01-01", to_date="2025-12-31", periodicity="Yearly",
+			customer_group=group, active_definition="An Active Subscription or Contract",
+		)  # fmt: skip
+		self.assertEqual(
+			(
+				summary["Customers at Start"],
+				summary["Acquired"],
+				summary["Lost"],
+				summary["Customers at End"],
+			),
+			(20, 5, 1, 24),
+		)
+		self.assertAlmostEqual(summary["Retention %"], 95)
+		self.assertAlmostEqual(summary["Churn %"], 5)
+		self.assertEqual(len(data), 1)
+		self.assertIn("Subscription or Contract", message)
+
+	def test_worked_example_two_and_quarters(self):
+		group = self.build(stay=31, lost=13, new=12, year=2023)
+		data, summary, chart, _message = run_report(
+			"Retention and Churn", from_date="2023-01-01", to_date="2023-12-31", periodicity="Quarterly",
+			customer_group=group, active_definition="An Active Subscription or Contract",
+		)  # fmt: skip
+		self.assertEqual(
+			(
+				summary["Customers at Start"],
+				summary["Acquired"],
+				summary["Lost"],
+				summary["Customers at End"],
+			),
+			(44, 12, 13, 43),
+		)
+		self.assertAlmostEqual(summary["Retention %"], 70.45, places=2)
+		self.assertAlmostEqual(summary["Churn %"], 29.55, places=2)
+		self.assertEqual(len(data), 4)
+		q1, q2, q3 = data[0], data[1], data[2]
+		self.assertEqual(
+			(q1["start_customers"], q1["acquired"], q1["lost"], q1["end_customers"]), (44, 12, 0, 56)
+		)
+		self.assertEqual((q2["lost"], q3["lost"], q3["end_customers"]), (0, 13, 43))
+		self.assertEqual(len(chart["data"]["labels"]), 4)
+
+	def test_invoice_definition(self):
+		group = make_customer_group("Invoices")
+		kept, gone, fresh = self.customers(group, 3, "Inv")
+		make_sales_invoice(kept, 100, posting_date="2026-02-01")
+		make_sales_invoice(kept, 100, posting_date="2026-07-01")
+		make_sales_invoice(gone, 100, posting_date="2026-02-01")
+		make_sales_invoice(fresh, 100, posting_date="2026-06-15")
+		_data, summary, _chart, message = run_report(
+			"Retention and Churn", from_date="2026-05-01", to_date="2026-09-30", periodicity="Yearly",
+			customer_group=group, active_definition="An Invoice Within the Window", invoice_window_days=120,
+		)  # fmt: skip
+		# Apr 30 looks back to Jan 1: kept and gone. Sep 30 looks back to Jun 2: kept (Jul), fresh (Jun 15).
+		self.assertEqual(
+			(
+				summary["Customers at Start"],
+				summary["Acquired"],
+				summary["Lost"],
+				summary["Customers at End"],
+			),
+			(2, 1, 1, 2),
+		)
+		self.assertAlmostEqual(summary["Retention %"], 50)
+		self.assertIn("120 days", message)
+
+
+class TestRenewalAndRevenue(ReportTestCase):
+	def test_renewal_rate_by_count_and_value(self):
+		group = make_customer_group("Renewal")
+		customers = self.customers(group, 4, "Ren")
+		for customer, amount in zip(customers, (100, 200, 300, 400), strict=True):
+			make_sales_invoice(customer, amount, posting_date="2026-03-01")
+			make_contract(customer, "2025-06-01", "2026-05-31")
+		for customer in customers[:3]:  # renewed right after the end; the fourth lets it lapse
+			make_contract(customer, "2026-06-01", "2027-05-31")
+		upcoming = make_customer("Upcoming", customer_group=group)
+		make_contract(upcoming, "2025-12-01", add_days(today(), 10))
+		data, summary, _chart, _message = run_report(
+			"Renewal Rate", from_date="2026-01-01", to_date="2026-08-31", customer_group=group,
+			renewal_window_days=30, upcoming_days=30,
+		)  # fmt: skip
+		self.assertEqual((summary["Due"], summary["Renewed"], summary["Upcoming Renewals"]), (4, 3, 1))
+		self.assertAlmostEqual(summary["Renewal Rate by Count"], 75)
+		self.assertAlmostEqual(summary["Renewal Rate by Value"], 60)  # (100+200+300) / 1000
+		statuses = sorted(row["status"] for row in data)
+		self.assertEqual(statuses, ["Not Renewed", "Renewed", "Renewed", "Renewed", "Upcoming"])
+
+	def test_revenue_retention(self):
+		group = make_customer_group("Revenue")
+		a, b, c, d, new = self.customers(group, 5, "Rev")
+		previous, current = "2026-04-15", "2026-08-15"
+		for customer, before, after in (
+			(a, 100, 150),
+			(b, 100, 60),
+			(c, 100, 0),
+			(d, 100, 100),
+			(new, 0, 500),
+		):
+			if before:
+				make_sales_invoice(customer, before, posting_date=previous)
+			if after:
+				make_sales_invoice(customer, after, posting_date=current)
+		data, summary, _chart, message = run_report(
+			"Revenue Retention", from_date="2026-07-01", to_date="2026-10-31", customer_group=group
+		)
+		total = data[-1]
+		self.assertEqual(
+			(total["start_revenue"], total["expansion"], total["contraction"], total["churned"]),
+			(400, 50, 40, 100),
+		)
+		self.assertAlmostEqual(summary["Gross Revenue Retention %"], 65)
+		self.assertAlmostEqual(summary["Net Revenue Retention %"], 77.5)
+		self.assertIn("2026-02-28", message)  # the previous period, as long as this one
+
+
+class TestLifetimeValueAndChurnAudit(ReportTestCase):
+	def test_customer_lifetime_value(self):
+		group = make_customer_group("CLV")
+		customers = self.customers(group, 5, "Clv")
+		for customer in customers[:4]:
+			make_contract(customer, "2025-01-01", "2027-12-31")
+		make_contract(customers[4], "2025-01-01", "2026-06-30")
+		for customer in customers:
+			make_sales_invoice(customer, 1000, posting_date="2026-03-01")
+		data, summary, _chart, _message = run_report(
+			"Customer Lifetime Value", from_date="2026-01-01", to_date="2026-12-31", customer_group=group,
+			active_definition="An Active Subscription or Contract", gross_margin=60,
+		)  # fmt: skip
+		total = data[-1]
+		self.assertEqual((total["accounts"], total["revenue"]), (5, 5000))
+		self.assertAlmostEqual(total["arpa"], 1000)
+		self.assertAlmostEqual(total["churn_rate"], 20)
+		self.assertAlmostEqual(total["clv"], 5000)
+		self.assertAlmostEqual(total["margin_clv"], 3000)
+		self.assertAlmostEqual(summary["CLV"], 5000)
+
+	def test_churned_customer_audit_with_health_nps_and_exit_answers(self):
+		ensure_outgoing_email_account()
+		group = make_customer_group("Audit")
+		stays, leaves = self.customers(group, 2, "Audit")
+		make_contract(stays, "2025-01-01", "2027-12-31")
+		make_contract(leaves, "2025-01-01", "2026-06-30")
+		make_sales_invoice(leaves, 20000, posting_date="2026-01-15")
+		make_contact(leaves)
+		run_pending_recomputes()
+		exit_campaign = make_campaign(
+			"Exit Survey", purpose="Exit", audience="Customer Group", customer_group=group
+		)
+		run_campaign(exit_campaign.name)
+		(invitation,) = frappe.get_all(
+			"Survey Invitation", filters={"campaign": exit_campaign.name}, pluck="name"
+		)
+		submit_answer(invitation, {"1": 3, "2": "Price", "3": "Acme Ltd"})
+		run_pending_recomputes()
+
+		data, summary, chart, _message = run_report(
+			"Churned Customer Audit", from_date="2026-06-01", to_date="2026-10-31", customer_group=group,
+			active_definition="An Active Subscription or Contract", group_by="Size Band", medium_from=10000, large_from=100000,
+		)  # fmt: skip
+		self.assertEqual(summary["Churned Customers"], 1)
+		(row,) = data
+		self.assertEqual((row["customer"], row["size_band"], row["last_nps"]), (leaves, "Medium", 3))
+		self.assertEqual(row["last_health_band"], frappe.db.get_value("Customer Health", leaves, "band"))
+		self.assertIn("Price", row["exit_answers"])
+		self.assertIn("Acme Ltd", row["exit_answers"])
+		self.assertEqual(chart["data"]["labels"], ["Medium"])
+
+
+class TestHealthReports(ReportTestCase):
+	def scored_group(self):
+		group = make_customer_group("Health")
+		customers = self.customers(group, 4, "Health")
+		run_pending_recomputes()
+		for customer, score, band in zip(
+			customers, (90, 60, 30, 0), ("Healthy", "At Risk", "Critical", "No Data"), strict=True
+		):
+			frappe.db.set_value(
+				"Customer Health", customer, {"score": score, "band": band, "has_trend": 1, "trend_delta": -5}
+			)
+		return group, customers
+
+	def test_overview(self):
+		group, _customers = self.scored_group()
+		data, summary, chart, _message = run_report(
+			"Customer Health Overview", customer_group=group, group_by="Customer Group"
+		)
+		self.assertEqual(summary["Average Score"], 60)
+		self.assertEqual(
+			(summary["Healthy"], summary["At Risk"], summary["Critical"], summary["No Data"]), (1, 1, 1, 1)
+		)
+		(row,) = data
+		self.assertEqual((row["segment"], row["customers"], row["average_score"]), (group, 4, 60))
+		self.assertEqual(chart["data"]["datasets"][0]["values"], [1, 1, 1, 1])
+
+	def test_at_risk_customers(self):
+		group, customers = self.scored_group()
+		make_contract(customers[1], add_days(today(), -100), add_days(today(), 40))
+		data, summary, _chart, _message = run_report("At-Risk Customers", customer_group=group)
+		self.assertEqual([row["customer"] for row in data], [customers[2], customers[1]])  # worst first
+		self.assertEqual((summary["At Risk"], summary["Critical"], summary["Average Score"]), (1, 1, 45))
+		self.assertEqual(data[1]["next_renewal"], getdate(add_days(today(), 40)))
+		self.assertEqual(data[0]["trend_delta"], -5)
+		self.assertTrue(data[0]["worst_measure"])
+
+	def test_health_trend(self):
+		group, customers = self.scored_group()
+		frappe.db.delete("Customer Health Snapshot", {"customer": ("in", customers)})
+		for day, scores in ((add_days(today(), -2), (80, 40)), (add_days(today(), -1), (90, 60))):
+			for customer, score in zip(customers[:2], scores, strict=True):
+				frappe.get_doc(
+					{"doctype": "Customer Health Snapshot", "customer": customer, "snapshot_date": day, "kind": "Daily",
+					 "score": score, "band": "Healthy" if score >= 75 else "At Risk" if score >= 50 else "Critical"}
+				).insert(ignore_permissions=True)  # fmt: skip
+		data, summary, chart, _message = run_report(
+			"Health Trend", from_date=add_days(today(), -7), to_date=today(), customer_group=group
+		)
+		self.assertEqual([row.average_score for row in data], [60, 75])
+		self.assertEqual([(row.healthy, row.at_risk, row.critical) for row in data], [(1, 0, 1), (1, 1, 0)])
+		self.assertEqual((summary["Average Score at Start"], summary["Average Score at End"]), (60, 75))
+		self.assertEqual(len(chart["data"]["labels"]), 2)
+
+
+class TestSurveyAndEngagementReports(ReportTestCase):
+	def test_survey_trend_and_campaign_performance(self):
+		ensure_outgoing_email_account()
+		group = make_customer_group("Survey Report")
+		customers = self.customers(group, 4, "SR")
+		for customer in customers:
+			make_contact(customer)
+		campaign = make_campaign(customer_group=group)
+		run_campaign(campaign.name)
+		invitations = frappe.get_all("Survey Invitation", filters={"campaign": campaign.name}, pluck="name")
+		for invitation, score in zip(invitations[:3], (10, 9, 2), strict=True):
+			submit_answer(invitation, {"1": score})
+		data, summary, _chart, _message = run_report(
+			"Survey Score Trend", from_date=add_days(today(), -1), to_date=today(), customer_group=group
+		)
+		self.assertEqual(len(data), 1)
+		self.assertEqual(data[0]["nps_responses"], 3)
+		self.assertAlmostEqual(summary["NPS"], round(100 * (2 - 1) / 3, 1))
+		perf, _summary, _chart, _message = run_report("Survey Campaign Performance")
+		row = next(r for r in perf if r["campaign"] == campaign.name)
+		self.assertEqual((row["invited"], row["answered"], row["response_rate"]), (4, 3, 75))
+		self.assertAlmostEqual(row["nps"], 100 / 3)
+
+	def test_touchpoint_coverage(self):
+		from cs_success.api.touchpoint import log_touchpoint
+
+		group = make_customer_group("Coverage")
+		recent, old, never = self.customers(group, 3, "Cov")
+		log_touchpoint(recent, "Call", "Recent call", touchpoint_date=str(add_days(now_datetime(), -5)))
+		log_touchpoint(old, "Call", "Old call", touchpoint_date=str(add_days(now_datetime(), -40)))
+		data, summary, _chart, _message = run_report("Touchpoint Coverage", customer_group=group, days=30)
+		self.assertEqual([row.customer for row in data], [never, old])
+		self.assertEqual(data[1].days_since, 40)
+		self.assertAlmostEqual(summary["Coverage %"], 33.3)
+
+	def test_success_plan_progress(self):
+		group = make_customer_group("Plans")
+		first, second = self.customers(group, 2, "Plan")
+		for customer, done in ((first, 1), (second, 3)):
+			frappe.get_doc(
+				{"doctype": "Success Plan", "plan_title": f"Plan {done}", "customer": customer, "start_date": today(),
+				 "tasks": [{"task": f"T{i}", "status": "Done" if i < done else "Open", "due_date": add_days(today(), -1)} for i in range(4)]}
+			).insert()  # fmt: skip
+		data, summary, _chart, _message = run_report(
+			"Success Plan Progress", customer_group=group, status="Active"
+		)
+		self.assertEqual([row.progress for row in data], [25, 75])
+		self.assertEqual(
+			(summary["Plans"], summary["Average Progress"], summary["Overdue Items"]), (2, 50, 3 + 1)
+		)
