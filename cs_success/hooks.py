@@ -22,6 +22,9 @@ before_tests = "cs_success.tests.utils.before_tests"
 
 # Document events: each handler only notes the customer; recompute runs after commit.
 # ---------------
+_issue_events = {
+	"validate": "cs_success.health.events.set_issue_health_band",
+}
 _customer_link_events = {
 	"on_change": "cs_success.health.events.on_customer_document_change",
 	"on_trash": "cs_success.health.events.on_customer_document_change",
@@ -39,7 +42,7 @@ _ticket_events = {
 	"on_trash": "cs_success.health.events.on_customer_document_change",
 }
 doc_events = {
-	"Issue": _ticket_events,
+	"Issue": {**_ticket_events, **_issue_events},
 	"Sales Invoice": _customer_link_events,
 	"Payment Entry": {
 		"on_submit": "cs_success.health.events.on_payment_entry_change",
@@ -98,7 +101,12 @@ standard_portal_menu_items = [
 
 # Desk
 # ----
-doctype_js = {"Customer": "public/js/customer.js"}
+doctype_js = {
+	"Customer": ["public/js/health_badge.js", "public/js/customer.js"],
+	"Issue": ["public/js/health_badge.js", "public/js/issue.js"],
+	"HD Ticket": ["public/js/health_badge.js", "public/js/hd_ticket.js"],
+}
+doctype_list_js = {"Issue": "public/js/issue_list.js"}
 override_doctype_dashboards = {"Customer": "cs_success.customer_dashboard.get_dashboard_data"}
 additional_timeline_content = {"Customer": ["cs_success.touchpoints.timeline.customer_timeline"]}
 

@@ -25,7 +25,21 @@ def get_custom_fields() -> dict[str, list[dict]]:
 				"insert_after": "unsubscribed",
 				"description": "Set when the contact opts out from a survey email.",
 			}
-		]
+		],
+		"Issue": [
+			{
+				"fieldname": "cs_health_band",
+				"fieldtype": "Select",
+				"label": "Customer Health",
+				"options": "\nHealthy\nAt Risk\nCritical\nNo Data",
+				"insert_after": "customer",
+				"read_only": 1,
+				"in_list_view": 1,
+				"in_standard_filter": 1,
+				"no_copy": 1,
+				"description": "The customer's health band, kept current by CS Success.",
+			}
+		],
 	}
 	if "helpdesk" in frappe.get_installed_apps():
 		fields["HD Customer"] = [
@@ -41,6 +55,9 @@ def get_custom_fields() -> dict[str, list[dict]]:
 	return fields
 
 
+HELPDESK_FORM_SCRIPT = "CS Success Health Badge"
+
+
 def after_install() -> None:
 	create_roles()
 	sync_health_measures()
@@ -48,6 +65,7 @@ def after_install() -> None:
 	create_custom_fields(get_custom_fields(), ignore_validate=True)
 	sync_standard_survey_templates()
 	sync_standard_plan_templates()
+	create_helpdesk_form_script()
 	score_existing_customers()
 
 
@@ -58,21 +76,25 @@ def after_migrate() -> None:
 	create_custom_fields(get_custom_fields(), ignore_validate=True)
 	sync_standard_survey_templates()
 	sync_standard_plan_templates()
+	create_helpdesk_form_script()
 
 
 def after_app_install(app_name: str) -> None:
 	"""Helpdesk installed after us: add the HD Customer -> Customer link."""
 	if app_name == "helpdesk":
 		create_custom_fields(get_custom_fields(), ignore_validate=True)
+		create_helpdesk_form_script()
 
 
 def before_app_uninstall(app_name: str) -> None:
 	if app_name == "helpdesk":
 		delete_custom_fields({"HD Customer": get_custom_fields().get("HD Customer", [])})
+		delete_helpdesk_form_script()
 
 
 def before_uninstall() -> None:
 	delete_custom_fields(get_custom_fields())
+	delete_helpdesk_form_script()
 	delete_scheduled_jobs()
 	delete_roles()
 	clear_queue()
@@ -87,6 +109,25 @@ def set_missing_settings_defaults() -> None:
 	for df in frappe.get_meta("CS Settings").fields:
 		if df.default is not None and df.fieldname not in saved:
 			frappe.db.set_single_value("CS Settings", df.fieldname, df.default)
+
+
+def create_helpdesk_form_script() -> None:
+	"""The health badge in Helpdesk's agent UI, through its own extension point (HD Form Script)."""
+	if not frappe.db.table_exists("HD Form Script") or "helpdesk" not in frappe.get_installed_apps():
+		return
+	with open(frappe.get_app_path("cs_success", "public", "js", "helpdesk_health_badge.js")) as script:
+		values = {"dt": "HD Ticket", "apply_to": "Form", "enabled": 1, "script": script.read()}
+	if frappe.db.exists("HD Form Script", HELPDESK_FORM_SCRIPT):
+		frappe.db.set_value("HD Form Script", HELPDESK_FORM_SCRIPT, values)
+	else:
+		frappe.get_doc({"doctype": "HD Form Script", "name": HELPDESK_FORM_SCRIPT, **values}).insert(
+			ignore_permissions=True, set_name=HELPDESK_FORM_SCRIPT
+		)
+
+
+def delete_helpdesk_form_script() -> None:
+	if frappe.db.table_exists("HD Form Script"):
+		frappe.db.delete("HD Form Script", {"name": HELPDESK_FORM_SCRIPT})
 
 
 def create_roles() -> None:

@@ -68,12 +68,38 @@ def recompute(customer: str | None = None) -> None:
 
 
 @frappe.whitelist()
+def get_health_for_document(doctype: str, name: str) -> dict:
+	"""The badge for a Customer, Issue or HD Ticket form: the health of the customer behind it."""
+	if doctype not in ("Customer", "Issue", "HD Ticket"):
+		frappe.throw(_("Health badges are shown for Customers, Issues and HD Tickets only."))
+	frappe.has_permission(doctype, "read", name, throw=True)
+	if doctype == "Customer":
+		customer = name
+	elif doctype == "Issue":
+		customer = frappe.db.get_value("Issue", name, "customer")
+	else:
+		from cs_success.health.events import helpdesk_customer_to_customer
+
+		hd_customer = frappe.db.get_value("HD Ticket", name, "customer")
+		customer = hd_customer and helpdesk_customer_to_customer(hd_customer)
+	if not customer:
+		return {}
+	# Whoever may read the ticket sees the badge; the full record stays behind its own permissions.
+	return health_summary(customer)
+
+
+@frappe.whitelist()
 def get_customer_health(customer: str) -> dict:
+	if frappe.db.exists("Customer Health", customer):
+		frappe.has_permission("Customer Health", "read", customer, throw=True)
+	return health_summary(customer)
+
+
+def health_summary(customer: str) -> dict:
 	"""Score, band, trend and the three weakest measures: what a badge shows."""
 	if not frappe.db.exists("Customer Health", customer):
 		return {"customer": customer, "band": "No Data", "score": None, "measures": []}
 	health = frappe.get_doc("Customer Health", customer)
-	health.check_permission("read")
 	weakest = sorted(
 		(m for m in health.measures if m.has_data and m.effective_weight),
 		key=lambda m: (m.measure_score, -m.effective_weight),
@@ -84,7 +110,7 @@ def get_customer_health(customer: str) -> dict:
 		"band": health.band,
 		"computed_score": health.computed_score,
 		"data_coverage": health.data_coverage,
-		"trend_delta": health.trend_delta,
+		"trend_delta": health.trend_delta if health.has_trend else None,
 		"override_active": health.override_active,
 		"last_change_summary": health.last_change_summary,
 		"measures": [

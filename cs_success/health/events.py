@@ -91,6 +91,13 @@ def helpdesk_customer_to_customer(hd_customer: str) -> str | None:
 
 
 @safe_hook
+def set_issue_health_band(doc, method=None):
+	"""The ticket list shows and filters by the customer's band; the recompute keeps it current."""
+	if doc.meta.has_field("cs_health_band") and (doc.is_new() or doc.has_value_changed("customer")):
+		doc.cs_health_band = doc.customer and frappe.db.get_value("Customer Health", doc.customer, "band")
+
+
+@safe_hook
 def on_customer_update(doc, method=None):
 	_queue([doc.name])
 

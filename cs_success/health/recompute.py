@@ -110,7 +110,15 @@ def recompute_customers(
 		outcomes.append(_outcome(customer, scorecard.name, result, existing.get(customer.name), bands, now))
 
 	for start in range(0, len(outcomes), CHUNK):
-		_persist(outcomes[start : start + CHUNK], past_scores, today, now, raise_alerts, log_changes)
+		_persist(
+			outcomes[start : start + CHUNK],
+			past_scores,
+			today,
+			now,
+			raise_alerts,
+			log_changes,
+			names is not None,
+		)
 	return len(outcomes)
 
 
@@ -193,6 +201,7 @@ def _persist(
 	now: datetime,
 	raise_alerts: bool,
 	log_changes: bool,
+	publish: bool,
 ):
 	user = frappe.session.user
 	new_rows, updates, breakdowns, changes = [], {}, [], []
@@ -241,7 +250,36 @@ def _persist(
 	if log_changes:
 		_insert_changes(changes, now, user)
 	_upsert_snapshots(outcomes, today, now, user)
+	_sync_issue_bands([o for o in outcomes if o.previous is None or o.band_changed])
 	alerts.handle_band_changes([o for o in outcomes if o.band_changed], raise_alerts=raise_alerts)
+	if publish:
+		_publish([o for o in outcomes if o.previous is None or o.score_changed or o.band_changed])
+
+
+# Interactive recomputes tell open forms; a full daily run changes too much to broadcast.
+MAX_REALTIME_MESSAGES = 200
+
+
+def _publish(outcomes: list[Outcome]) -> None:
+	for o in outcomes[:MAX_REALTIME_MESSAGES]:
+		frappe.publish_realtime(
+			"cs_success_health",
+			{"customer": o.customer.name, "score": _stored(o.score), "band": o.band},
+			after_commit=True,
+		)
+
+
+def _sync_issue_bands(outcomes: list[Outcome]) -> None:
+	"""Tickets carry their customer's band for the list view; one UPDATE per batch."""
+	if not outcomes or not frappe.db.has_column("Issue", "cs_health_band"):
+		return
+	cases = " ".join(["WHEN %s THEN %s"] * len(outcomes))
+	params = [value for o in outcomes for value in (o.customer.name, o.band)]
+	frappe.db.sql(
+		f"""UPDATE `tabIssue` SET cs_health_band = CASE customer {cases} END
+		WHERE customer IN ({", ".join(["%s"] * len(outcomes))})""",
+		[*params, *(o.customer.name for o in outcomes)],
+	)
 
 
 def cleared_override() -> dict:

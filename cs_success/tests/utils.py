@@ -160,15 +160,18 @@ def make_subscription(customer: str, start_date=None):
 	).insert(ignore_permissions=True)
 
 
-def make_user(role: str) -> str:
-	email = f"_cs_test_{frappe.scrub(role)}_{frappe.generate_hash(length=5)}@example.com"
+def make_user(*roles: str) -> str:
+	roles = [role for role in roles if role]
+	email = (
+		f"_cs_test_{frappe.scrub(roles[0] if roles else 'none')}_{frappe.generate_hash(length=5)}@example.com"
+	)
 	user = frappe.get_doc(
 		{
 			"doctype": "User",
 			"email": email,
 			"first_name": "CS Test",
 			"send_welcome_email": 0,
-			"roles": [{"role": role}] if role else [],
+			"roles": [{"role": role} for role in roles],
 		}
 	).insert(ignore_permissions=True)
 	return user.name

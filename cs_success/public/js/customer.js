@@ -2,6 +2,7 @@
 frappe.ui.form.on("Customer", {
 	refresh(frm) {
 		if (frm.is_new()) return;
+		cs_success.health_badge.refresh(frm, { doctype: "Customer", name: frm.doc.name });
 		if (frappe.model.can_create("Touchpoint")) {
 			frm.add_custom_button(__("Log Touchpoint"), () => cs_success_log_touchpoint(frm), __("Customer Success"));
 		}

@@ -1,0 +1,56 @@
+// The customer's health at a glance, on Issue, Customer and HD Ticket forms. Loaded before each
+// form's own script; refreshed live when the score changes (realtime event "cs_success_health").
+frappe.provide("cs_success");
+
+cs_success.health_badge = cs_success.health_badge || {
+	colors: { Healthy: "green", "At Risk": "orange", Critical: "red", "No Data": "gray" },
+
+	refresh(frm, args) {
+		frm.cs_health_args = args;
+		if (!args) {
+			frm.dashboard.clear_headline();
+			return;
+		}
+		frappe.xcall("cs_success.api.health.get_health_for_document", args).then((health) => {
+			if (frm.cs_health_args !== args) return; // the form moved on
+			frm.cs_health_customer = health && health.customer;
+			if (!health || !health.customer) {
+				frm.dashboard.clear_headline();
+				return;
+			}
+			frm.dashboard.set_headline_alert(this.html(health));
+		});
+		this.listen(frm);
+	},
+
+	html(health) {
+		const color = this.colors[health.band] || "gray";
+		const score = health.band === "No Data" ? "–" : Math.round(health.score);
+		let trend = "";
+		if (health.trend_delta !== null && health.trend_delta !== undefined) {
+			const arrow = health.trend_delta > 0 ? "↑" : health.trend_delta < 0 ? "↓" : "→";
+			trend = `<span class="cs-health-trend text-muted">${arrow} ${Math.abs(health.trend_delta).toFixed(1)} ${__("in 30 days")}</span>`;
+		}
+		const reasons = (health.measures || [])
+			.map((m) => `${frappe.utils.escape_html(m.label)}: ${Math.round(m.score)}/100`)
+			.join(" · ");
+		const override = health.override_active ? ` <span class="text-muted">(${__("override")})</span>` : "";
+		return `<div class="cs-health-badge d-flex align-items-center flex-wrap" style="gap: 8px"
+				data-band="${frappe.utils.escape_html(health.band)}" title="${frappe.utils.escape_html(reasons)}">
+			<span class="indicator-pill ${color} cs-health-pill">${__("Health")} ${score} · ${__(health.band)}${override}</span>
+			${trend}
+			${reasons ? `<span class="cs-health-reasons small text-muted">${__("Weakest")}: ${reasons}</span>` : ""}
+			<a class="small" href="/app/customer-health/${encodeURIComponent(health.customer)}">${__("Details")}</a>
+		</div>`;
+	},
+
+	listen(frm) {
+		if (frm.cs_health_listening) return;
+		frm.cs_health_listening = true;
+		frappe.realtime.on("cs_success_health", (data) => {
+			if (frm.cs_health_customer && data.customer === frm.cs_health_customer && frm.cs_health_args) {
+				this.refresh(frm, frm.cs_health_args);
+			}
+		});
+	},
+};

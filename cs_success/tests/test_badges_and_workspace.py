@@ -1,0 +1,124 @@
+"""Tier 2: health badges for agents, the ticket list band, realtime updates, workspace and cards."""
+
+import json
+from unittest.mock import patch
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+from frappe.utils import add_days, today
+
+from cs_success.api.dashboard import renewals_due_in_30_days
+from cs_success.api.health import get_health_for_document
+from cs_success.health.recompute import recompute_customers
+from cs_success.tests.utils import (
+	make_contract,
+	make_customer,
+	make_issue,
+	make_user,
+	reset_health_queue,
+	run_pending_recomputes,
+)
+
+
+class TestBadges(FrappeTestCase):
+	def setUp(self):
+		frappe.set_user("Administrator")
+		reset_health_queue()
+
+	def tearDown(self):
+		frappe.set_user("Administrator")
+
+	def test_agent_sees_the_customer_health_on_an_issue(self):
+		customer = make_customer("Badge")
+		for _ in range(3):
+			issue = make_issue(customer)
+		run_pending_recomputes()
+		frappe.set_user(make_user("Support Team"))  # reads tickets, has no Customer Health role
+		badge = get_health_for_document("Issue", issue.name)
+		frappe.set_user("Administrator")
+		health = frappe.get_doc("Customer Health", customer)
+		self.assertEqual(
+			(badge["customer"], badge["score"], badge["band"]), (customer, health.score, health.band)
+		)
+		self.assertEqual(len(badge["measures"]), 3)
+		self.assertEqual(badge["measures"][0]["label"], "Open Tickets")  # three open tickets: the weakest
+		self.assertLessEqual(badge["measures"][0]["score"], badge["measures"][1]["score"])
+
+	def test_badge_needs_read_permission_on_the_document(self):
+		customer = make_customer("BadgePerm")
+		issue = make_issue(customer)
+		frappe.set_user(make_user(""))
+		with self.assertRaises(frappe.PermissionError):
+			get_health_for_document("Issue", issue.name)
+		with self.assertRaises(frappe.ValidationError):
+			get_health_for_document("User", "Administrator")
+
+	def test_ticket_list_band_follows_the_customer(self):
+		customer = make_customer("Band")
+		run_pending_recomputes()
+		first = make_issue(customer)
+		self.assertEqual(first.cs_health_band, frappe.db.get_value("Customer Health", customer, "band"))
+		for _ in range(5):
+			make_issue(customer)
+		run_pending_recomputes()
+		band = frappe.db.get_value("Customer Health", customer, "band")
+		self.assertNotEqual(band, "Healthy")
+		self.assertEqual(frappe.db.get_value("Issue", first.name, "cs_health_band"), band)
+		at_risk = frappe.get_all(
+			"Issue", filters={"cs_health_band": band, "customer": customer}, pluck="name"
+		)
+		self.assertEqual(len(at_risk), 6)
+
+	def test_recompute_publishes_realtime_for_open_forms(self):
+		customer = make_customer("Realtime")
+		run_pending_recomputes()
+		with patch("frappe.publish_realtime") as publish:
+			make_issue(customer)
+			run_pending_recomputes()
+		calls = [c for c in publish.call_args_list if c.args and c.args[0] == "cs_success_health"]
+		self.assertEqual(len(calls), 1)
+		payload = calls[0].args[1]
+		health = frappe.get_doc("Customer Health", customer)
+		self.assertEqual(payload, {"customer": customer, "score": health.score, "band": health.band})
+		with patch("frappe.publish_realtime") as publish:
+			recompute_customers(None)  # the daily run does not broadcast
+		self.assertFalse([c for c in publish.call_args_list if c.args and c.args[0] == "cs_success_health"])
+
+
+class TestWorkspace(FrappeTestCase):
+	def test_workspace_links_every_doctype_and_report(self):
+		workspace = frappe.get_doc("Workspace", "Customer Success")
+		self.assertEqual({r.role for r in workspace.roles}, {"CS Manager", "CS Agent", "System Manager"})
+		linked = {link.link_to for link in workspace.links if link.type == "Link"}
+		doctypes = set(
+			frappe.get_all("DocType", filters={"module": "CS Success", "istable": 0}, pluck="name")
+		)
+		reports = set(frappe.get_all("Report", filters={"module": "CS Success"}, pluck="name"))
+		self.assertEqual(len(reports), 12)
+		self.assertLessEqual(doctypes | reports, linked)
+		cards = {c.number_card_name for c in workspace.number_cards}
+		self.assertEqual(
+			cards,
+			{
+				"Average Customer Health",
+				"Customers at Risk",
+				"NPS Last 90 Days",
+				"CSAT Last 90 Days",
+				"Renewals Due in 30 Days",
+			},
+		)
+		blocks = json.loads(workspace.content)
+		self.assertEqual({b["data"]["number_card_name"] for b in blocks if b["type"] == "number_card"}, cards)
+
+	def test_number_cards_compute(self):
+		from frappe.desk.doctype.number_card.number_card import get_result
+
+		customer = make_customer("Card")
+		make_contract(customer, add_days(today(), -300), add_days(today(), 20))
+		before = renewals_due_in_30_days()["value"]
+		make_contract(make_customer("Card2"), add_days(today(), -300), add_days(today(), 29))
+		self.assertEqual(renewals_due_in_30_days()["value"], before + 1)
+
+		card = frappe.get_doc("Number Card", "Customers at Risk")
+		expected = frappe.db.count("Customer Health", {"band": ("in", ["At Risk", "Critical"])})
+		self.assertEqual(get_result(card, card.filters_json), expected)
