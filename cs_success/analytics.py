@@ -161,11 +161,18 @@ def group_by(rows, key) -> dict:
 
 
 def column(
-	fieldname: str, label: str, fieldtype: str = "Data", width: int = 120, options: str | None = None
+	fieldname: str,
+	label: str,
+	fieldtype: str = "Data",
+	width: int = 120,
+	options: str | None = None,
+	precision: int | None = None,
 ) -> dict:
 	col = {"fieldname": fieldname, "label": label, "fieldtype": fieldtype, "width": width}
 	if options:
 		col["options"] = options
+	if precision is not None:
+		col["precision"] = precision
 	return col
 
 

@@ -1,8 +1,6 @@
 frappe.ui.form.on("Issue", {
 	refresh(frm) {
-		cs_success.health_badge.refresh(frm, frm.doc.customer ? { doctype: "Customer", name: frm.doc.customer } : null);
-	},
-	customer(frm) {
-		frm.trigger("refresh");
+		// Asked by ticket, so anyone who may read the ticket sees its customer's badge.
+		cs_success.health_badge.refresh(frm, frm.is_new() ? null : { doctype: "Issue", name: frm.doc.name });
 	},
 });

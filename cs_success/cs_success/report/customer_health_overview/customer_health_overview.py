@@ -42,8 +42,8 @@ def execute(filters=None):
 			row["coverage_total"] += record.data_coverage
 	data = []
 	for row in sorted(rows.values(), key=lambda r: r["segment"]):
-		row["average_score"] = row["score_total"] / row["scored"] if row["scored"] else None
-		row["average_coverage"] = row["coverage_total"] / row["scored"] if row["scored"] else None
+		row["average_score"] = round(row["score_total"] / row["scored"], 1) if row["scored"] else None
+		row["average_coverage"] = round(row["coverage_total"] / row["scored"], 1) if row["scored"] else None
 		data.append(row)
 
 	scored = [r for r in records if r.band != "No Data"]
@@ -52,7 +52,7 @@ def execute(filters=None):
 	columns = [
 		column("segment", _(filters.get("group_by") or "Customer Group"), "Data", 200),
 		column("customers", _("Customers"), "Int", 100),
-		column("average_score", _("Average Score"), "Float", 120),
+		column("average_score", _("Average Score"), "Float", 120, precision=1),
 		column("Healthy", _("Healthy"), "Int", 90),
 		column("At Risk", _("At Risk"), "Int", 90),
 		column("Critical", _("Critical"), "Int", 90),

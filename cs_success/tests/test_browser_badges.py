@@ -1,0 +1,69 @@
+"""Browser: an agent sees the health badge on an Issue; a manager opens the workspace and two reports."""
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+from frappe.utils.password import update_password
+
+from cs_success.health.recompute import recompute_customers
+from cs_success.tests.browser import browser_page, live_server, screenshot
+from cs_success.tests.utils import make_customer, make_issue, make_user
+
+PASSWORD = "Cs-Badge-Passw0rd!"
+
+
+class TestBadgesAndReportsInBrowser(FrappeTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.agent = make_user("Support Team", "CS Agent")
+		cls.manager = make_user("CS Manager")
+		for user in (cls.agent, cls.manager):
+			update_password(user, PASSWORD)
+		cls.customer = make_customer("Browser Badge")
+		cls.issues = [make_issue(cls.customer).name for _ in range(4)]
+		recompute_customers([cls.customer])
+		frappe.db.commit()
+
+	@classmethod
+	def tearDownClass(cls):
+		frappe.set_user("Administrator")
+		frappe.db.delete("Issue", {"name": ("in", cls.issues)})
+		frappe.delete_doc("Customer", cls.customer, force=True, ignore_permissions=True)
+		for user in (cls.agent, cls.manager):
+			frappe.delete_doc("User", user, force=True, ignore_permissions=True)
+		frappe.db.commit()
+		super().tearDownClass()
+
+	def test_agent_sees_badge_on_issue(self):
+		health = frappe.get_doc("Customer Health", self.customer)
+		with live_server() as base_url, browser_page(base_url, self.agent, PASSWORD) as page:
+			page.goto(f"/app/issue/{self.issues[0]}")
+			badge = page.locator(".cs-health-badge")
+			badge.wait_for(timeout=30000)
+			self.assertEqual(badge.get_attribute("data-band"), health.band)
+			self.assertIn(f"{round(health.score)}", page.locator(".cs-health-pill").inner_text())
+			self.assertIn("Open Tickets", page.locator(".cs-health-reasons").inner_text())
+			screenshot(page, "issue_health_badge")
+
+			page.goto("/app/issue?cs_health_band=" + health.band.replace(" ", "%20"))
+			page.locator(".list-row-container").first.wait_for(timeout=30000)
+			self.assertGreaterEqual(page.locator(".list-row-container").count(), 4)
+			screenshot(page, "issue_list_band")
+
+	def test_manager_opens_workspace_and_reports_with_charts(self):
+		with live_server() as base_url, browser_page(base_url, self.manager, PASSWORD) as page:
+			page.goto("/app/customer-success")
+			page.locator(".number-widget-box").first.wait_for(timeout=30000)
+			self.assertEqual(page.locator(".number-widget-box").count(), 5)
+			page.locator(".widget .frappe-chart").first.wait_for(timeout=30000)
+			screenshot(page, "workspace")
+
+			for report in ("Customer Health Overview", "Retention and Churn"):
+				page.goto(f"/app/query-report/{report}")
+				# Desk keeps earlier views in the DOM, hidden: look inside the visible report view only.
+				current = page.locator('.page-container[data-page-route="query-report"]:visible')
+				current.locator(".title-text", has_text=report).first.wait_for(timeout=30000)
+				current.locator(".chart-wrapper .frappe-chart").first.wait_for(timeout=30000)
+				current.locator(".dt-scrollable .dt-row").first.wait_for(timeout=30000)
+				self.assertGreater(current.locator(".report-summary .summary-item").count(), 0)
+				screenshot(page, frappe.scrub(report))
