@@ -66,6 +66,7 @@ def after_install() -> None:
 	sync_standard_survey_templates()
 	sync_standard_plan_templates()
 	create_helpdesk_form_script()
+	add_indexes()
 	score_existing_customers()
 
 
@@ -77,6 +78,7 @@ def after_migrate() -> None:
 	sync_standard_survey_templates()
 	sync_standard_plan_templates()
 	create_helpdesk_form_script()
+	add_indexes()
 
 
 def after_app_install(app_name: str) -> None:
@@ -94,6 +96,7 @@ def before_app_uninstall(app_name: str) -> None:
 
 def before_uninstall() -> None:
 	delete_custom_fields(get_custom_fields())
+	drop_indexes()
 	delete_helpdesk_form_script()
 	delete_scheduled_jobs()
 	delete_roles()
@@ -109,6 +112,21 @@ def set_missing_settings_defaults() -> None:
 	for df in frappe.get_meta("CS Settings").fields:
 		if df.default is not None and df.fieldname not in saved:
 			frappe.db.set_single_value("CS Settings", df.fieldname, df.default)
+
+
+# Per-customer lookups on ERPNext tables that ERPNext does not index by party.
+INDEXES = {"Contract": ("party_name", "cs_success_party_name"), "Subscription": ("party", "cs_success_party")}
+
+
+def add_indexes() -> None:
+	for doctype, (column, index) in INDEXES.items():
+		frappe.db.add_index(doctype, [column], index)
+
+
+def drop_indexes() -> None:
+	for doctype, (_column, index) in INDEXES.items():
+		if frappe.db.has_index(f"tab{doctype}", index):
+			frappe.db.sql_ddl(f"ALTER TABLE `tab{doctype}` DROP INDEX `{index}`")
 
 
 def create_helpdesk_form_script() -> None:

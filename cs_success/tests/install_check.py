@@ -38,6 +38,7 @@ def verify_installed():
 	assert frappe.db.count("Survey Template", {"is_standard": 1}) == len(STANDARD_TEMPLATES)
 	assert frappe.db.exists("Web Form", "survey"), "survey web form missing"
 	assert frappe.db.has_column("Contact", "cs_no_surveys"), "Contact opt-out field missing"
+	assert frappe.db.has_index("tabContract", "cs_success_party_name"), "Contract party index missing"
 	enabled = frappe.db.count("Customer", {"disabled": 0})
 	scored = frappe.db.count("Customer Health")
 	assert scored == enabled, f"{scored} health records for {enabled} customers"
@@ -67,6 +68,7 @@ def verify_uninstalled():
 		"jobs left behind"
 	)
 	assert "cs_success" not in frappe.get_installed_apps()
+	assert not frappe.db.has_index("tabContract", "cs_success_party_name"), "index left behind"
 	# ERPNext still works: a Customer and an Issue save and delete.
 	customer = _make_customer()
 	issue = frappe.get_doc(

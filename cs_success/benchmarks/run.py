@@ -1,0 +1,744 @@
+"""The benchmark suite (on demand, never in CI's test run): `bench --site S cs-success benchmark`.
+
+Run it on a throw-away site with ERPNext set up: it bulk-inserts synthetic customers, tickets, invoices,
+payments and contracts (named BENCH-...), and removes them at the end. Every figure is a median of
+repeated runs and, where the issue asks for it, a ratio against a baseline measured in the same run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import resource
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import tracemalloc
+import urllib.error
+import urllib.parse
+import urllib.request
+from contextlib import contextmanager
+
+import frappe
+from frappe.utils import add_days, get_bench_path, getdate, now_datetime, today
+
+PREFIX = "BENCH-"
+RESULTS: dict = {}
+
+
+def run_all(scales: list[int], skip: set[int], output: str | None = None) -> dict:
+	RESULTS.clear()
+	RESULTS["machine"] = machine()
+	try:
+		if 1 not in skip:
+			hook_overhead()
+		if 2 not in skip:
+			single_customer_recompute()
+		if 3 not in skip or 4 not in skip:
+			for scale in sorted(scales):
+				grow_to(scale)
+				if 3 not in skip:
+					full_recompute(scale)
+			if 4 not in skip:
+				report_latency(max(scales))
+		if 5 not in skip:
+			survey_load()
+	finally:
+		cleanup()
+	print(json.dumps(RESULTS, indent=1, default=str))
+	if output:
+		with open(output, "w") as fh:
+			json.dump(RESULTS, fh, indent=1, default=str)
+	return RESULTS
+
+
+def machine() -> dict:
+	return {
+		"cpus": os.cpu_count(),
+		"memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+		"python": sys.version.split()[0],
+		"mariadb": frappe.db.sql("SELECT VERSION()")[0][0],
+		"frappe": frappe.__version__,
+		"site": frappe.local.site,
+		"when": str(now_datetime()),
+	}
+
+
+def median_of(fn, runs: int) -> float:
+	times = []
+	for _ in range(runs):
+		started = time.perf_counter()
+		fn()
+		times.append(time.perf_counter() - started)
+	return statistics.median(times)
+
+
+@contextmanager
+def counting_queries():
+	counter = {"queries": 0}
+	original = frappe.db.sql
+
+	def sql(*args, **kwargs):
+		counter["queries"] += 1
+		return original(*args, **kwargs)
+
+	frappe.db.sql = sql
+	try:
+		yield counter
+	finally:
+		frappe.db.sql = original
+
+
+@contextmanager
+def without_our_hooks():
+	"""The same operation with cs_success's doc_events removed: the baseline for hook overhead."""
+	from frappe.model.document import get_doc_hooks
+
+	hooks = get_doc_hooks()
+	stripped = {
+		doctype: {
+			event: [m for m in methods if not m.startswith("cs_success.")]
+			for event, methods in events.items()
+		}
+		for doctype, events in hooks.items()
+	}
+	frappe.local.doc_events_hooks = stripped
+	try:
+		yield
+	finally:
+		frappe.local.doc_events_hooks = hooks
+
+
+# 1. Hook overhead -------------------------------------------------------------------------------
+
+
+def hook_overhead(runs: int = 25) -> None:
+	customer = bench_customer("BENCH-HOOKS")
+	item = bench_item()
+	company = frappe.defaults.get_global_default("company")
+
+	def save_issue():
+		frappe.get_doc({"doctype": "Issue", "subject": "bench", "customer": customer}).insert(
+			ignore_permissions=True
+		)
+		frappe.db.commit()
+
+	def submit_invoice():
+		invoice = frappe.new_doc("Sales Invoice")
+		invoice.update({"customer": customer, "company": company, "due_date": today()})
+		invoice.append("items", {"item_code": item, "qty": 1, "rate": 100})
+		invoice.insert(ignore_permissions=True)
+		frappe.db.commit()
+		started = time.perf_counter()
+		with counting_queries() as counter:
+			invoice.submit()
+			frappe.db.commit()
+		return time.perf_counter() - started, counter["queries"]
+
+	results = {}
+	for label, operation in (("issue_save", save_issue), ("invoice_submit", submit_invoice)):
+		measured = {}
+		for mode in ("without_hooks", "with_hooks"):
+			times, queries = [], []
+			for _ in range(runs):
+				if operation is submit_invoice:
+					if mode == "without_hooks":
+						with without_our_hooks():
+							elapsed, count = operation()
+					else:
+						elapsed, count = operation()
+				else:
+					context = without_our_hooks() if mode == "without_hooks" else nullcontext()
+					with context, counting_queries() as counter:
+						started = time.perf_counter()
+						operation()
+						elapsed = time.perf_counter() - started
+					count = counter["queries"]
+				times.append(elapsed)
+				queries.append(count)
+			measured[mode] = {
+				"median_ms": statistics.median(times) * 1000,
+				"median_queries": statistics.median(queries),
+			}
+		measured["time_ratio"] = measured["with_hooks"]["median_ms"] / measured["without_hooks"]["median_ms"]
+		measured["extra_queries"] = (
+			measured["with_hooks"]["median_queries"] - measured["without_hooks"]["median_queries"]
+		)
+		results[label] = measured
+	RESULTS["1_hook_overhead"] = results
+	print("1. hook overhead", json.dumps(results, indent=1))
+
+
+@contextmanager
+def nullcontext():
+	yield
+
+
+# 2. One customer with a long history -----------------------------------------------------------
+
+
+def single_customer_recompute(history: int = 1000, runs: int = 20) -> None:
+	from cs_success.health.recompute import recompute_customers
+
+	customer = bench_customer("BENCH-BIG")
+	rng = random.Random(2)
+	insert_issues([customer], history, rng, prefix="BENCH-BIGI")
+	insert_invoices([customer], history, rng, prefix="BENCH-BIGS")
+	frappe.db.commit()
+	recompute_customers([customer])  # first run creates the record
+	frappe.db.commit()
+	median = median_of(lambda: recompute_customers([customer]), runs)
+	frappe.db.rollback()
+	RESULTS["2_single_customer"] = {
+		"tickets": history,
+		"invoices": history,
+		"median_ms": median * 1000,
+		"runs": runs,
+	}
+	print("2. single customer", RESULTS["2_single_customer"])
+
+
+# 3. Full recompute at scale ---------------------------------------------------------------------
+
+
+def grow_to(customers: int) -> None:
+	"""Bulk-insert synthetic customers up to `customers`, each with 10 tickets and 10 invoices."""
+	existing = frappe.db.count("Customer", {"name": ("like", f"{PREFIX}C%")})
+	if existing >= customers:
+		return
+	rng = random.Random(customers)
+	group = frappe.db.get_value("Customer Group", {"is_group": 0}, "name")
+	territory = frappe.db.get_value("Territory", {"is_group": 0}, "name")
+	started = time.perf_counter()
+	batch = 5000
+	for start in range(existing, customers, batch):
+		names = [f"{PREFIX}C{n:07d}" for n in range(start, min(customers, start + batch))]
+		now = now_datetime()
+		frappe.db.bulk_insert(
+			"Customer",
+			[
+				"name",
+				"customer_name",
+				"customer_group",
+				"territory",
+				"customer_type",
+				"creation",
+				"modified",
+				"owner",
+				"modified_by",
+			],
+			[
+				(
+					n,
+					n,
+					group,
+					territory,
+					"Company",
+					add_days(now, -rng.randint(30, 900)),
+					now,
+					"Administrator",
+					"Administrator",
+				)
+				for n in names
+			],
+		)
+		insert_issues(names, 10, rng, prefix=f"{PREFIX}I{start:07d}-")
+		insert_invoices(names, 10, rng, prefix=f"{PREFIX}S{start:07d}-")
+		insert_contracts(names, rng, prefix=f"{PREFIX}K{start:07d}-")
+		frappe.db.commit()
+	RESULTS.setdefault("data_generation_s", {})[customers] = time.perf_counter() - started
+	frappe.db.sql(
+		"ANALYZE TABLE `tabCustomer`, `tabIssue`, `tabSales Invoice`, `tabContract`, `tabPayment Entry Reference`"
+	)
+
+
+def insert_issues(customers, per_customer, rng, prefix):
+	now = now_datetime()
+	rows, n = [], 0
+	for customer in customers:
+		for _ in range(per_customer):
+			opened = add_days(getdate(today()), -rng.randint(0, 365))
+			closed = rng.random() < 0.75
+			rows.append(
+				(
+					f"{prefix}{n}", "bench ticket", customer, "Closed" if closed else "Open", opened,
+					rng.choice(("", "", "Fulfilled", "Failed")), rng.randint(3600, 400000) if closed else 0,
+					add_days(now, -rng.randint(0, 365)), now, "Administrator", "Administrator",
+				)
+			)  # fmt: skip
+			n += 1
+	frappe.db.bulk_insert(
+		"Issue",
+		[
+			"name",
+			"subject",
+			"customer",
+			"status",
+			"opening_date",
+			"agreement_status",
+			"resolution_time",
+			"creation",
+			"modified",
+			"owner",
+			"modified_by",
+		],
+		rows,
+	)
+
+
+def insert_invoices(customers, per_customer, rng, prefix):
+	company = frappe.defaults.get_global_default("company")
+	now = now_datetime()
+	invoices, payments, references, n = [], [], [], 0
+	for customer in customers:
+		for _ in range(per_customer):
+			posted = add_days(getdate(today()), -rng.randint(0, 400))
+			total = float(rng.choice((100, 250, 900, 3000)))
+			paid = rng.random() < 0.8
+			name = f"{prefix}{n}"
+			invoices.append(
+				(
+					name,
+					customer,
+					company,
+					posted,
+					add_days(posted, 30),
+					1,
+					0,
+					total,
+					total,
+					total,
+					0 if paid else total,
+					now,
+					now,
+					"Administrator",
+					"Administrator",
+				)
+			)
+			if paid and rng.random() < 0.5:
+				payments.append(
+					(
+						f"{name}-P",
+						"Receive",
+						"Customer",
+						customer,
+						company,
+						add_days(posted, rng.randint(5, 60)),
+						1,
+						total,
+						now,
+						now,
+						"Administrator",
+						"Administrator",
+					)
+				)
+				references.append(
+					(
+						f"{name}-R",
+						f"{name}-P",
+						"Payment Entry",
+						"references",
+						1,
+						"Sales Invoice",
+						name,
+						total,
+						now,
+						now,
+						"Administrator",
+						"Administrator",
+					)
+				)
+			n += 1
+	frappe.db.bulk_insert(
+		"Sales Invoice",
+		[
+			"name",
+			"customer",
+			"company",
+			"posting_date",
+			"due_date",
+			"docstatus",
+			"is_return",
+			"grand_total",
+			"base_grand_total",
+			"base_net_total",
+			"outstanding_amount",
+			"creation",
+			"modified",
+			"owner",
+			"modified_by",
+		],
+		invoices,
+	)
+	frappe.db.bulk_insert(
+		"Payment Entry",
+		[
+			"name",
+			"payment_type",
+			"party_type",
+			"party",
+			"company",
+			"posting_date",
+			"docstatus",
+			"paid_amount",
+			"creation",
+			"modified",
+			"owner",
+			"modified_by",
+		],
+		payments,
+	)
+	frappe.db.bulk_insert(
+		"Payment Entry Reference",
+		[
+			"name",
+			"parent",
+			"parenttype",
+			"parentfield",
+			"idx",
+			"reference_doctype",
+			"reference_name",
+			"allocated_amount",
+			"creation",
+			"modified",
+			"owner",
+			"modified_by",
+		],
+		references,
+	)
+
+
+def insert_contracts(customers, rng, prefix):
+	now = now_datetime()
+	rows = []
+	for n, customer in enumerate(customers):
+		if rng.random() < 0.7:
+			start = add_days(getdate(today()), -rng.randint(30, 700))
+			end = add_days(start, 365 * rng.choice((1, 2)))
+			status = "Active" if getdate(end) >= getdate(today()) else "Inactive"
+			rows.append(
+				(
+					f"{prefix}{n}",
+					"Customer",
+					customer,
+					start,
+					end,
+					status,
+					1,
+					1,
+					"bench",
+					now,
+					now,
+					"Administrator",
+					"Administrator",
+				)
+			)
+	frappe.db.bulk_insert(
+		"Contract",
+		[
+			"name",
+			"party_type",
+			"party_name",
+			"start_date",
+			"end_date",
+			"status",
+			"is_signed",
+			"docstatus",
+			"contract_terms",
+			"creation",
+			"modified",
+			"owner",
+			"modified_by",
+		],
+		rows,
+	)
+
+
+def bare_aggregates() -> None:
+	"""The baseline: plain GROUP BY customer over the same tables, nothing else."""
+	frappe.db.sql(
+		"SELECT customer, COUNT(*), SUM(status = 'Open'), AVG(resolution_time) FROM `tabIssue` GROUP BY customer"
+	)
+	frappe.db.sql(
+		"SELECT customer, COUNT(*), SUM(outstanding_amount), SUM(grand_total) FROM `tabSales Invoice` WHERE docstatus = 1 GROUP BY customer"
+	)
+	frappe.db.sql("SELECT party_name, MAX(end_date) FROM `tabContract` GROUP BY party_name")
+
+
+def full_recompute(scale: int, runs: int = 3) -> None:
+	from cs_success.health.recompute import recompute_all
+
+	tracemalloc.start()
+	started = time.perf_counter()
+	recompute_all()
+	frappe.db.commit()
+	first = time.perf_counter() - started
+	_current, first_peak = tracemalloc.get_traced_memory()
+	tracemalloc.reset_peak()
+
+	def steady():
+		recompute_all()
+		frappe.db.commit()
+
+	steady_median = median_of(steady, runs)
+	_current, steady_peak = tracemalloc.get_traced_memory()
+	tracemalloc.stop()
+	bare = median_of(bare_aggregates, runs)
+	RESULTS.setdefault("3_full_recompute", {})[scale] = {
+		"customers": frappe.db.count("Customer", {"disabled": 0}),
+		"first_run_s": first,
+		"steady_median_s": steady_median,
+		"bare_aggregates_median_s": bare,
+		"ratio_to_bare_aggregates": steady_median / bare,
+		"python_peak_mb_first_run": first_peak / 2**20,
+		"python_peak_mb_steady": steady_peak / 2**20,
+		"process_max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+	}
+	print(f"3. full recompute at {scale}", RESULTS["3_full_recompute"][scale])
+
+
+# 4. Report latency ------------------------------------------------------------------------------
+
+
+def report_latency(scale: int, runs: int = 3) -> None:
+	from erpnext.selling.report.customer_acquisition_and_loyalty.customer_acquisition_and_loyalty import (
+		execute as erpnext_loyalty,
+	)
+
+	from cs_success.cs_success.report.customer_health_overview.customer_health_overview import (
+		execute as overview,
+	)
+	from cs_success.cs_success.report.retention_and_churn.retention_and_churn import execute as retention
+
+	year_ago = str(add_days(getdate(today()), -365))
+	company = frappe.defaults.get_global_default("company")
+	figures = {
+		"customer_health_overview_s": median_of(lambda: overview(frappe._dict()), runs),
+		"retention_and_churn_s": median_of(
+			lambda: retention(frappe._dict(from_date=year_ago, to_date=today(), periodicity="Quarterly")),
+			runs,
+		),
+		"erpnext_customer_acquisition_and_loyalty_s": median_of(
+			lambda: erpnext_loyalty(
+				frappe._dict(company=company, from_date=year_ago, to_date=today(), view_type="Monthly")
+			),
+			runs,
+		),
+	}
+	figures["overview_ratio_to_erpnext"] = (
+		figures["customer_health_overview_s"] / figures["erpnext_customer_acquisition_and_loyalty_s"]
+	)
+	figures["retention_ratio_to_erpnext"] = (
+		figures["retention_and_churn_s"] / figures["erpnext_customer_acquisition_and_loyalty_s"]
+	)
+	RESULTS["4_report_latency"] = {"customers": scale, **figures}
+	print("4. report latency", RESULTS["4_report_latency"])
+
+
+# 5. Guest survey submissions under load ---------------------------------------------------------
+
+
+def survey_load(invitations: int = 400, concurrency: int = 16) -> None:
+	from cs_success.surveys.delivery import Recipient, create_invitation
+	from cs_success.surveys.links import token_for
+
+	campaign_name = "BENCH Survey Load"
+	if not frappe.db.exists("Survey Campaign", campaign_name):
+		frappe.get_doc(
+			{
+				"doctype": "Survey Campaign",
+				"campaign_name": campaign_name,
+				"template": "Net Promoter Score",
+				"purpose": "Periodic",
+				"audience": "All Customers",
+				"status": "Completed",
+			}
+		).insert(ignore_permissions=True)
+	campaign = frappe.get_doc("Survey Campaign", campaign_name)
+	customers = frappe.get_all(
+		"Customer", filters={"name": ("like", f"{PREFIX}C%")}, pluck="name", limit=invitations
+	)
+	if len(customers) < invitations:
+		customers = [bench_customer(f"BENCH-SURVEY-{n}") for n in range(invitations)]
+	tokens = []
+	for n, customer in enumerate(customers):
+		invitation = create_invitation(campaign, Recipient(customer, None, f"bench-{n}@example.com"))
+		invitation.db_set(
+			{"status": "Sent", "sent_on": now_datetime(), "expires_on": add_days(now_datetime(), 7)}
+		)
+		tokens.append((invitation.name, token_for(invitation)))
+	frappe.db.commit()
+
+	port = free_port()
+	server = subprocess.Popen(
+		[
+			os.path.join(get_bench_path(), "env", "bin", "gunicorn"),
+			"-b",
+			f"127.0.0.1:{port}",
+			"-w",
+			"2",
+			"-t",
+			"120",
+			"--preload",
+			"frappe.app:application",
+		],
+		cwd=os.path.join(get_bench_path(), "sites"),
+		stdout=subprocess.DEVNULL,
+		stderr=subprocess.DEVNULL,
+	)
+	try:
+		wait_for(f"http://127.0.0.1:{port}/api/method/ping")
+		# Every token twice: the second must be refused. Spread over addresses, as real respondents are.
+		work = [(i, token) for i, (_name, token) in enumerate(tokens)] * 2
+		random.Random(5).shuffle(work)
+		latencies, statuses, lock = [], [], threading.Lock()
+
+		def worker(items):
+			for i, token in items:
+				status, elapsed = post_answer(port, token, i % 10, f"10.{i // 250}.{i % 250}.1")
+				with lock:
+					latencies.append(elapsed)
+					statuses.append(status)
+
+		chunks = [work[i::concurrency] for i in range(concurrency)]
+		threads = [threading.Thread(target=worker, args=(chunk,)) for chunk in chunks]
+		started = time.perf_counter()
+		for thread in threads:
+			thread.start()
+		for thread in threads:
+			thread.join()
+		wall = time.perf_counter() - started
+	finally:
+		server.terminate()
+		server.wait(timeout=30)
+
+	frappe.db.rollback()
+	names = [name for name, _token in tokens]
+	stored = frappe.db.sql(
+		"SELECT invitation, COUNT(*) FROM `tabSurvey Response` WHERE invitation IN %(names)s GROUP BY invitation",
+		{"names": tuple(names)},
+	)
+	per_invitation = [count for _invitation, count in stored]
+	latencies.sort()
+	RESULTS["5_survey_load"] = {
+		"requests": len(work),
+		"concurrency": concurrency,
+		"gunicorn_workers": 2,
+		"throughput_rps": len(work) / wall,
+		"p50_ms": latencies[len(latencies) // 2] * 1000,
+		"p95_ms": latencies[int(len(latencies) * 0.95)] * 1000,
+		"accepted": statuses.count(200),
+		"refused": len(statuses) - statuses.count(200),
+		"invitations_with_one_response": sum(1 for c in per_invitation if c == 1),
+		"invitations_with_more_than_one": sum(1 for c in per_invitation if c > 1),
+		"invitations": len(tokens),
+	}
+	print("5. survey load", RESULTS["5_survey_load"])
+
+
+def post_answer(port: int, token: str, score: int, ip: str) -> tuple[int, float]:
+	data = {
+		"doctype": "Survey Response",
+		"token": token,
+		"answers_json": json.dumps({"1": score}),
+		"comment": "",
+	}
+	body = urllib.parse.urlencode({"web_form": "survey", "data": json.dumps(data)}).encode()
+	request = urllib.request.Request(
+		f"http://127.0.0.1:{port}/api/method/frappe.website.doctype.web_form.web_form.accept",
+		data=body,
+		headers={"Host": frappe.local.site, "X-Forwarded-For": ip, "Accept": "application/json"},
+	)
+	started = time.perf_counter()
+	try:
+		with urllib.request.urlopen(request, timeout=60) as response:
+			status = response.status
+	except urllib.error.HTTPError as error:
+		status = error.code
+	return status, time.perf_counter() - started
+
+
+def free_port() -> int:
+	with socket.socket() as sock:
+		sock.bind(("127.0.0.1", 0))
+		return sock.getsockname()[1]
+
+
+def wait_for(url: str, seconds: int = 60) -> None:
+	deadline = time.monotonic() + seconds
+	while time.monotonic() < deadline:
+		try:
+			urllib.request.urlopen(
+				urllib.request.Request(url, headers={"Host": frappe.local.site}), timeout=2
+			)
+			return
+		except OSError:
+			time.sleep(0.5)
+	raise RuntimeError(f"{url} did not answer")
+
+
+# Helpers ---------------------------------------------------------------------------------------
+
+
+def bench_customer(name: str) -> str:
+	if not frappe.db.exists("Customer", name):
+		frappe.get_doc(
+			{
+				"doctype": "Customer",
+				"customer_name": name,
+				"customer_group": frappe.db.get_value("Customer Group", {"is_group": 0}, "name"),
+				"territory": frappe.db.get_value("Territory", {"is_group": 0}, "name"),
+			}
+		).insert(ignore_permissions=True, set_name=name)
+		frappe.db.commit()
+	return name
+
+
+def bench_item() -> str:
+	name = "BENCH-ITEM"
+	if not frappe.db.exists("Item", name):
+		frappe.get_doc(
+			{
+				"doctype": "Item",
+				"item_code": name,
+				"item_group": frappe.db.get_value("Item Group", {"is_group": 0}, "name"),
+				"stock_uom": "Nos",
+				"is_stock_item": 0,
+			}
+		).insert(ignore_permissions=True)
+	return name
+
+
+def cleanup() -> None:
+	"""Remove every BENCH- row (bulk, as they were made) and our records about them."""
+	like = f"{PREFIX}%"
+	frappe.db.sql(
+		"""DELETE item FROM `tabSales Invoice Item` item JOIN `tabSales Invoice` invoice ON invoice.name = item.parent
+		WHERE invoice.customer LIKE %s""",
+		like,
+	)
+	for table, column in (
+		("Customer Health Measure", "parent"),
+		("Customer Health", "customer"),
+		("Customer Health Snapshot", "customer"),
+		("Customer Health Change", "customer"),
+		("Customer Health Alert", "customer"),
+		("Survey Response", "customer"),
+		("Survey Invitation", "customer"),
+		("Touchpoint", "customer"),
+		("Payment Entry Reference", "reference_name"),
+		("Payment Entry", "party"),
+		("Sales Invoice", "customer"),
+		("GL Entry", "party"),
+		("Payment Ledger Entry", "party"),
+		("Issue", "customer"),
+		("Contract", "party_name"),
+		("Customer", "name"),
+	):
+		frappe.db.sql(f"DELETE FROM `tab{table}` WHERE `{column}` LIKE %s", like)
+	frappe.db.sql("DELETE FROM `tabSurvey Campaign` WHERE name LIKE 'BENCH%%'")
+	frappe.db.commit()

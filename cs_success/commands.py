@@ -1,0 +1,68 @@
+"""`bench --site S cs-success demo|benchmark`."""
+
+import click
+
+from frappe.commands import get_site, pass_context
+
+
+@click.group("cs-success")
+def cs_success_group():
+	"""CS Success tools."""
+
+
+@cs_success_group.command("demo")
+@click.option("--customers", default=50, show_default=True, help="How many demo customers to create.")
+@click.option("--seed", default=42, show_default=True, help="Random seed: the same seed makes the same data.")
+@click.option("--force", is_flag=True, help="Add demo data even though the site has real customers.")
+@click.option("--clear", is_flag=True, help="Remove the demo data (and only it) instead.")
+@pass_context
+def demo(context, customers, seed, force, clear):
+	"""Create (or clear) a realistic, reproducible demo data set and score it."""
+	import frappe
+
+	from cs_success.demo import DemoRefused, clear_demo_data, create_demo_data
+
+	frappe.init(site=get_site(context))
+	frappe.connect()
+	frappe.set_user("Administrator")
+	try:
+		if clear:
+			click.secho(f"Removed {clear_demo_data()} demo customers and what hangs off them.", fg="green")
+			return
+		try:
+			created = create_demo_data(customers=customers, seed=seed, force=force)
+		except DemoRefused as refused:
+			click.secho(str(refused), fg="red")
+			raise SystemExit(1) from None
+		click.secho("Demo data created: " + ", ".join(f"{v} {k}" for k, v in created.items()), fg="green")
+	finally:
+		frappe.destroy()
+
+
+@cs_success_group.command("benchmark")
+@click.option(
+	"--scales", default="10000,100000", show_default=True, help="Customer counts for the full recompute."
+)
+@click.option("--skip", default="", help="Comma-separated benchmark numbers to skip (1-5).")
+@click.option("--output", default=None, help="Write the figures as JSON here.")
+@pass_context
+def benchmark(context, scales, skip, output):
+	"""Run the benchmark suite on this (throw-away) site. See BENCHMARKS.md."""
+	import frappe
+
+	from cs_success.benchmarks.run import run_all
+
+	frappe.init(site=get_site(context))
+	frappe.connect()
+	frappe.set_user("Administrator")
+	try:
+		run_all(
+			scales=[int(s) for s in scales.split(",") if s],
+			skip={int(s) for s in skip.split(",") if s},
+			output=output,
+		)
+	finally:
+		frappe.destroy()
+
+
+commands = [cs_success_group]
