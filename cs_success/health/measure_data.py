@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import frappe
-from frappe.utils import add_days, date_diff, getdate
+from frappe.utils import add_days
 
 # Raw values: customer -> measure key -> value. A measure missing for a customer has no data.
 RawValues = dict[str, dict[str, float]]
@@ -47,11 +47,12 @@ def _params(customers: Sequence[str] | None, today: date) -> dict:
 
 
 def get_customers(customers: Sequence[str] | None, today: date) -> list[CustomerRow]:
-	"""Enabled customers with what scorecard selection needs."""
+	"""Enabled customers with what scorecard selection needs. Age counts from the earlier of the
+	Customer's creation and its first submitted invoice."""
 	rows = frappe.db.sql(
 		f"""
 		SELECT c.name, c.customer_name, c.customer_group, c.territory, c.account_manager,
-			DATE(c.creation) AS created_on, first_invoice.posting_date AS first_invoice_on
+			GREATEST(0, DATEDIFF(%(today)s, LEAST(DATE(c.creation), COALESCE(first_invoice.posting_date, DATE(c.creation)))))
 		FROM `tabCustomer` c
 		LEFT JOIN (
 			SELECT customer, MIN(posting_date) AS posting_date FROM `tabSales Invoice`
@@ -61,24 +62,11 @@ def get_customers(customers: Sequence[str] | None, today: date) -> list[Customer
 		WHERE c.disabled = 0 {_customer_filter("c.name", customers)}
 		""",
 		_params(customers, today),
-		as_dict=True,
 	)
-	result = []
-	for row in rows:
-		since = min(
-			d for d in (getdate(row.created_on), row.first_invoice_on and getdate(row.first_invoice_on)) if d
-		)
-		result.append(
-			CustomerRow(
-				row.name,
-				row.customer_name or row.name,
-				row.customer_group,
-				row.territory,
-				row.account_manager,
-				max(0, date_diff(today, since)),
-			)
-		)
-	return result
+	return [
+		CustomerRow(name, customer_name or name, group, territory, manager, int(age))
+		for name, customer_name, group, territory, manager, age in rows
+	]
 
 
 def helpdesk_ticket_select(customers: Sequence[str] | None) -> str | None:
