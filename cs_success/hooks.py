@@ -8,6 +8,9 @@ app_email = "cs-success@example.com"
 app_license = "GNU General Public License (v3)"
 required_apps = ["frappe/erpnext"]
 
+# Desk assets: shared report filters (`bench build --app cs_success`, which `bench get-app` runs)
+app_include_js = "cs_success.bundle.js"
+
 # Installation
 # ------------
 after_install = "cs_success.install.after_install"

@@ -11,6 +11,7 @@ from frappe import _
 from frappe.utils import get_url_to_form, now_datetime
 
 from cs_success.engine.health_score import band_rank, entered_worse_band
+from cs_success.health.config import measure_label
 
 # Seconds before retry n is 2**n times this; tests set it to 0.
 WEBHOOK_BACKOFF_SECONDS = 1.0
@@ -51,7 +52,7 @@ def raise_alert(customer, band: str, previous_band: str, score: float | None, re
 	settings = frappe.get_cached_doc("CS Settings")
 	assignee = customer.account_manager or settings.default_csm
 	reasons = ", ".join(
-		_("{0} ({1:.0f}/100)").format(_(label_for(m.key)), m.score) for m in result.worst_measures(3)
+		_("{0} ({1:.0f}/100)").format(_(measure_label(m.key)), m.score) for m in result.worst_measures(3)
 	)
 	alert = frappe.get_doc(
 		{
@@ -93,12 +94,6 @@ def raise_alert(customer, band: str, previous_band: str, score: float | None, re
 			now=frappe.flags.in_test,
 		)
 	return alert.name
-
-
-def label_for(key: str) -> str:
-	from cs_success.health.config import measure_label
-
-	return measure_label(key)
 
 
 def webhook_payload(alert) -> dict:

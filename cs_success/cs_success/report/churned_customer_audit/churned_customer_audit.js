@@ -3,61 +3,11 @@
 
 frappe.query_reports["Churned Customer Audit"] = {
 	filters: [
-		{
-			fieldname: "from_date",
-			label: __("From Date"),
-			fieldtype: "Date",
-			default: frappe.datetime.add_months(frappe.datetime.get_today(), -12),
-			reqd: 1,
-		},
-		{
-			fieldname: "to_date",
-			label: __("To Date"),
-			fieldtype: "Date",
-			default: frappe.datetime.get_today(),
-			reqd: 1,
-		},
-		{
-			fieldname: "customer_group",
-			label: __("Customer Group"),
-			fieldtype: "Link",
-			options: "Customer Group",
-		},
-		{
-			fieldname: "territory",
-			label: __("Territory"),
-			fieldtype: "Link",
-			options: "Territory",
-		},
-		{
-			fieldname: "active_definition",
-			label: __("Active Means"),
-			fieldtype: "Select",
-			options: "\nAn Active Subscription or Contract\nAn Invoice Within the Window",
-		},
-		{
-			fieldname: "invoice_window_days",
-			label: __("Invoice Window (Days)"),
-			fieldtype: "Int",
-		},
-		{
-			fieldname: "group_by",
-			label: __("Chart By"),
-			fieldtype: "Select",
-			options: "Customer Group\nTerritory\nSize Band",
-			default: "Customer Group",
-		},
-		{
-			fieldname: "medium_from",
-			label: __("Medium From (Annual Revenue)"),
-			fieldtype: "Currency",
-			default: 10000,
-		},
-		{
-			fieldname: "large_from",
-			label: __("Large From (Annual Revenue)"),
-			fieldtype: "Currency",
-			default: 100000,
-		},
+		...cs_success.report_filters.date_range(12),
+		...cs_success.report_filters.segment(),
+		...cs_success.report_filters.active_customer(),
+		{ fieldname: "group_by", label: __("Chart By"), fieldtype: "Select", options: "Customer Group\nTerritory\nSize Band", default: "Customer Group" },
+		{ fieldname: "medium_from", label: __("Medium From (Annual Revenue)"), fieldtype: "Currency", default: 10000 },
+		{ fieldname: "large_from", label: __("Large From (Annual Revenue)"), fieldtype: "Currency", default: 100000 },
 	],
 };

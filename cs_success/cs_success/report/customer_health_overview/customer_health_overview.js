@@ -3,24 +3,7 @@
 
 frappe.query_reports["Customer Health Overview"] = {
 	filters: [
-		{
-			fieldname: "customer_group",
-			label: __("Customer Group"),
-			fieldtype: "Link",
-			options: "Customer Group",
-		},
-		{
-			fieldname: "territory",
-			label: __("Territory"),
-			fieldtype: "Link",
-			options: "Territory",
-		},
-		{
-			fieldname: "group_by",
-			label: __("Group By"),
-			fieldtype: "Select",
-			options: "Customer Group\nTerritory",
-			default: "Customer Group",
-		},
+		...cs_success.report_filters.segment(),
+		{ fieldname: "group_by", label: __("Group By"), fieldtype: "Select", options: "Customer Group\nTerritory", default: "Customer Group" },
 	],
 };

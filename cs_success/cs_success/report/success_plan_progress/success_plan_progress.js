@@ -3,24 +3,7 @@
 
 frappe.query_reports["Success Plan Progress"] = {
 	filters: [
-		{
-			fieldname: "customer_group",
-			label: __("Customer Group"),
-			fieldtype: "Link",
-			options: "Customer Group",
-		},
-		{
-			fieldname: "territory",
-			label: __("Territory"),
-			fieldtype: "Link",
-			options: "Territory",
-		},
-		{
-			fieldname: "status",
-			label: __("Status"),
-			fieldtype: "Select",
-			options: "\nDraft\nActive\nOn Hold\nCompleted\nCancelled",
-			default: "Active",
-		},
+		...cs_success.report_filters.segment(),
+		{ fieldname: "status", label: __("Status"), fieldtype: "Select", options: "\nDraft\nActive\nOn Hold\nCompleted\nCancelled", default: "Active" },
 	],
 };

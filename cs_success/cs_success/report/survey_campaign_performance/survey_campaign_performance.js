@@ -3,11 +3,6 @@
 
 frappe.query_reports["Survey Campaign Performance"] = {
 	filters: [
-		{
-			fieldname: "purpose",
-			label: __("Purpose"),
-			fieldtype: "Select",
-			options: "\nPeriodic\nOnboarding\nExit\nPost-Ticket",
-		},
+		{ fieldname: "purpose", label: __("Purpose"), fieldtype: "Select", options: "\nPeriodic\nOnboarding\nExit\nPost-Ticket" },
 	],
 };

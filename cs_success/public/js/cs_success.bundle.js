@@ -1,0 +1,1 @@
+import "./report_filters.js";

@@ -1,0 +1,40 @@
+// Filters shared by the CS Success script reports.
+frappe.provide("cs_success.report_filters");
+
+cs_success.report_filters = {
+	date_range(months_back = 12) {
+		return [
+			{
+				fieldname: "from_date",
+				label: __("From Date"),
+				fieldtype: "Date",
+				default: frappe.datetime.add_months(frappe.datetime.get_today(), -months_back),
+				reqd: 1,
+			},
+			{
+				fieldname: "to_date",
+				label: __("To Date"),
+				fieldtype: "Date",
+				default: frappe.datetime.get_today(),
+				reqd: 1,
+			},
+		];
+	},
+	segment() {
+		return [
+			{ fieldname: "customer_group", label: __("Customer Group"), fieldtype: "Link", options: "Customer Group" },
+			{ fieldname: "territory", label: __("Territory"), fieldtype: "Link", options: "Territory" },
+		];
+	},
+	active_customer() {
+		return [
+			{
+				fieldname: "active_definition",
+				label: __("Active Means"),
+				fieldtype: "Select",
+				options: "\nAn Active Subscription or Contract\nAn Invoice Within the Window",
+			},
+			{ fieldname: "invoice_window_days", label: __("Invoice Window (Days)"), fieldtype: "Int" },
+		];
+	},
+};
