@@ -467,6 +467,14 @@ def bare_aggregates() -> None:
 	frappe.db.sql("SELECT party_name, MAX(end_date) FROM `tabContract` GROUP BY party_name")
 
 
+def read_measures() -> None:
+	"""What the recompute reads: every measure source for every customer, without computing or writing."""
+	from cs_success.health.measure_data import gather_raw_values, get_customers
+
+	on = getdate(today())
+	gather_raw_values(get_customers(None, on), None, on)
+
+
 def full_recompute(scale: int, runs: int = 3) -> None:
 	"""Timed without tracemalloc (it slows Python several-fold); memory from one extra traced run."""
 	from cs_success.health.recompute import recompute_all
@@ -480,6 +488,7 @@ def full_recompute(scale: int, runs: int = 3) -> None:
 	first = time.perf_counter() - started
 	steady_median = median_of(once, runs)
 	bare = median_of(bare_aggregates, runs)
+	read_path = median_of(read_measures, runs)
 	tracemalloc.start()
 	once()
 	_current, steady_peak = tracemalloc.get_traced_memory()
@@ -490,6 +499,8 @@ def full_recompute(scale: int, runs: int = 3) -> None:
 		"steady_median_s": steady_median,
 		"bare_aggregates_median_s": bare,
 		"ratio_to_bare_aggregates": steady_median / bare,
+		"read_path_median_s": read_path,
+		"read_path_ratio_to_bare_aggregates": read_path / bare,
 		"python_peak_mb_steady": steady_peak / 2**20,
 		"process_max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
 	}

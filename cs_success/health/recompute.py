@@ -42,6 +42,34 @@ EXISTING_FIELDS = (
 	"override_reason",
 	"override_expires_on",
 	"contributions",
+	# Stored values, compared so that an unchanged record only gets its last_computed touched.
+	"customer_name",
+	"customer_group",
+	"territory",
+	"account_manager",
+	"computed_score",
+	"computed_band",
+	"data_coverage",
+	"scorecard",
+	"has_trend",
+	"score_30d_ago",
+	"trend_delta",
+)
+# Fields of a Customer Health row that a recompute sets and that can stay the same between runs.
+COMPARED_FIELDS = (
+	"customer_name",
+	"customer_group",
+	"territory",
+	"account_manager",
+	"score",
+	"band",
+	"computed_score",
+	"computed_band",
+	"data_coverage",
+	"scorecard",
+	"has_trend",
+	"score_30d_ago",
+	"trend_delta",
 )
 
 
@@ -169,10 +197,17 @@ def _load_existing(names: Sequence[str] | None) -> dict[str, frappe._dict]:
 	filters = {"name": ("in", names)} if names is not None else {}
 	rows = frappe.get_all("Customer Health", filters=filters, fields=list(EXISTING_FIELDS))
 	for row in rows:
+		row.stored = tuple(_comparable(row.get(field)) for field in COMPARED_FIELDS)
 		row.contributions = json.loads(row.contributions) if row.contributions else {}
 		if row.band == NO_DATA:
 			row.score = None
 	return {row.name: row for row in rows}
+
+
+def _comparable(value):
+	if isinstance(value, int | float):
+		return round(float(value), 3)
+	return value or None
 
 
 def _scores_on_or_before(names: Sequence[str] | None, day: date) -> dict[str, float]:
@@ -204,7 +239,7 @@ def _persist(
 	publish: bool,
 ):
 	user = frappe.session.user
-	rows, lapsed, breakdowns, changes = [], [], [], []
+	rows, unchanged, lapsed, breakdowns, changes = [], [], [], [], []
 	for o in outcomes:
 		c = o.customer
 		score_30d_ago = past_scores.get(c.name)
@@ -237,11 +272,21 @@ def _persist(
 			changes.append(_change_row(o, summary, event, drivers, now))
 		elif o.override_lapsed:
 			changes.append(_change_row(o, _("Override expired."), "Override Lapsed", [], now))
-		rows.append((c.name, values))
-		if o.previous is None or o.previous.contributions != o.state:
+		state_changed = o.previous is None or o.previous.contributions != o.state
+		if (
+			state_changed
+			or o.override_lapsed
+			or values["last_change_summary"]
+			or o.previous.stored != tuple(_comparable(values[f]) for f in COMPARED_FIELDS)
+		):
+			rows.append((c.name, values))
+		else:
+			unchanged.append(c.name)
+		if state_changed:
 			breakdowns.append(o)
 
 	_upsert_health(rows, now, user)
+	_touch_last_computed(unchanged, now)
 	for name in lapsed:
 		frappe.db.set_value("Customer Health", name, cleared_override(), update_modified=False)
 	_rewrite_breakdowns(breakdowns, now, user)
@@ -347,6 +392,14 @@ def insert_rows(doctype: str, columns: list[str], rows: list[tuple], chunk: int 
 		frappe.db.sql(
 			f"INSERT INTO `tab{doctype}` ({names}) VALUES {', '.join([row_placeholder] * len(batch))}",
 			[value for row in batch for value in row],
+		)
+
+
+def _touch_last_computed(names: list[str], now: datetime) -> None:
+	if names:
+		frappe.db.sql(
+			"UPDATE `tabCustomer Health` SET last_computed = %(now)s WHERE name IN %(names)s",
+			{"now": now, "names": tuple(names)},
 		)
 
 

@@ -388,3 +388,48 @@ class TestLanguages(SurveyTestCase):
 				with self.assertRaisesRegex(frappe.ValidationError, out_of_scale):
 					submit(token, {"1": 11})
 				frappe.local.lang = "en"
+
+
+class TestReminderAndExpiry(SurveyTestCase):
+	def test_reminder_reuses_the_link_at_most_max_times(self):
+		from cs_success.surveys.delivery import send_reminders
+
+		_customer, _contact, campaign, invitation, token = self.campaign_with_one_invitation()
+		frappe.db.set_value(
+			"Survey Campaign",
+			campaign.name,
+			{"status": "Active", "reminder_after_days": 3, "max_reminders": 1},
+		)
+		send_reminders()
+		self.assertEqual(
+			frappe.db.get_value("Survey Invitation", invitation, "reminders_sent"), 0
+		)  # too soon
+		frappe.db.set_value("Survey Invitation", invitation, "sent_on", add_days(now_datetime(), -4))
+		send_reminders()
+		send_reminders()  # at most one
+		self.assertEqual(frappe.db.get_value("Survey Invitation", invitation, "reminders_sent"), 1)
+		emails = frappe.get_all(
+			"Email Queue",
+			filters={"reference_doctype": "Survey Invitation", "reference_name": invitation},
+			pluck="name",
+		)
+		self.assertEqual(len(emails), 2)
+		self.assertEqual(token_from_email(invitation), token)  # the same link, rebuilt from the secret
+
+	def test_expired_and_bounced_invitations(self):
+		from cs_success.surveys.delivery import expire_invitations, mark_bounced
+
+		_customer, _contact, _campaign, invitation, _token = self.campaign_with_one_invitation()
+		frappe.db.set_value(
+			"Email Queue",
+			{"reference_doctype": "Survey Invitation", "reference_name": invitation},
+			"status",
+			"Error",
+		)
+		frappe.db.set_value("Survey Invitation", invitation, "status", "Queued")
+		mark_bounced()
+		self.assertEqual(frappe.db.get_value("Survey Invitation", invitation, "status"), "Bounced")
+		_customer, _contact, _campaign, other, _token = self.campaign_with_one_invitation()
+		frappe.db.set_value("Survey Invitation", other, "expires_on", add_days(now_datetime(), -1))
+		expire_invitations()
+		self.assertEqual(frappe.db.get_value("Survey Invitation", other, "status"), "Expired")
