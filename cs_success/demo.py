@@ -283,7 +283,7 @@ def _history(rng: random.Random) -> None:
 			band = "Healthy" if score >= 75 else "At Risk" if score >= 50 else "Critical"
 			values.append(
 				(
-					frappe.generate_hash(length=12),
+					frappe.generate_hash(length=20),
 					row.customer,
 					add_days(today(), -day),
 					"Daily",

@@ -442,7 +442,7 @@ def _rewrite_breakdowns(outcomes: list[Outcome], now: datetime, user: str):
 			definition = MEASURES_BY_KEY.get(m.key)
 			rows.append(
 				(
-					frappe.generate_hash(length=10), o.customer.name, "Customer Health", "measures", idx,
+					frappe.generate_hash(length=20), o.customer.name, "Customer Health", "measures", idx,
 					*base.values(), m.key, definition.label if definition else m.key, int(m.has_data),
 					_stored_raw(m.raw_value), definition.unit if definition else None, _stored(m.score), m.weight,
 					round(100 * m.effective_weight, 3), round(m.contribution, 3),
@@ -463,19 +463,22 @@ def _insert_changes(changes: list[dict], now: datetime, user: str):
 	insert_rows(
 		"Customer Health Change",
 		fields,
-		[(frappe.generate_hash(length=12), *base.values(), *c.values()) for c in changes],
+		[(frappe.generate_hash(length=20), *base.values(), *c.values()) for c in changes],
 	)
 
 
 def _upsert_snapshots(outcomes: list[Outcome], today: date, now: datetime, user: str):
-	"""One Daily snapshot per customer per day (the day's latest), plus one on a band change."""
+	"""One Daily snapshot per customer per day (the day's latest), plus one on a band change.
+
+	Row names are 80 random bits: over years of 100,000 customers a day a collision stays
+	improbable, and the upsert matches on (customer, day, kind) anyway."""
 	rows = []
 	for o in outcomes:
 		kinds = ["Daily", "Band Change"] if o.band_changed else ["Daily"]
 		for kind in kinds:
 			rows.append(
 				(
-					frappe.generate_hash(length=12), o.customer.name, today, kind, _stored(o.score), o.band,
+					frappe.generate_hash(length=20), o.customer.name, today, kind, _stored(o.score), o.band,
 					_stored(o.result.score), round(o.result.coverage, 1), int(o.override_active),
 					now, now, user, user,
 				)
