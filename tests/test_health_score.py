@@ -99,6 +99,12 @@ def test_invalid_rules_are_refused(rule, code):
 	assert err.value.code == code
 
 
+def test_prevalidated_rules_give_the_same_result():
+	rules = [MeasureRule("a", 3, 0, 10), MeasureRule("b", 1, 0, 10)]
+	values = {"a": 2, "b": None}
+	assert compute_health(rules, values, validated=True) == compute_health(rules, values)
+
+
 def test_bands_defaults_and_edges():
 	bands = Bands()
 	assert bands.band_for(75) == HEALTHY

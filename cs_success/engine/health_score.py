@@ -112,11 +112,17 @@ def _has_data(raw_value) -> bool:
 	return raw_value is not None and isinstance(raw_value, int | float) and math.isfinite(raw_value)
 
 
-def compute_health(rules: Iterable[MeasureRule], raw_values: Mapping[str, float | None]) -> HealthResult:
-	"""Combine the measures of one customer into a score, re-normalising over those with data."""
+def compute_health(
+	rules: Iterable[MeasureRule], raw_values: Mapping[str, float | None], validated: bool = False
+) -> HealthResult:
+	"""Combine the measures of one customer into a score, re-normalising over those with data.
+
+	`validated=True` skips checking the rules, for callers that checked a scorecard once for many
+	customers."""
 	rules = list(rules)
-	for rule in rules:
-		rule.validate()
+	if not validated:
+		for rule in rules:
+			rule.validate()
 	rules = [rule for rule in rules if rule.weight > 0]
 
 	total_weight = sum(rule.weight for rule in rules)

@@ -84,4 +84,7 @@ def load_scorecards() -> list[Scorecard]:
 		)
 	if not any(s.is_default for s in scorecards):
 		scorecards.append(Scorecard(name="", rules=tuple(default_rules()), is_default=True))
+	for scorecard in scorecards:
+		for rule in scorecard.rules:
+			rule.validate()  # once here, so each customer's computation can skip it
 	return scorecards

@@ -130,24 +130,18 @@ def recompute_customers(
 	existing = _load_existing(names)
 	past_scores = _scores_on_or_before(names, add_days(today, -30))
 
-	outcomes = []
-	for customer in customers:
-		segment = CustomerSegment(customer.customer_group, customer.territory, customer.age_days)
-		scorecard = select_scorecard(scorecards, segment)
-		result = compute_health(scorecard.rules, raw_values.get(customer.name, {}))
-		outcomes.append(_outcome(customer, scorecard.name, result, existing.get(customer.name), bands, now))
-
-	for start in range(0, len(outcomes), CHUNK):
-		_persist(
-			outcomes[start : start + CHUNK],
-			past_scores,
-			today,
-			now,
-			raise_alerts,
-			log_changes,
-			names is not None,
-		)
-	return len(outcomes)
+	# Read once for everyone; compute and write a batch at a time, dropping what is done, so memory
+	# stays flat however many customers there are.
+	for start in range(0, len(customers), CHUNK):
+		outcomes = []
+		for customer in customers[start : start + CHUNK]:
+			segment = CustomerSegment(customer.customer_group, customer.territory, customer.age_days)
+			scorecard = select_scorecard(scorecards, segment)
+			result = compute_health(scorecard.rules, raw_values.pop(customer.name, {}), validated=True)
+			previous = existing.pop(customer.name, None)
+			outcomes.append(_outcome(customer, scorecard.name, result, previous, bands, now))
+		_persist(outcomes, past_scores, today, now, raise_alerts, log_changes, names is not None)
+	return len(customers)
 
 
 def recompute_all() -> int:
@@ -168,6 +162,8 @@ def enqueue_full_recompute() -> None:
 
 
 def _outcome(customer, scorecard, result, previous, bands: Bands, now) -> Outcome:
+	if previous is not None and not isinstance(previous.contributions, dict):
+		previous.contributions = json.loads(previous.contributions) if previous.contributions else {}
 	override = None
 	if previous and previous.override_active and previous.override_expires_on is not None:
 		override = Override(
@@ -197,8 +193,9 @@ def _load_existing(names: Sequence[str] | None) -> dict[str, frappe._dict]:
 	filters = {"name": ("in", names)} if names is not None else {}
 	rows = frappe.get_all("Customer Health", filters=filters, fields=list(EXISTING_FIELDS))
 	for row in rows:
+		# The contributions JSON stays a string until its customer's turn: parsed, 100,000 of them
+		# would hold hundreds of megabytes at once.
 		row.stored = tuple(_comparable(row.get(field)) for field in COMPARED_FIELDS)
-		row.contributions = json.loads(row.contributions) if row.contributions else {}
 		if row.band == NO_DATA:
 			row.score = None
 	return {row.name: row for row in rows}
