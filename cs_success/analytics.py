@@ -80,6 +80,17 @@ def active_customers(on: date, definition: str, window: int, customers: list[str
 	)
 
 
+def active_at_period_bounds(
+	start: date, end: date, definition: str, window: int, customers: list[str] | None
+) -> tuple[set[str], set[str]]:
+	"""The period rule every retention figure uses: S is who was active the day before the period
+	began, E who is active on its last day."""
+	return (
+		active_customers(add_days(start, -1), definition, window, customers),
+		active_customers(end, definition, window, customers),
+	)
+
+
 def first_activity(definition: str, customers: list[str] | None) -> dict[str, date]:
 	"""When each customer first became active: its first agreement or its first invoice."""
 	if definition == INVOICES:

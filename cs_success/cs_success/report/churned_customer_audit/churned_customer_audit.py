@@ -6,7 +6,7 @@ from frappe import _
 from frappe.utils import add_days, getdate
 
 from cs_success.analytics import (
-	active_customers,
+	active_at_period_bounds,
 	active_definition,
 	column,
 	customer_attributes,
@@ -22,9 +22,8 @@ def execute(filters=None):
 	from_date, to_date = getdate(filters.from_date), getdate(filters.to_date)
 	definition, window = active_definition(filters)
 	customers = segment_customers(filters)
-	churned = active_customers(add_days(from_date, -1), definition, window, customers) - active_customers(
-		to_date, definition, window, customers
-	)
+	at_start, at_end = active_at_period_bounds(from_date, to_date, definition, window, customers)
+	churned = at_start - at_end
 	attributes = customer_attributes(churned)
 	revenue = revenue_by_customer(add_days(from_date, -365), add_days(from_date, -1), list(churned) or [""])
 	health = {

@@ -7,7 +7,7 @@ from frappe.utils import add_days, date_diff, getdate
 
 from cs_success.analytics import (
 	acquired_between,
-	active_customers,
+	active_at_period_bounds,
 	active_definition,
 	column,
 	customer_attributes,
@@ -26,8 +26,7 @@ def execute(filters=None):
 	definition, window = active_definition(filters)
 	margin = float(filters.gross_margin) if filters.get("gross_margin") not in (None, "") else None
 	customers = segment_customers(filters)
-	at_start = active_customers(add_days(from_date, -1), definition, window, customers)
-	at_end = active_customers(to_date, definition, window, customers)
+	at_start, at_end = active_at_period_bounds(from_date, to_date, definition, window, customers)
 	acquired = acquired_between(first_activity(definition, customers), add_days(from_date, -1), to_date)
 	revenue = revenue_by_customer(from_date, to_date, customers)
 	accounts = at_start | acquired

@@ -7,7 +7,7 @@ from frappe.utils import add_days, getdate
 
 from cs_success.analytics import (
 	acquired_between,
-	active_customers,
+	active_at_period_bounds,
 	active_definition,
 	column,
 	describe_active,
@@ -26,9 +26,7 @@ def execute(filters=None):
 	first = first_activity(definition, customers)
 
 	def counts_for(start, end):
-		# S is who was active the day before the period began; E, who is active on its last day.
-		at_start = active_customers(add_days(start, -1), definition, window, customers)
-		at_end = active_customers(end, definition, window, customers)
+		at_start, at_end = active_at_period_bounds(start, end, definition, window, customers)
 		return period_counts(at_start, at_end, acquired_between(first, add_days(start, -1), end))
 
 	data = []
