@@ -51,33 +51,61 @@ def describe_active(definition: str, window: int) -> str:
 	)
 
 
-def active_customers(on: date, definition: str, window: int, customers: list[str] | None) -> set[str]:
+def active_on_days(
+	days: list[date], definition: str, window: int, customers: list[str] | None
+) -> dict[date, set[str]]:
+	"""Who was active on each of the given days, in one pass over the tables: a conditional
+	aggregate per day, so a report with many periods still scans subscriptions, contracts or
+	invoices once."""
+	days = sorted({getdate(day) for day in days})
+	if not days:
+		return {}
+	params = {f"day{i}": day for i, day in enumerate(days)}
 	if definition == INVOICES:
-		condition, params = customer_filter("customer", customers)
-		return set(
-			frappe.db.sql_list(
-				f"""SELECT DISTINCT customer FROM `tabSales Invoice`
-				WHERE docstatus = 1 AND is_return = 0 AND posting_date > %(since)s AND posting_date <= %(on)s {condition}""",
-				{"on": on, "since": add_days(on, -window), **params},
-			)
+		condition, segment = customer_filter("customer", customers)
+		flags = ", ".join(
+			f"MAX(posting_date > %(since{i})s AND posting_date <= %(day{i})s)" for i in range(len(days))
 		)
-	sub_condition, params = customer_filter("party", customers)
-	contract_condition, _params = customer_filter("party_name", customers)
-	return set(
-		frappe.db.sql_list(
+		params |= {f"since{i}": add_days(day, -window) for i, day in enumerate(days)}
+		rows = frappe.db.sql(
+			f"""SELECT customer, {flags} FROM `tabSales Invoice`
+			WHERE docstatus = 1 AND is_return = 0 AND posting_date > %(first_since)s
+				AND posting_date <= %(last_day)s {condition}
+			GROUP BY customer""",
+			{**params, **segment, "first_since": add_days(days[0], -window), "last_day": days[-1]},
+		)
+	else:
+		sub_condition, segment = customer_filter("party", customers)
+		contract_condition, _segment = customer_filter("party_name", customers)
+		# A subscription covers a day when it started, has not ended and was not cancelled by then.
+		flags = ", ".join(
+			f"MAX(started_on <= %(day{i})s AND ended_on >= %(day{i})s)" for i in range(len(days))
+		)
+		rows = frappe.db.sql(
 			f"""
-			SELECT party FROM `tabSubscription`
-			WHERE party_type = 'Customer' AND start_date <= %(on)s
-				AND COALESCE(end_date, %(far)s) >= %(on)s AND COALESCE(cancelation_date, %(far)s) > %(on)s
-				{sub_condition}
-			UNION
-			SELECT party_name FROM `tabContract`
-			WHERE party_type = 'Customer' AND docstatus < 2 AND start_date <= %(on)s
-				AND COALESCE(end_date, %(far)s) >= %(on)s {contract_condition}
+			SELECT customer, {flags} FROM (
+				SELECT party AS customer, start_date AS started_on,
+					LEAST(COALESCE(end_date, %(far)s),
+						COALESCE(DATE_SUB(cancelation_date, INTERVAL 1 DAY), %(far)s)) AS ended_on
+				FROM `tabSubscription`
+				WHERE party_type = 'Customer' AND start_date <= %(last_day)s {sub_condition}
+				UNION ALL
+				SELECT party_name, start_date, COALESCE(end_date, %(far)s)
+				FROM `tabContract`
+				WHERE party_type = 'Customer' AND docstatus < 2 AND start_date <= %(last_day)s
+					{contract_condition}
+			) agreements
+			WHERE ended_on >= %(first_day)s
+			GROUP BY customer
 			""",
-			{"on": on, "far": FAR_FUTURE, **params},
+			{**params, **segment, "far": FAR_FUTURE, "first_day": days[0], "last_day": days[-1]},
 		)
-	)
+	active = {day: set() for day in days}
+	for customer, *flags in rows:
+		for day, flag in zip(days, flags, strict=True):
+			if flag:
+				active[day].add(customer)
+	return active
 
 
 def active_at_period_bounds(
@@ -85,10 +113,9 @@ def active_at_period_bounds(
 ) -> tuple[set[str], set[str]]:
 	"""The period rule every retention figure uses: S is who was active the day before the period
 	began, E who is active on its last day."""
-	return (
-		active_customers(add_days(start, -1), definition, window, customers),
-		active_customers(end, definition, window, customers),
-	)
+	before = add_days(getdate(start), -1)
+	active = active_on_days([before, end], definition, window, customers)
+	return active[before], active[getdate(end)]
 
 
 def first_activity(definition: str, customers: list[str] | None) -> dict[str, date]:

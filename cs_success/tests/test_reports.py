@@ -17,6 +17,7 @@ from cs_success.tests.utils import (
 	make_customer,
 	make_customer_group,
 	make_sales_invoice,
+	make_subscription,
 	reset_health_queue,
 	run_pending_recomputes,
 )
@@ -101,6 +102,25 @@ class TestRetentionAndChurn(ReportTestCase):
 		)
 		self.assertEqual((q2["lost"], q3["lost"], q3["end_customers"]), (0, 13, 43))
 		self.assertEqual(len(chart["data"]["labels"]), 4)
+
+	def test_cancelled_subscription_is_lost_on_its_cancellation_day(self):
+		group = make_customer_group("Subscriptions")
+		kept, cancelled, monthly = self.customers(group, 3, "Sub")
+		make_subscription(kept, start_date="2024-01-01")
+		make_subscription(monthly, start_date="2024-01-01")
+		gone = make_subscription(cancelled, start_date="2024-01-01")
+		# Cancelled on Aug 15: still active on Aug 14, not on Aug 15 or after.
+		frappe.db.set_value(
+			"Subscription", gone.name, {"cancelation_date": "2024-08-15", "status": "Cancelled"}
+		)
+		data, summary, _chart, _message = run_report(
+			"Retention and Churn", from_date="2024-07-01", to_date="2024-09-30", periodicity="Monthly",
+			customer_group=group, active_definition="An Active Subscription or Contract",
+		)  # fmt: skip
+		self.assertEqual([row["lost"] for row in data], [0, 1, 0])
+		self.assertEqual([row["end_customers"] for row in data], [3, 2, 2])
+		self.assertEqual((summary["Customers at Start"], summary["Lost"]), (3, 1))
+		self.assertAlmostEqual(summary["Churn %"], 100 / 3, places=2)
 
 	def test_invoice_definition(self):
 		group = make_customer_group("Invoices")

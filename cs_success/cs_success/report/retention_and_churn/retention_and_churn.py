@@ -7,8 +7,8 @@ from frappe.utils import add_days, getdate
 
 from cs_success.analytics import (
 	acquired_between,
-	active_at_period_bounds,
 	active_definition,
+	active_on_days,
 	column,
 	describe_active,
 	first_activity,
@@ -24,13 +24,22 @@ def execute(filters=None):
 	definition, window = active_definition(filters)
 	customers = segment_customers(filters)
 	first = first_activity(definition, customers)
+	from_date, to_date = getdate(filters.from_date), getdate(filters.to_date)
+	report_periods = periods(from_date, to_date, filters.get("periodicity") or "Quarterly")
+	# Every period's S and E in one pass: the day before each period and each period's last day.
+	active = active_on_days(
+		[day for start, end in report_periods for day in (add_days(start, -1), end)],
+		definition,
+		window,
+		customers,
+	)
 
 	def counts_for(start, end):
-		at_start, at_end = active_at_period_bounds(start, end, definition, window, customers)
-		return period_counts(at_start, at_end, acquired_between(first, add_days(start, -1), end))
+		before = add_days(start, -1)
+		return period_counts(active[before], active[end], acquired_between(first, before, end))
 
 	data = []
-	for start, end in periods(filters.from_date, filters.to_date, filters.get("periodicity") or "Quarterly"):
+	for start, end in report_periods:
 		counts = counts_for(start, end)
 		data.append(
 			{
@@ -45,7 +54,7 @@ def execute(filters=None):
 				"churn_rate": counts.churn_rate,
 			}
 		)
-	overall = counts_for(getdate(filters.from_date), getdate(filters.to_date))
+	overall = counts_for(from_date, to_date)
 	columns = [
 		column("period", _("Period"), "Data", 200),
 		column("start_customers", _("Customers at Start (S)"), "Int", 150),
