@@ -250,7 +250,7 @@ def _persist(
 			"band": o.band,
 			"computed_score": _stored(o.result.score),
 			"computed_band": o.computed_band,
-			"data_coverage": round(o.result.coverage, 1),
+			"data_coverage": _stored_coverage(o.result.coverage),
 			"scorecard": o.scorecard or None,
 			"last_computed": now,
 			"has_trend": int(has_trend),
@@ -448,6 +448,12 @@ def _rewrite_breakdowns(outcomes: list[Outcome], now: datetime, user: str):
 	insert_rows("Customer Health Measure", fields, rows)
 
 
+def _stored_coverage(coverage: float) -> int:
+	"""Whole percent, as the column stores it: compared unrounded, every record would look changed
+	every day and be rewritten."""
+	return round(coverage)
+
+
 def _stored_raw(value: float | None) -> float:
 	return 0.0 if value is None else float(value)
 
@@ -476,7 +482,7 @@ def _upsert_snapshots(outcomes: list[Outcome], today: date, now: datetime, user:
 			rows.append(
 				(
 					frappe.generate_hash(length=20), o.customer.name, today, kind, _stored(o.score), o.band,
-					_stored(o.result.score), round(o.result.coverage, 1), int(o.override_active),
+					_stored(o.result.score), _stored_coverage(o.result.coverage), int(o.override_active),
 					now, now, user, user,
 				)
 			)  # fmt: skip

@@ -534,3 +534,20 @@ class TestSetBasedRecompute(CustomerHealthTestCase):
 		one = self.count_queries(lambda: recompute_customers([customer]))
 		everyone = self.count_queries(lambda: recompute_customers(None))
 		self.assertEqual(one, everyone)
+
+	def test_unchanged_record_is_not_rewritten(self):
+		customer = make_customer("Steady")
+		make_issue(customer)
+		make_sales_invoice(
+			customer, 100, posting_date=add_days(today(), -40), due_date=add_days(today(), -20)
+		)
+		run_pending_recomputes()
+		stored = health(customer)
+		later = add_to_date(now_datetime(), minutes=5)
+		recompute_customers([customer], now=later)
+		again = health(customer)
+		# Only the stamp moves: the score, coverage (stored as whole percent) and breakdown did not change.
+		self.assertEqual(again.modified, stored.modified)
+		self.assertEqual(str(again.last_computed), str(later))
+		self.assertEqual(again.data_coverage, round(again.data_coverage))
+		self.assertEqual(frappe.db.count("Customer Health Change", {"customer": customer}), 0)
