@@ -10,6 +10,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 
 import frappe
 from frappe import _
@@ -85,6 +86,19 @@ class Outcome:
 	override_lapsed: bool
 	previous: dict | None
 	state: dict
+	state_json: str
+
+	@cached_property
+	def previous_state(self) -> dict:
+		"""The stored breakdown, parsed only for customers whose score moved (to explain why)."""
+		if self.previous is None or not self.previous.contributions:
+			return {}
+		return json.loads(self.previous.contributions)
+
+	@property
+	def state_changed(self) -> bool:
+		# Both sides come from the same json.dumps(sort_keys=True), so equal text means equal state.
+		return self.previous is None or self.previous.contributions != self.state_json
 
 	@property
 	def score_changed(self) -> bool:
@@ -162,8 +176,6 @@ def enqueue_full_recompute() -> None:
 
 
 def _outcome(customer, scorecard, result, previous, bands: Bands, now) -> Outcome:
-	if previous is not None and not isinstance(previous.contributions, dict):
-		previous.contributions = json.loads(previous.contributions) if previous.contributions else {}
 	override = None
 	if previous and previous.override_active and previous.override_expires_on is not None:
 		override = Override(
@@ -186,6 +198,7 @@ def _outcome(customer, scorecard, result, previous, bands: Bands, now) -> Outcom
 		override_lapsed=override is not None and not override_active,
 		previous=previous,
 		state=state,
+		state_json=json.dumps(state, sort_keys=True),
 	)
 
 
@@ -193,8 +206,8 @@ def _load_existing(names: Sequence[str] | None) -> dict[str, frappe._dict]:
 	filters = {"name": ("in", names)} if names is not None else {}
 	rows = frappe.get_all("Customer Health", filters=filters, fields=list(EXISTING_FIELDS))
 	for row in rows:
-		# The contributions JSON stays a string until its customer's turn: parsed, 100,000 of them
-		# would hold hundreds of megabytes at once.
+		# The contributions JSON stays a string, compared as text and parsed only to explain a change:
+		# parsed, 100,000 of them would hold hundreds of megabytes at once.
 		row.stored = tuple(_comparable(row.get(field)) for field in COMPARED_FIELDS)
 		if row.band == NO_DATA:
 			row.score = None
@@ -256,7 +269,7 @@ def _persist(
 			"has_trend": int(has_trend),
 			"score_30d_ago": _stored(score_30d_ago if has_trend else None),
 			"trend_delta": _stored(o.score - score_30d_ago if has_trend else None),
-			"contributions": json.dumps(o.state, sort_keys=True),
+			"contributions": o.state_json,
 			"last_change_summary": None,  # None keeps the stored one
 		}
 		if o.override_lapsed:
@@ -269,7 +282,7 @@ def _persist(
 			changes.append(_change_row(o, summary, event, drivers, now))
 		elif o.override_lapsed:
 			changes.append(_change_row(o, _("Override expired."), "Override Lapsed", [], now))
-		state_changed = o.previous is None or o.previous.contributions != o.state
+		state_changed = o.state_changed
 		if (
 			state_changed
 			or o.override_lapsed
@@ -334,12 +347,12 @@ def cleared_override() -> dict:
 
 
 def _drivers(o: Outcome) -> list[Driver]:
-	previous = o.previous.contributions if o.previous else {}
+	previous = o.previous_state
 	return change_drivers({k: v[2] for k, v in previous.items()}, {k: v[2] for k, v in o.state.items()})
 
 
 def _change_summary(o: Outcome, drivers: list[Driver]) -> str:
-	previous = o.previous.contributions if o.previous else {}
+	previous = o.previous_state
 	parts = [
 		_("{0}: {1:+.1f} points (value {2} → {3})").format(
 			_(measure_label(d.key)),
@@ -473,31 +486,28 @@ def _insert_changes(changes: list[dict], now: datetime, user: str):
 def _upsert_snapshots(outcomes: list[Outcome], today: date, now: datetime, user: str):
 	"""One Daily snapshot per customer per day (the day's latest), plus one on a band change.
 
-	Row names are 80 random bits: over years of 100,000 customers a day a collision stays
-	improbable, and the upsert matches on (customer, day, kind) anyway."""
-	rows = []
-	for o in outcomes:
-		kinds = ["Daily", "Band Change"] if o.band_changed else ["Daily"]
-		for kind in kinds:
-			rows.append(
-				(
-					frappe.generate_hash(length=20), o.customer.name, today, kind, _stored(o.score), o.band,
-					_stored(o.result.score), _stored_coverage(o.result.coverage), int(o.override_active),
-					now, now, user, user,
-				)
-			)  # fmt: skip
-	if not rows:
-		return
-	placeholders = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 0)"] * len(rows))
-	frappe.db.sql(
-		f"""
-		INSERT INTO `tabCustomer Health Snapshot`
-			(name, customer, snapshot_date, kind, score, band, computed_score, data_coverage, override_active,
-			creation, modified, owner, modified_by, docstatus)
-		VALUES {placeholders}
-		ON DUPLICATE KEY UPDATE score = VALUES(score), band = VALUES(band),
-			computed_score = VALUES(computed_score), data_coverage = VALUES(data_coverage),
-			override_active = VALUES(override_active), modified = VALUES(modified)
-		""",
-		[value for row in rows for value in row],
-	)
+	Copied inside the database from the Customer Health rows just written, so the daily run sends no
+	snapshot values over the wire. Row names are 80 bits of a hash over a fresh UUID; the upsert
+	matches on the unique (customer, day, kind) key."""
+	for kind, names in (
+		("Daily", [o.customer.name for o in outcomes]),
+		("Band Change", [o.customer.name for o in outcomes if o.band_changed]),
+	):
+		if not names:
+			continue
+		frappe.db.sql(
+			"""
+			INSERT INTO `tabCustomer Health Snapshot`
+				(name, customer, snapshot_date, kind, score, band, computed_score, data_coverage,
+				override_active, creation, modified, owner, modified_by, docstatus)
+			SELECT LEFT(SHA2(CONCAT_WS('|', UUID(), h.name), 256), 20), h.name, %(day)s, %(kind)s,
+				h.score, h.band, h.computed_score, h.data_coverage, h.override_active,
+				%(now)s, %(now)s, %(user)s, %(user)s, 0
+			FROM `tabCustomer Health` h
+			WHERE h.name IN %(names)s
+			ON DUPLICATE KEY UPDATE score = VALUES(score), band = VALUES(band),
+				computed_score = VALUES(computed_score), data_coverage = VALUES(data_coverage),
+				override_active = VALUES(override_active), modified = VALUES(modified)
+			""",
+			{"day": today, "kind": kind, "now": now, "user": user, "names": tuple(names)},
+		)
