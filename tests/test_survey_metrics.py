@@ -18,6 +18,7 @@ from cs_success.engine.survey_metrics import (
 	nps,
 	parse_score,
 	response_rate,
+	summarize,
 )
 
 
@@ -96,3 +97,18 @@ def test_follow_up_rules():
 	assert needs_follow_up(CSAT, 2) and not needs_follow_up(CSAT, 3)
 	assert needs_follow_up(CES, 3) and not needs_follow_up(CES, 4)
 	assert needs_follow_up(NPS, 8, threshold=8) and not needs_follow_up(NPS, 9, threshold=8)
+
+
+def test_summarize_groups_answers_by_type():
+	answers = [(NPS, 10), (NPS, 9), (NPS, 3), (CSAT, 5), (CSAT, 2), (CES, 7), (CES, 3), ("Single Choice", 1)]
+	summary = summarize(answers)
+	assert summary["nps_responses"] == 3
+	assert summary["nps"] == pytest.approx(100 * (2 - 1) / 3)
+	assert (summary["csat_responses"], summary["csat_percent"]) == (2, 50.0)
+	assert (summary["ces_responses"], summary["ces_mean"], summary["ces_easy_percent"]) == (2, 5.0, 50.0)
+
+
+def test_summarize_without_answers_has_no_figures():
+	summary = summarize([])
+	assert summary["nps_responses"] == summary["csat_responses"] == summary["ces_responses"] == 0
+	assert summary["nps"] is None and summary["csat_percent"] is None and summary["ces_mean"] is None

@@ -103,6 +103,24 @@ def ces_easy_percent(scores: Iterable[int]) -> float | None:
 	return 100.0 * sum(1 for s in scores if s >= 5) / len(scores)
 
 
+def summarize(answers: Iterable[tuple[str, int]]) -> dict[str, int | float | None]:
+	"""(headline type, score) pairs -> answer counts, NPS, CSAT %, CES mean and CES 5-7 %: the figures
+	a campaign and the survey reports show. Types other than NPS, CSAT and CES are ignored."""
+	scores: dict[str, list[int]] = {NPS: [], CSAT: [], CES: []}
+	for question_type, score in answers:
+		if question_type in scores and score is not None:
+			scores[question_type].append(score)
+	return {
+		"nps_responses": len(scores[NPS]),
+		"nps": nps(scores[NPS]),
+		"csat_responses": len(scores[CSAT]),
+		"csat_percent": csat_percent(scores[CSAT]),
+		"ces_responses": len(scores[CES]),
+		"ces_mean": ces_mean(scores[CES]),
+		"ces_easy_percent": ces_easy_percent(scores[CES]),
+	}
+
+
 def response_rate(responses: int, invitations_sent: int) -> float | None:
 	return 100.0 * responses / invitations_sent if invitations_sent else None
 

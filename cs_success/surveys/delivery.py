@@ -377,7 +377,7 @@ def ticket_recipient(doctype: str, name: str) -> Recipient | None:
 
 
 def update_campaign_stats(campaign_name: str) -> None:
-	from cs_success.engine.survey_metrics import ces_easy_percent, ces_mean, csat_percent, nps, response_rate
+	from cs_success.engine.survey_metrics import response_rate, summarize
 
 	counts = frappe.db.sql(
 		"""
@@ -389,14 +389,14 @@ def update_campaign_stats(campaign_name: str) -> None:
 		campaign_name,
 		as_dict=True,
 	)[0]
-	scores: dict[str, list[int]] = {"NPS": [], "CSAT": [], "CES": []}
-	for headline_type, score in frappe.get_all(
-		"Survey Response",
-		filters={"campaign": campaign_name},
-		fields=["headline_type", "headline_score"],
-		as_list=True,
-	):
-		scores.setdefault(headline_type, []).append(score)
+	scores = summarize(
+		frappe.get_all(
+			"Survey Response",
+			filters={"campaign": campaign_name},
+			fields=["headline_type", "headline_score"],
+			as_list=True,
+		)
+	)
 	invited, answered = int(counts.invited or 0), int(counts.answered or 0)
 	frappe.db.set_value(
 		"Survey Campaign",
@@ -406,10 +406,10 @@ def update_campaign_stats(campaign_name: str) -> None:
 			"opened_count": int(counts.opened or 0),
 			"answered_count": answered,
 			"response_rate": response_rate(answered, invited) or 0,
-			"nps_score": nps(scores["NPS"]) or 0,
-			"csat_percent": csat_percent(scores["CSAT"]) or 0,
-			"ces_mean": ces_mean(scores["CES"]) or 0,
-			"ces_easy_percent": ces_easy_percent(scores["CES"]) or 0,
+			"nps_score": scores["nps"] or 0,
+			"csat_percent": scores["csat_percent"] or 0,
+			"ces_mean": scores["ces_mean"] or 0,
+			"ces_easy_percent": scores["ces_easy_percent"] or 0,
 		},
 		update_modified=False,
 	)

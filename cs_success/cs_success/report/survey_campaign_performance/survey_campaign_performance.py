@@ -5,7 +5,7 @@ import frappe
 from frappe import _
 
 from cs_success.analytics import column, summary
-from cs_success.engine.survey_metrics import ces_mean, csat_percent, nps, response_rate
+from cs_success.engine.survey_metrics import response_rate, summarize
 
 
 def execute(filters=None):
@@ -26,20 +26,18 @@ def execute(filters=None):
 			as_dict=True,
 		)
 	}
-	scores: dict[str, dict[str, list[int]]] = {}
+	answers: dict[str, list[tuple[str, int]]] = {}
 	for row in frappe.get_all(
 		"Survey Response",
 		filters={"campaign": ("in", names)},
 		fields=["campaign", "headline_type", "headline_score"],
 	):
-		scores.setdefault(row.campaign, {"NPS": [], "CSAT": [], "CES": []})[row.headline_type].append(
-			row.headline_score
-		)
+		answers.setdefault(row.campaign, []).append((row.headline_type, row.headline_score))
 
 	data = []
 	for campaign in campaigns:
 		c = counts.get(campaign.name) or frappe._dict()
-		s = scores.get(campaign.name, {"NPS": [], "CSAT": [], "CES": []})
+		scores = summarize(answers.get(campaign.name, ()))
 		invited, answered = int(c.invited or 0), int(c.answered or 0)
 		data.append(
 			{
@@ -51,9 +49,9 @@ def execute(filters=None):
 				"answered": answered,
 				"bounced": int(c.bounced or 0),
 				"response_rate": response_rate(answered, invited),
-				"nps": nps(s["NPS"]),
-				"csat_percent": csat_percent(s["CSAT"]),
-				"ces_mean": ces_mean(s["CES"]),
+				"nps": scores["nps"],
+				"csat_percent": scores["csat_percent"],
+				"ces_mean": scores["ces_mean"],
 			}
 		)
 	columns = [

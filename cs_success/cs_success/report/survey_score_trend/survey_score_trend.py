@@ -5,7 +5,7 @@ import frappe
 from frappe import _
 
 from cs_success.analytics import column, customer_filter, segment_customers, summary
-from cs_success.engine.survey_metrics import ces_easy_percent, ces_mean, csat_percent, nps
+from cs_success.engine.survey_metrics import summarize
 
 
 def execute(filters=None):
@@ -21,15 +21,10 @@ def execute(filters=None):
 		{"from_date": filters.from_date, "to_date": filters.to_date, **params},
 		as_dict=True,
 	)
-	months: dict[str, dict[str, list[int]]] = {}
+	months: dict[str, list[tuple[str, int]]] = {}
 	for row in responses:
-		months.setdefault(row.month, {"NPS": [], "CSAT": [], "CES": []})[row.headline_type].append(
-			row.headline_score
-		)
-	data = [row_for(month, scores) for month, scores in months.items()]
-	everything = {
-		t: [r.headline_score for r in responses if r.headline_type == t] for t in ("NPS", "CSAT", "CES")
-	}
+		months.setdefault(row.month, []).append((row.headline_type, row.headline_score))
+	data = [{"month": month, **summarize(answers)} for month, answers in months.items()]
 	columns = [
 		column("month", _("Month"), "Data", 100),
 		column("nps_responses", _("NPS Answers"), "Int", 110),
@@ -50,23 +45,10 @@ def execute(filters=None):
 		},
 		"type": "line",
 	}
-	total = row_for("", everything)
+	total = summarize((r.headline_type, r.headline_score) for r in responses)
 	report_summary = [
 		summary(round(total["nps"] or 0, 1), _("NPS")),
 		summary(round(total["csat_percent"] or 0, 1), _("CSAT %"), "Percent"),
 		summary(round(total["ces_mean"] or 0, 2), _("CES Mean")),
 	]
 	return columns, data, None, chart, report_summary
-
-
-def row_for(month, scores) -> dict:
-	return {
-		"month": month,
-		"nps_responses": len(scores["NPS"]),
-		"nps": nps(scores["NPS"]),
-		"csat_responses": len(scores["CSAT"]),
-		"csat_percent": csat_percent(scores["CSAT"]),
-		"ces_responses": len(scores["CES"]),
-		"ces_mean": ces_mean(scores["CES"]),
-		"ces_easy_percent": ces_easy_percent(scores["CES"]),
-	}
