@@ -1,6 +1,8 @@
 # Copyright (c) 2026, cs_success contributors
 # For license information, please see license.txt
 
+from datetime import date
+
 import frappe
 from frappe import _
 from frappe.utils import add_days, getdate, today
@@ -38,13 +40,12 @@ def execute(filters=None):
 
 	from_date, to_date = getdate(filters.from_date), getdate(filters.to_date)
 	upcoming_until = add_days(now, int(filters.get("upcoming_days") or 30))
-	data, due_value, renewed_value, due_count, renewed_count, upcoming = [], 0.0, 0.0, 0, 0, 0
+	listed = []
 	for agreement in sorted(agreements, key=lambda a: (a.end_date or getdate("9999-12-31"), a.customer)):
 		if not agreement.end_date:
 			continue
 		ends_on = getdate(agreement.end_date)
 		if ends_on > now and ends_on <= upcoming_until:
-			upcoming += 1
 			status = "Upcoming"
 		elif from_date <= ends_on <= to_date and ends_on <= now:
 			renewed = any(
@@ -55,8 +56,15 @@ def execute(filters=None):
 			status = "Renewed" if renewed else "Not Renewed"
 		else:
 			continue
-		value = customer_value(agreement.customer, ends_on)
-		if status != "Upcoming":
+		listed.append((agreement, ends_on, status))
+
+	values = values_before_end({(agreement.customer, ends_on) for agreement, ends_on, _status in listed})
+	data, due_value, renewed_value, due_count, renewed_count, upcoming = [], 0.0, 0.0, 0, 0, 0
+	for agreement, ends_on, status in listed:
+		value = values.get((agreement.customer, ends_on), 0.0)
+		if status == "Upcoming":
+			upcoming += 1
+		else:
 			due_count += 1
 			due_value += value
 			if status == "Renewed":
@@ -97,11 +105,21 @@ def execute(filters=None):
 	return columns, data, message, chart, report_summary
 
 
-def customer_value(customer: str, ends_on) -> float:
-	return float(
-		frappe.db.sql(
-			"""SELECT COALESCE(SUM(base_net_total), 0) FROM `tabSales Invoice`
-			WHERE docstatus = 1 AND customer = %s AND posting_date > %s AND posting_date <= %s""",
-			(customer, add_days(ends_on, -365), ends_on),
-		)[0][0]
-	)
+def values_before_end(pairs: set[tuple[str, date]], chunk: int = 500) -> dict[tuple[str, date], float]:
+	"""Each (customer, end date): the customer's invoiced amount in the 365 days up to that end. One
+	grouped query per `chunk` agreements rather than one per agreement."""
+	values = {}
+	pairs = sorted(pairs)
+	for start in range(0, len(pairs), chunk):
+		batch = pairs[start : start + chunk]
+		ends = " UNION ALL ".join(["SELECT %s AS customer, %s AS ends_on"] * len(batch))
+		rows = frappe.db.sql(
+			f"""SELECT due.customer, due.ends_on, COALESCE(SUM(si.base_net_total), 0)
+			FROM ({ends}) due
+			LEFT JOIN `tabSales Invoice` si ON si.customer = due.customer AND si.docstatus = 1
+				AND si.posting_date > DATE_SUB(due.ends_on, INTERVAL 365 DAY) AND si.posting_date <= due.ends_on
+			GROUP BY due.customer, due.ends_on""",
+			[value for pair in batch for value in pair],
+		)
+		values.update({(customer, getdate(ends_on)): float(total) for customer, ends_on, total in rows})
+	return values
