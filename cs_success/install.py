@@ -316,6 +316,6 @@ def delete_scheduled_jobs() -> None:
 
 
 def clear_queue() -> None:
-	from cs_success.health.queue import PENDING_KEY, SCHEDULED_KEY
+	from cs_success.health.queue import PENDING_KEY, SCHEDULED_KEY, TASKS_KEY
 
-	frappe.cache.delete_value([PENDING_KEY, SCHEDULED_KEY])
+	frappe.cache.delete_value([PENDING_KEY, SCHEDULED_KEY, TASKS_KEY])

@@ -29,7 +29,8 @@ def safe_hook(handler):
 
 
 def event_recompute_enabled() -> bool:
-	return bool(frappe.db.get_single_value("CS Settings", "enable_event_recompute", cache=True))
+	# The cached document, as the touchpoint sources read it: no query on a ticket save.
+	return bool(frappe.get_cached_doc("CS Settings").enable_event_recompute)
 
 
 def _with_previous(doc, fieldname: str) -> set[str]:

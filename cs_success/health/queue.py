@@ -1,22 +1,27 @@
-"""Coalesced, deduplicated recompute after commit.
+"""Coalesced, deduplicated work after commit: health recomputes and the small tasks hooks defer.
 
-Hooks add customers to a per-transaction set. After commit the set goes into a Redis set of pending
-customers and one drain job is scheduled. The drain clears its "scheduled" marker BEFORE popping, so
-a change that arrives while a drain runs either gets popped by that drain or schedules a new one:
-nothing is lost, and a burst of events for one customer costs one recompute.
+Hooks add customers to a per-transaction set, and tasks (a touchpoint for a ticket...) to a
+per-transaction list. After commit both go to Redis in one round trip, a set of pending customers and
+a list of tasks, and one drain job is scheduled unless one already is. The drain clears its
+"scheduled" marker BEFORE its last pops, so work that arrives while a drain runs either gets popped
+by that drain or schedules a new one: nothing is lost, a burst of events for one customer costs one
+recompute, and a saved ticket costs no job of its own.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 
 import frappe
 
 PENDING_KEY = "cs_success:health:pending"
+TASKS_KEY = "cs_success:tasks"
 SCHEDULED_KEY = "cs_success:health:drain_scheduled"
 # A scheduled marker outlives a lost job by at most this long; the daily recompute covers the rest.
 SCHEDULED_TTL_SECONDS = 600
 DRAIN_BATCH = 500
+TASK_BATCH = 100
 
 
 def queue_recompute(customers: Iterable[str | None]) -> None:
@@ -31,19 +36,38 @@ def queue_recompute(customers: Iterable[str | None]) -> None:
 	pending.update(names)
 
 
+def queue_task(method: str, **kwargs) -> None:
+	"""Run `method(**kwargs)` in the drain job after this transaction commits (dropped on rollback).
+	Only cs_success functions, with JSON-serialisable arguments."""
+	if not method.startswith("cs_success."):
+		raise ValueError(method)
+	tasks = frappe.flags.cs_deferred_tasks
+	if tasks is None:
+		tasks = frappe.flags.cs_deferred_tasks = []
+		frappe.db.after_commit.add(flush)
+		frappe.db.after_rollback.add(_forget)
+	tasks.append(json.dumps({"method": method, "kwargs": kwargs}, default=str))
+
+
 def _forget() -> None:
 	frappe.flags.cs_health_pending = None
+	frappe.flags.cs_deferred_tasks = None
 
 
 def flush() -> None:
-	"""Hand this transaction's customers to the drain job. Runs after commit; never raises."""
-	names = frappe.flags.cs_health_pending
-	frappe.flags.cs_health_pending = None
-	if not names:
+	"""Hand this transaction's customers and tasks to the drain job. Runs after commit; never raises."""
+	names, tasks = frappe.flags.cs_health_pending, frappe.flags.cs_deferred_tasks
+	_forget()
+	if not names and not tasks:
 		return
 	try:
-		frappe.cache.sadd(PENDING_KEY, *names)
-		if frappe.cache.set(frappe.cache.make_key(SCHEDULED_KEY), 1, nx=True, ex=SCHEDULED_TTL_SECONDS):
+		pipeline = frappe.cache.pipeline()
+		if names:
+			pipeline.sadd(frappe.cache.make_key(PENDING_KEY), *names)
+		if tasks:
+			pipeline.rpush(frappe.cache.make_key(TASKS_KEY), *tasks)
+		pipeline.set(frappe.cache.make_key(SCHEDULED_KEY), 1, nx=True, ex=SCHEDULED_TTL_SECONDS)
+		if pipeline.execute()[-1]:
 			frappe.enqueue("cs_success.health.queue.drain", queue="short", now=frappe.flags.in_test)
 	except Exception:
 		frappe.log_error(title="cs_success: could not queue health recompute")
@@ -54,10 +78,32 @@ def pop_pending(count: int) -> list[str]:
 	return [name.decode() if isinstance(name, bytes) else name for name in popped]
 
 
+def pop_tasks(count: int) -> list[dict]:
+	popped = frappe.cache.execute_command("LPOP", frappe.cache.make_key(TASKS_KEY), count) or []
+	return [json.loads(task) for task in popped]
+
+
+def run_tasks() -> None:
+	"""Each task in its own savepoint: one that fails is logged and undone, the others stand."""
+	while tasks := pop_tasks(TASK_BATCH):
+		for task in tasks:
+			frappe.db.savepoint("cs_success_task")
+			try:
+				frappe.get_attr(task["method"])(**task["kwargs"])
+			except Exception:
+				frappe.db.rollback(save_point="cs_success_task")
+				frappe.log_error(title=f"cs_success: deferred task {task['method']} failed")
+		if not frappe.flags.in_test:
+			frappe.db.commit()
+
+
 def drain() -> None:
 	from cs_success.health.recompute import recompute_customers
 
+	# Tasks first: a touchpoint they record is then in the recompute that follows.
+	run_tasks()
 	frappe.cache.delete(frappe.cache.make_key(SCHEDULED_KEY))
+	run_tasks()  # any pushed between the last pop and clearing the marker
 	while names := pop_pending(DRAIN_BATCH):
 		try:
 			recompute_customers(names)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import frappe
-
 from cs_success.health.events import safe_hook
+from cs_success.health.queue import queue_task
 from cs_success.surveys.delivery import TICKET_RESOLVED, post_ticket_campaigns
 
 
@@ -14,11 +13,4 @@ def on_ticket_change(doc, method=None):
 		return
 	if not post_ticket_campaigns():
 		return
-	frappe.enqueue(
-		"cs_success.surveys.delivery.invite_for_ticket",
-		queue="short",
-		doctype=doc.doctype,
-		name=doc.name,
-		enqueue_after_commit=True,
-		now=frappe.flags.in_test,
-	)
+	queue_task("cs_success.surveys.delivery.invite_for_ticket", doctype=doc.doctype, name=doc.name)

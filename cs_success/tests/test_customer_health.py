@@ -169,6 +169,39 @@ class TestQueue(CustomerHealthTestCase):
 		self.assertEqual(spy.call_args.args[0], [customer])
 		self.assertEqual(measure(customer, "open_tickets").raw_value, 4)
 
+	def test_saved_ticket_costs_no_job_of_its_own(self):
+		customer = make_customer("Deferred")
+		run_pending_recomputes()
+		frappe.cache.set(frappe.cache.make_key(queue.SCHEDULED_KEY), 1, ex=60)  # a drain is queued
+		with patch("frappe.enqueue") as enqueue:
+			issue = make_issue(customer)
+			run_pending_recomputes()
+		enqueue.assert_not_called()  # the touchpoint and the recompute ride on the queued drain
+		self.assertFalse(frappe.db.exists("Touchpoint", {"reference_name": issue.name}))
+		queue.drain()
+		self.assertTrue(frappe.db.exists("Touchpoint", {"reference_name": issue.name}))
+		self.assertEqual(measure(customer, "open_tickets").raw_value, 1)
+
+	def test_failing_task_is_logged_and_the_others_still_run(self):
+		customer = make_customer("Task Failure")
+		issue = make_issue(customer)
+		frappe.flags.cs_deferred_tasks = None  # only the two tasks below
+		queue.queue_task("cs_success.touchpoints.sources.touchpoint_for_email", name="no-such-email")
+		queue.queue_task(
+			"cs_success.touchpoints.sources.touchpoint_for_ticket",
+			doctype="Issue",
+			name=issue.name,
+			ticket_event="opened",
+		)
+		errors_before = frappe.db.count("Error Log")
+		run_pending_recomputes()
+		self.assertGreater(frappe.db.count("Error Log"), errors_before)
+		self.assertTrue(frappe.db.exists("Touchpoint", {"reference_name": issue.name}))
+
+	def test_only_our_functions_can_be_deferred(self):
+		with self.assertRaises(ValueError):
+			queue.queue_task("frappe.delete_doc", doctype="Customer", name="x")
+
 	def test_rollback_forgets_pending_customers(self):
 		customer = make_customer("Rollback")
 		run_pending_recomputes()
@@ -232,8 +265,10 @@ class TestHookIsolation(CustomerHealthTestCase):
 	def test_queue_failure_after_commit_is_logged_not_raised(self):
 		customer = make_customer("RedisDown")
 		queue.queue_recompute([customer])
-		with patch.object(frappe.cache, "sadd", side_effect=ConnectionError("redis down")):
+		errors_before = frappe.db.count("Error Log")
+		with patch.object(frappe.cache, "pipeline", side_effect=ConnectionError("redis down")):
 			run_pending_recomputes()  # must not raise
+		self.assertGreater(frappe.db.count("Error Log"), errors_before)
 
 
 class TestOverride(CustomerHealthTestCase):

@@ -300,6 +300,7 @@ class TestEventCampaigns(SurveyTestCase):
 		issue = make_issue(customer, contact=contact)
 		issue.status = "Resolved"
 		issue.save(ignore_permissions=True)
+		run_pending_recomputes()  # the commit: the drain sends the invitation
 		invitations = frappe.get_all(
 			"Survey Invitation",
 			filters={"campaign": campaign.name, "reference_name": issue.name},
@@ -312,6 +313,7 @@ class TestEventCampaigns(SurveyTestCase):
 		issue.save(ignore_permissions=True)
 		issue.status = "Closed"
 		issue.save(ignore_permissions=True)
+		run_pending_recomputes()
 		self.assertEqual(
 			frappe.db.count("Survey Invitation", {"campaign": campaign.name, "reference_name": issue.name}), 1
 		)

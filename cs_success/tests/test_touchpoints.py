@@ -51,6 +51,7 @@ class TestTouchpoints(FrappeTestCase):
 		issue.status = "Resolved"
 		issue.save(ignore_permissions=True)
 		issue.save(ignore_permissions=True)
+		run_pending_recomputes()  # the commit: the drain records them
 		rows = self.touchpoints(customer)
 		self.assertEqual(
 			[(r.touchpoint_type, r.source_key) for r in rows],
@@ -67,6 +68,7 @@ class TestTouchpoints(FrappeTestCase):
 		self.addCleanup(frappe.db.set_single_value, "CS Settings", "touchpoint_on_ticket_opened", 1)
 		customer = make_customer("Switched Off")
 		make_issue(customer)
+		run_pending_recomputes()
 		self.assertEqual(self.touchpoints(customer), [])
 
 	def test_email_with_a_contact_is_a_touchpoint_of_its_customer(self):
@@ -85,6 +87,7 @@ class TestTouchpoints(FrappeTestCase):
 				"reference_name": contact,
 			}
 		).insert(ignore_permissions=True)
+		run_pending_recomputes()
 		(row,) = self.touchpoints(customer)
 		self.assertEqual(
 			(row.touchpoint_type, row.summary, row.direction),

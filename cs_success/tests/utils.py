@@ -48,14 +48,16 @@ def reset_default_scorecard():
 def reset_health_queue():
 	"""Start a test with no pending recomputes and no drain marked as queued. (A web server run by an
 	earlier browser test enqueues real jobs that no worker picks up in a test run.)"""
-	from cs_success.health.queue import PENDING_KEY, SCHEDULED_KEY
+	from cs_success.health.queue import PENDING_KEY, SCHEDULED_KEY, TASKS_KEY
 
 	frappe.flags.cs_health_pending = None
-	frappe.cache.delete_value([PENDING_KEY, SCHEDULED_KEY])
+	frappe.flags.cs_deferred_tasks = None
+	frappe.cache.delete_value([PENDING_KEY, SCHEDULED_KEY, TASKS_KEY])
 
 
 def run_pending_recomputes():
-	"""What commit does after a real request: hand the noted customers to the (inline) drain."""
+	"""What commit does after a real request: hand the noted customers and deferred tasks to the
+	(inline) drain."""
 	flush()
 
 

@@ -1,4 +1,5 @@
-"""Automatic touchpoints from tickets, emails and surveys. Hooks only enqueue; jobs do the work."""
+"""Automatic touchpoints from tickets, emails and surveys. Hooks only note the work; the drain job
+does it after commit (health.queue)."""
 
 from __future__ import annotations
 
@@ -6,20 +7,17 @@ import frappe
 from frappe import _
 
 from cs_success.health.events import helpdesk_customer_to_customer, safe_hook
+from cs_success.health.queue import queue_task
 from cs_success.touchpoints.record import record_touchpoint, touchpoint_source_enabled
 
 RESOLVED = ("Resolved", "Closed")
-
-
-def _enqueue(method: str, **kwargs) -> None:
-	frappe.enqueue(method, queue="short", enqueue_after_commit=True, now=frappe.flags.in_test, **kwargs)
 
 
 @safe_hook
 def on_ticket_change(doc, method=None):
 	created = doc.get_doc_before_save() is None
 	if created and touchpoint_source_enabled("touchpoint_on_ticket_opened"):
-		_enqueue(
+		queue_task(
 			"cs_success.touchpoints.sources.touchpoint_for_ticket",
 			doctype=doc.doctype,
 			name=doc.name,
@@ -27,7 +25,7 @@ def on_ticket_change(doc, method=None):
 		)
 	resolved_now = doc.status in RESOLVED and (created or doc.has_value_changed("status"))
 	if resolved_now and touchpoint_source_enabled("touchpoint_on_ticket_resolved"):
-		_enqueue(
+		queue_task(
 			"cs_success.touchpoints.sources.touchpoint_for_ticket",
 			doctype=doc.doctype,
 			name=doc.name,
@@ -60,7 +58,7 @@ def touchpoint_for_ticket(doctype: str, name: str, ticket_event: str) -> str | N
 def on_communication_insert(doc, method=None):
 	if doc.communication_type == "Communication" and doc.communication_medium == "Email":
 		if touchpoint_source_enabled("touchpoint_on_email"):
-			_enqueue("cs_success.touchpoints.sources.touchpoint_for_email", name=doc.name)
+			queue_task("cs_success.touchpoints.sources.touchpoint_for_email", name=doc.name)
 
 
 def touchpoint_for_email(name: str) -> list[str]:
