@@ -80,6 +80,7 @@ scheduler_events = {
 		"cs_success.success_plans.planning.refresh_overdue_flags",
 	],
 	"hourly": [
+		"cs_success.health.queue.drain",  # picks up work whose drain job was lost (a worker restart)
 		"cs_success.health.overrides.lapse_expired_overrides",
 		"cs_success.surveys.delivery.mark_bounced",
 	],

@@ -18,7 +18,7 @@ import frappe
 PENDING_KEY = "cs_success:health:pending"
 TASKS_KEY = "cs_success:tasks"
 SCHEDULED_KEY = "cs_success:health:drain_scheduled"
-# A scheduled marker outlives a lost job by at most this long; the daily recompute covers the rest.
+# A scheduled marker outlives a lost job by at most this long; the hourly drain picks up its work.
 SCHEDULED_TTL_SECONDS = 600
 DRAIN_BATCH = 500
 TASK_BATCH = 100
