@@ -10,10 +10,11 @@ import random
 
 import frappe
 from frappe import _
-from frappe.utils import add_days, add_to_date, getdate, now_datetime, today
+from frappe.utils import add_days, add_to_date, date_diff, getdate, now_datetime, today
 
 DEMO_TAG = "CS Demo"
 DEMO_ITEM = "Demo Success Service"
+DEMO_PLAN = "Demo Success Plan Monthly"
 DEMO_CAMPAIGN = "Demo NPS Pulse"
 GROUPS = ("Demo Enterprise", "Demo Mid-Market", "Demo Startup")
 TERRITORIES = ("Demo Baltics", "Demo Turkey", "Demo Nordics")
@@ -58,6 +59,8 @@ def create_demo_data(customers: int = 50, seed: int = 42, force: bool = False) -
 		"invoices": 0,
 		"payments": 0,
 		"contracts": 0,
+		"subscriptions": 0,
+		"cancelled": 0,  # subscriptions and contracts
 		"touchpoints": 0,
 		"plans": 0,
 		"responses": 0,
@@ -98,6 +101,19 @@ def _masters(company: str) -> None:
 				"item_group": frappe.db.get_value("Item Group", {"is_group": 0}, "name") or "All Item Groups",
 				"stock_uom": "Nos",
 				"is_stock_item": 0,
+			}
+		).insert()
+	if not frappe.db.exists("Subscription Plan", DEMO_PLAN):
+		frappe.get_doc(
+			{
+				"doctype": "Subscription Plan",
+				"plan_name": DEMO_PLAN,
+				"item": DEMO_ITEM,
+				"currency": frappe.get_cached_value("Company", company, "default_currency"),
+				"price_determination": "Fixed Rate",
+				"cost": 500,
+				"billing_interval": "Month",
+				"billing_interval_count": 1,
 			}
 		).insert()
 
@@ -179,7 +195,10 @@ def _customer(rng: random.Random, index: int, company: str, created: dict) -> st
 		).insert()
 		contract.submit()
 		created["contracts"] += 1
-		if getdate(ends) < getdate(today()) and rng.random() < 0.6:  # most renew
+		if rng.random() < 0.15:  # withdrawn
+			contract.cancel()
+			created["cancelled"] += 1
+		elif getdate(ends) < getdate(today()) and rng.random() < 0.6:  # most renew
 			renewal = frappe.copy_doc(contract)
 			renewal.update(
 				{"start_date": add_days(ends, 1), "end_date": add_days(ends, 366), "amended_from": None}
@@ -187,6 +206,9 @@ def _customer(rng: random.Random, index: int, company: str, created: dict) -> st
 			renewal.insert()
 			renewal.submit()
 			created["contracts"] += 1
+
+	if rng.random() < 0.4:
+		_subscriptions(rng, customer.name, company, created)
 
 	from cs_success.touchpoints.record import record_touchpoint
 
@@ -216,6 +238,60 @@ def _customer(rng: random.Random, index: int, company: str, created: dict) -> st
 		plan.save()
 		created["plans"] += 1
 	return customer.name
+
+
+def _subscriptions(rng: random.Random, customer: str, company: str, created: dict) -> None:
+	"""A subscription started in the past: an annual term or rolling monthly, some cancelled, and some
+	that stopped (cancelled or term ended) are followed by a renewal."""
+	started = add_days(today(), -rng.randint(45, 720))
+	for _term in range(3):
+		ends = add_days(started, 364) if rng.random() < 0.5 else None  # a yearly term, or rolling monthly
+		cancelled_on = None
+		if rng.random() < 0.2:
+			# One draw whatever the dates, so a seed gives the same data relative to any today.
+			cut = rng.random()
+			span = date_diff(min(getdate(ends or today()), getdate(add_days(today(), -1))), started)
+			if span > 31:
+				cancelled_on = add_days(started, 31 + int(cut * (span - 31)))
+		_subscription(customer, company, started, ends, cancelled_on)
+		created["subscriptions"] += 1
+		created["cancelled"] += bool(cancelled_on)
+		stopped_on = cancelled_on or (ends if getdate(ends or today()) < getdate(today()) else None)
+		if not stopped_on or rng.random() >= 0.6:
+			return
+		started = add_days(stopped_on, rng.randint(1, 45))
+		if getdate(started) >= getdate(today()):
+			return
+
+
+def _subscription(customer: str, company: str, started, ends, cancelled_on) -> None:
+	subscription = frappe.get_doc(
+		{
+			"doctype": "Subscription",
+			"party_type": "Customer",
+			"party": customer,
+			"company": company,
+			"start_date": started,
+			"end_date": ends,
+			"plans": [{"plan": DEMO_PLAN, "qty": 1}],
+			# Draft invoices only, and only if the scheduler ever bills it: the demo itself bills nothing.
+			"generate_invoice_at": "Beginning of the current subscription period",
+			"submit_invoice": 0,
+			"days_until_due": 30,
+		}
+	).insert()
+	# Walk the billing period up to today (or the stop) the way Subscription.process() does each
+	# period, without generating the invoices.
+	stop = min(getdate(d) for d in (today(), ends, cancelled_on) if d)
+	while getdate(subscription.current_invoice_end) < stop:
+		subscription.update_subscription_period(add_days(subscription.current_invoice_end, 1))
+	if cancelled_on:
+		# What cancel_subscription() sets, but dated in the past (it always uses today, and bills the
+		# period so far).
+		subscription.update({"status": "Cancelled", "cancelation_date": cancelled_on})
+	elif ends and getdate(ends) < getdate(today()):
+		subscription.status = "Completed"  # as set_subscription_status() does after the end date
+	subscription.save()
 
 
 def _pay(invoice, paid_on) -> None:
@@ -326,6 +402,11 @@ def clear_demo_data() -> int:
 				frappe.get_doc(doctype, name).cancel()
 			for name in frappe.get_all(doctype, filters={field: customer}, pluck="name"):
 				frappe.delete_doc(doctype, name, force=True)
+		# After the invoices: any the scheduler billed for a demo subscription went with them.
+		for name in frappe.get_all(
+			"Subscription", filters={"party_type": "Customer", "party": customer}, pluck="name"
+		):
+			frappe.delete_doc("Subscription", name, force=True)
 		for name in frappe.get_all(
 			"Contract", filters={"party_name": customer}, pluck="name", order_by="creation desc"
 		):
@@ -347,7 +428,11 @@ def clear_demo_data() -> int:
 	if frappe.db.exists("Survey Campaign", DEMO_CAMPAIGN):
 		frappe.db.delete("Survey Invitation", {"campaign": DEMO_CAMPAIGN})
 		frappe.delete_doc("Survey Campaign", DEMO_CAMPAIGN, force=True)
-	for doctype, names in (("Customer Group", GROUPS), ("Territory", TERRITORIES), ("Item", (DEMO_ITEM,))):
+	masters = [("Customer Group", GROUPS), ("Territory", TERRITORIES)]
+	# Someone may have put a real subscription on the demo plan: then the plan and its item stay.
+	if not frappe.db.exists("Subscription Plan Detail", {"plan": DEMO_PLAN, "parenttype": "Subscription"}):
+		masters += [("Subscription Plan", (DEMO_PLAN,)), ("Item", (DEMO_ITEM,))]
+	for doctype, names in masters:
 		for name in names:
 			if frappe.db.exists(doctype, name):
 				frappe.delete_doc(doctype, name, force=True)
