@@ -18,7 +18,9 @@ def safe_hook(handler):
 	def wrapper(doc, method=None, *args, **kwargs):
 		try:
 			handler(doc, method, *args, **kwargs)
-		except Exception:
+		except Exception as error:
+			if transaction_lost(error):
+				raise
 			frappe.log_error(
 				title=f"cs_success: {handler.__name__} failed on {doc.doctype}",
 				reference_doctype=doc.doctype,
@@ -26,6 +28,13 @@ def safe_hook(handler):
 			)
 
 	return wrapper
+
+
+def transaction_lost(error: Exception) -> bool:
+	"""A deadlock rolls back the whole transaction and a dropped connection loses it: the host
+	document's earlier writes are gone too, so carrying on would save it half-done. Those errors go
+	to the host (Frappe retries deadlocked jobs); every other error of ours is logged and swallowed."""
+	return frappe.db.is_deadlocked(error) or frappe.db.is_interface_error(error)
 
 
 def event_recompute_enabled() -> bool:

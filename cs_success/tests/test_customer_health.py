@@ -262,6 +262,16 @@ class TestHookIsolation(CustomerHealthTestCase):
 		)
 		self.assertTrue(any("cs_success" in (t or "") for t in titles))
 
+	def test_deadlock_in_our_hook_reaches_the_host(self):
+		import pymysql
+
+		# The database already rolled the whole transaction back: swallowing it would save half a document.
+		customer = make_customer("Deadlock")
+		deadlock = pymysql.err.OperationalError(1213, "Deadlock found when trying to get lock")
+		with patch("cs_success.health.events.queue_recompute", side_effect=deadlock):
+			with self.assertRaises(pymysql.err.OperationalError):
+				make_issue(customer)
+
 	def test_queue_failure_after_commit_is_logged_not_raised(self):
 		customer = make_customer("RedisDown")
 		queue.queue_recompute([customer])
