@@ -25,8 +25,8 @@ before_tests = "cs_success.tests.utils.before_tests"
 
 # Document events: each handler only notes the customer; recompute runs after commit.
 # ---------------
-_issue_events = {
-	"validate": "cs_success.health.events.set_issue_health_band",
+_ticket_band_events = {
+	"validate": "cs_success.health.events.set_ticket_health_band",
 }
 _customer_link_events = {
 	"on_change": "cs_success.health.events.on_customer_document_change",
@@ -45,7 +45,7 @@ _ticket_events = {
 	"on_trash": "cs_success.health.events.on_customer_document_change",
 }
 doc_events = {
-	"Issue": {**_ticket_events, **_issue_events},
+	"Issue": {**_ticket_events, **_ticket_band_events},
 	"Sales Invoice": _customer_link_events,
 	"Payment Entry": {
 		"on_submit": "cs_success.health.events.on_payment_entry_change",
@@ -54,6 +54,7 @@ doc_events = {
 	"Subscription": _party_events,
 	"Contract": _party_events,
 	"HD Ticket": {
+		**_ticket_band_events,
 		"on_change": [
 			"cs_success.health.events.on_hd_ticket_change",
 			"cs_success.surveys.events.on_ticket_change",
@@ -110,7 +111,7 @@ doctype_js = {
 	"Issue": ["public/js/health_badge.js", "public/js/issue.js"],
 	"HD Ticket": ["public/js/health_badge.js", "public/js/hd_ticket.js"],
 }
-doctype_list_js = {"Issue": "public/js/issue_list.js"}
+doctype_list_js = {"Issue": "public/js/ticket_list.js", "HD Ticket": "public/js/ticket_list.js"}
 override_doctype_dashboards = {"Customer": "cs_success.customer_dashboard.get_dashboard_data"}
 additional_timeline_content = {"Customer": ["cs_success.touchpoints.timeline.customer_timeline"]}
 

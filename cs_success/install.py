@@ -15,6 +15,20 @@ DEFAULT_SCORECARD = "Default"
 INLINE_INITIAL_SCORING_LIMIT = 2000
 
 
+HEALTH_BAND_FIELD = {
+	"fieldname": "cs_health_band",
+	"fieldtype": "Select",
+	"label": "Customer Health",
+	"options": "\nHealthy\nAt Risk\nCritical\nNo Data",
+	"insert_after": "customer",
+	"read_only": 1,
+	"in_list_view": 1,
+	"in_standard_filter": 1,
+	"no_copy": 1,
+	"description": "The customer's health band, kept current by CS Success.",
+}
+
+
 def get_custom_fields() -> dict[str, list[dict]]:
 	fields: dict[str, list[dict]] = {
 		"Contact": [
@@ -26,20 +40,7 @@ def get_custom_fields() -> dict[str, list[dict]]:
 				"description": "Set when the contact opts out from a survey email.",
 			}
 		],
-		"Issue": [
-			{
-				"fieldname": "cs_health_band",
-				"fieldtype": "Select",
-				"label": "Customer Health",
-				"options": "\nHealthy\nAt Risk\nCritical\nNo Data",
-				"insert_after": "customer",
-				"read_only": 1,
-				"in_list_view": 1,
-				"in_standard_filter": 1,
-				"no_copy": 1,
-				"description": "The customer's health band, kept current by CS Success.",
-			}
-		],
+		"Issue": [HEALTH_BAND_FIELD],
 	}
 	if "helpdesk" in frappe.get_installed_apps():
 		fields["HD Customer"] = [
@@ -52,6 +53,7 @@ def get_custom_fields() -> dict[str, list[dict]]:
 				"description": "Customer whose health this helpdesk customer's tickets count toward.",
 			}
 		]
+		fields["HD Ticket"] = [HEALTH_BAND_FIELD]
 	return fields
 
 

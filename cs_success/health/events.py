@@ -101,10 +101,13 @@ def helpdesk_customer_to_customer(hd_customer: str) -> str | None:
 
 
 @safe_hook
-def set_issue_health_band(doc, method=None):
-	"""The ticket list shows and filters by the customer's band; the recompute keeps it current."""
+def set_ticket_health_band(doc, method=None):
+	"""Issue and HD Ticket lists show and filter by the customer's band; the recompute keeps it current."""
 	if doc.meta.has_field("cs_health_band") and (doc.is_new() or doc.has_value_changed("customer")):
-		doc.cs_health_band = doc.customer and frappe.db.get_value("Customer Health", doc.customer, "band")
+		customer = doc.customer
+		if customer and doc.doctype == "HD Ticket":
+			customer = helpdesk_customer_to_customer(customer)
+		doc.cs_health_band = customer and frappe.db.get_value("Customer Health", customer, "band")
 
 
 @safe_hook

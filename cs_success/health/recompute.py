@@ -303,7 +303,7 @@ def _persist(
 	if log_changes:
 		_insert_changes(changes, now, user)
 	_upsert_snapshots(outcomes, today, now, user)
-	_sync_issue_bands([o for o in outcomes if o.previous is None or o.band_changed])
+	_sync_ticket_bands([o for o in outcomes if o.previous is None or o.band_changed])
 	alerts.handle_band_changes([o for o in outcomes if o.band_changed], raise_alerts=raise_alerts)
 	if publish:
 		_publish([o for o in outcomes if o.previous is None or o.score_changed or o.band_changed])
@@ -322,17 +322,36 @@ def _publish(outcomes: list[Outcome]) -> None:
 		)
 
 
-def _sync_issue_bands(outcomes: list[Outcome]) -> None:
-	"""Tickets carry their customer's band for the list view; one UPDATE per batch."""
-	if not outcomes or not frappe.db.has_column("Issue", "cs_health_band"):
+def _sync_ticket_bands(outcomes: list[Outcome]) -> None:
+	"""Tickets carry their customer's band for the list views; a few UPDATEs per batch.
+
+	HD Tickets belong to an HD Customer: mapped to a Customer through our link field, else by name."""
+	if not outcomes:
 		return
-	cases = " ".join(["WHEN %s THEN %s"] * len(outcomes))
-	params = [value for o in outcomes for value in (o.customer.name, o.band)]
-	frappe.db.sql(
-		f"""UPDATE `tabIssue` SET cs_health_band = CASE customer {cases} END
-		WHERE customer IN ({", ".join(["%s"] * len(outcomes))})""",
-		[*params, *(o.customer.name for o in outcomes)],
-	)
+	bands = [value for o in outcomes for value in (o.customer.name, o.band)]
+	names = [o.customer.name for o in outcomes]
+	in_names = ", ".join(["%s"] * len(names))
+
+	def update(table: str, customer: str, join: str = "", condition: str = "") -> None:
+		frappe.db.sql(
+			f"""UPDATE `{table}` t {join}
+			SET t.cs_health_band = CASE {customer} {" ".join(["WHEN %s THEN %s"] * len(outcomes))} END
+			WHERE {customer} IN ({in_names}) {condition}""",
+			[*bands, *names],
+		)
+
+	if frappe.db.has_column("Issue", "cs_health_band"):
+		update("tabIssue", "t.customer")
+	if frappe.db.table_exists("HD Ticket") and frappe.db.has_column("HD Ticket", "cs_health_band"):
+		mapped = frappe.db.has_column("HD Customer", "cs_customer")
+		if mapped:
+			update("tabHD Ticket", "hdc.cs_customer", "JOIN `tabHD Customer` hdc ON hdc.name = t.customer")
+		update(
+			"tabHD Ticket",
+			"t.customer",
+			"LEFT JOIN `tabHD Customer` hdc ON hdc.name = t.customer" if mapped else "",
+			"AND COALESCE(hdc.cs_customer, '') = ''" if mapped else "",
+		)
 
 
 def cleared_override() -> dict:

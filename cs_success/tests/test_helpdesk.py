@@ -57,3 +57,29 @@ class TestHelpdeskTickets(FrappeTestCase):
 		self.make_hd_ticket(hd_customer.name)
 		run_pending_recomputes()
 		self.assertEqual(measure(customer, "open_tickets").raw_value, 1)
+
+	def test_hd_tickets_carry_the_band_for_the_list(self):
+		from frappe.utils import add_days, now_datetime
+
+		from cs_success.health.overrides import set_override
+
+		self.assertTrue(frappe.db.has_column("HD Ticket", "cs_health_band"))
+		mapped, same_name = make_customer("HD Band Mapped"), make_customer("HD Band Same")
+		hd_mapped = frappe.get_doc(
+			{"doctype": "HD Customer", "customer_name": f"_CS HD {mapped}", "cs_customer": mapped}
+		).insert(ignore_permissions=True)
+		hd_same = frappe.get_doc({"doctype": "HD Customer", "customer_name": same_name}).insert(
+			ignore_permissions=True
+		)
+		run_pending_recomputes()
+		tickets = {mapped: self.make_hd_ticket(hd_mapped.name), same_name: self.make_hd_ticket(hd_same.name)}
+		run_pending_recomputes()
+		for customer, ticket in tickets.items():
+			band = frappe.db.get_value("Customer Health", customer, "band")
+			self.assertEqual(frappe.db.get_value("HD Ticket", ticket.name, "cs_health_band"), band)
+
+		# The band moves (a manager's override): both kinds of ticket follow it.
+		for customer in tickets:
+			set_override(customer, 10, "Escalated to the CEO", str(add_days(now_datetime(), 3)))
+		for ticket in tickets.values():
+			self.assertEqual(frappe.db.get_value("HD Ticket", ticket.name, "cs_health_band"), "Critical")
