@@ -36,8 +36,11 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def live_server():
-	"""`frappe serve` for the current site on a free loopback port; yields its base URL."""
+def live_server(realtime: bool = False):
+	"""`frappe serve` for the current site on a free loopback port; yields its base URL.
+
+	`realtime`: run it as `bench start` does (DEV_SERVER), so the desk connects to the socket.io port
+	directly; without nginx nothing proxies /socket.io to it."""
 	port = _free_port()
 	site = frappe.local.site
 	process = subprocess.Popen(
@@ -54,6 +57,7 @@ def live_server():
 			"--noreload",
 		],
 		cwd=os.path.join(get_bench_path(), "sites"),
+		env={**os.environ, "DEV_SERVER": "1"} if realtime else None,
 		stdout=subprocess.DEVNULL,
 		stderr=subprocess.DEVNULL,
 	)
@@ -75,6 +79,36 @@ def live_server():
 
 
 @contextlib.contextmanager
+def realtime_server():
+	"""Frappe's socket.io server (node) on the bench's socketio_port, unless one already listens there."""
+	port = int(frappe.get_conf().get("socketio_port") or 9000)
+	with socket.socket() as probe:
+		already_running = probe.connect_ex(("127.0.0.1", port)) == 0
+	if already_running:
+		yield port
+		return
+	process = subprocess.Popen(
+		["node", os.path.join(get_bench_path(), "apps", "frappe", "socketio.js")],
+		cwd=get_bench_path(),
+		stdout=subprocess.DEVNULL,
+		stderr=subprocess.DEVNULL,
+	)
+	try:
+		deadline = time.monotonic() + 30
+		while True:
+			with socket.socket() as probe:
+				if probe.connect_ex(("127.0.0.1", port)) == 0:
+					break
+			if time.monotonic() > deadline or process.poll() is not None:
+				raise RuntimeError("the realtime server did not start")
+			time.sleep(0.3)
+		yield port
+	finally:
+		process.terminate()
+		process.wait(timeout=20)
+
+
+@contextlib.contextmanager
 def browser_page(base_url: str, user: str | None = None, password: str | None = None):
 	"""A Chromium page on the test server (which serves one site); logged in as `user` when given."""
 	from playwright.sync_api import sync_playwright
@@ -82,7 +116,12 @@ def browser_page(base_url: str, user: str | None = None, password: str | None = 
 	with sync_playwright() as playwright:
 		browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
 		try:
-			context = browser.new_context(base_url=base_url, viewport={"width": 1400, "height": 1000})
+			# The site header lets the realtime server, reached on 127.0.0.1, find the site.
+			context = browser.new_context(
+				base_url=base_url,
+				viewport={"width": 1400, "height": 1000},
+				extra_http_headers={"X-Frappe-Site-Name": frappe.local.site},
+			)
 			page = context.new_page()
 			if user:
 				response = context.request.post(

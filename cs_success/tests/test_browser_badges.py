@@ -4,7 +4,7 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils.password import update_password
 
-from cs_success.tests.browser import browser_page, live_server, screenshot
+from cs_success.tests.browser import browser_page, live_server, realtime_server, screenshot
 from cs_success.tests.utils import make_customer, make_issue, make_user, run_pending_recomputes
 
 PASSWORD = "Cs-Badge-Passw0rd!"
@@ -50,6 +50,32 @@ class TestBadgesAndReportsInBrowser(FrappeTestCase):
 			rows.nth(3).wait_for(timeout=30000)  # the customer's four tickets, filtered by band
 			self.assertGreaterEqual(rows.count(), 4)
 			screenshot(page, "issue_list_band")
+
+	def test_badge_refreshes_live_when_the_score_changes(self):
+		"""Event-driven freshness end to end: tickets saved elsewhere move the score, and the badge on
+		an open form follows through socket.io without a reload."""
+		before = frappe.get_doc("Customer Health", self.customer)
+		with (
+			realtime_server(),
+			live_server(realtime=True) as base_url,
+			browser_page(base_url, self.agent, PASSWORD) as page,
+		):
+			page.goto(f"/app/issue/{self.issues[0]}")
+			page.locator(".cs-health-pill", has_text=f"Health {round(before.score)}").wait_for(timeout=30000)
+			page.wait_for_function(
+				"() => frappe.realtime.socket && frappe.realtime.socket.connected", timeout=30000
+			)
+
+			self.issues += [make_issue(self.customer).name for _ in range(4)]
+			run_pending_recomputes()
+			frappe.db.commit()  # the recompute's realtime message goes out on commit
+			after = frappe.get_doc("Customer Health", self.customer)
+			self.assertLess(after.score, before.score)
+
+			page.locator(".cs-health-pill", has_text=f"Health {round(after.score)}").wait_for(timeout=30000)
+			self.assertEqual(page.locator(".cs-health-badge").count(), 1)  # replaced, not stacked
+			self.assertEqual(page.locator(".cs-health-badge").get_attribute("data-band"), after.band)
+			screenshot(page, "issue_health_badge_live")
 
 	def test_manager_opens_workspace_and_reports_with_charts(self):
 		with live_server() as base_url, browser_page(base_url, self.manager, PASSWORD) as page:

@@ -8,19 +8,34 @@ cs_success.health_badge = cs_success.health_badge || {
 	refresh(frm, args) {
 		frm.cs_health_args = args;
 		if (!args) {
-			frm.dashboard.clear_headline();
+			this.remove(frm);
 			return;
 		}
 		frappe.xcall("cs_success.api.health.get_health_for_document", args).then((health) => {
 			if (frm.cs_health_args !== args) return; // the form moved on
 			frm.cs_health_customer = health && health.customer;
 			if (!health || !health.customer) {
-				frm.dashboard.clear_headline();
+				this.remove(frm);
 				return;
 			}
-			frm.dashboard.set_headline_alert(this.html(health));
+			this.show(frm, this.html(health));
 		});
 		this.listen(frm);
+	},
+
+	// Form messages stack (show_message appends): replace our own block, leave other messages alone.
+	show(frm, html) {
+		const current = frm.layout.message.find(".cs-health-badge");
+		if (current.length) {
+			current.replaceWith(html);
+		} else {
+			frm.dashboard.set_headline_alert(html);
+		}
+	},
+
+	remove(frm) {
+		frm.layout.message.find(".cs-health-badge").closest(".form-message").remove();
+		if (!frm.layout.message.children().length) frm.layout.message.addClass("hidden");
 	},
 
 	html(health) {
