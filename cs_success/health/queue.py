@@ -28,12 +28,10 @@ def queue_recompute(customers: Iterable[str | None]) -> None:
 	names = {name for name in customers if name}
 	if not names:
 		return
-	pending = frappe.flags.cs_health_pending
-	if pending is None:
-		pending = frappe.flags.cs_health_pending = set()
-		frappe.db.after_commit.add(flush)
-		frappe.db.after_rollback.add(_forget)
-	pending.update(names)
+	if frappe.flags.cs_health_pending is None:
+		_start_transaction()
+		frappe.flags.cs_health_pending = set()
+	frappe.flags.cs_health_pending.update(names)
 
 
 def queue_task(method: str, **kwargs) -> None:
@@ -41,12 +39,17 @@ def queue_task(method: str, **kwargs) -> None:
 	Only cs_success functions, with JSON-serialisable arguments."""
 	if not method.startswith("cs_success."):
 		raise ValueError(method)
-	tasks = frappe.flags.cs_deferred_tasks
-	if tasks is None:
-		tasks = frappe.flags.cs_deferred_tasks = []
+	if frappe.flags.cs_deferred_tasks is None:
+		_start_transaction()
+		frappe.flags.cs_deferred_tasks = []
+	frappe.flags.cs_deferred_tasks.append(json.dumps({"method": method, "kwargs": kwargs}, default=str))
+
+
+def _start_transaction() -> None:
+	"""First customer or task of this transaction: one flush after commit serves both."""
+	if frappe.flags.cs_health_pending is None and frappe.flags.cs_deferred_tasks is None:
 		frappe.db.after_commit.add(flush)
 		frappe.db.after_rollback.add(_forget)
-	tasks.append(json.dumps({"method": method, "kwargs": kwargs}, default=str))
 
 
 def _forget() -> None:

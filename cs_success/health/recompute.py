@@ -33,29 +33,6 @@ from cs_success.health.config import get_bands, load_scorecards, measure_label
 from cs_success.health.measure_data import CustomerRow, gather_raw_values, get_customers
 
 CHUNK = 1000
-EXISTING_FIELDS = (
-	"name",
-	"score",
-	"band",
-	"computed_score",
-	"override_active",
-	"override_score",
-	"override_reason",
-	"override_expires_on",
-	"contributions",
-	# Stored values, compared so that an unchanged record only gets its last_computed touched.
-	"customer_name",
-	"customer_group",
-	"territory",
-	"account_manager",
-	"computed_score",
-	"computed_band",
-	"data_coverage",
-	"scorecard",
-	"has_trend",
-	"score_30d_ago",
-	"trend_delta",
-)
 # Fields of a Customer Health row that a recompute sets and that can stay the same between runs.
 COMPARED_FIELDS = (
 	"customer_name",
@@ -71,6 +48,16 @@ COMPARED_FIELDS = (
 	"has_trend",
 	"score_30d_ago",
 	"trend_delta",
+)
+# Read from the stored record: the compared fields plus the override and the breakdown.
+EXISTING_FIELDS = (
+	"name",
+	"override_active",
+	"override_score",
+	"override_reason",
+	"override_expires_on",
+	"contributions",
+	*COMPARED_FIELDS,
 )
 
 

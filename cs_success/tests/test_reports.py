@@ -38,6 +38,16 @@ def submit_answer(invitation: str, answers: dict):
 	frappe.set_user("Administrator")
 
 
+def period_figures(summary: dict) -> tuple:
+	"""S, N, lost and E from a retention report's summary."""
+	return (
+		summary["Customers at Start"],
+		summary["Acquired"],
+		summary["Lost"],
+		summary["Customers at End"],
+	)
+
+
 class ReportTestCase(FrappeTestCase):
 	def setUp(self):
 		frappe.set_user("Administrator")
@@ -65,12 +75,7 @@ class TestRetentionAndChurn(ReportTestCase):
 			customer_group=group, active_definition="An Active Subscription or Contract",
 		)  # fmt: skip
 		self.assertEqual(
-			(
-				summary["Customers at Start"],
-				summary["Acquired"],
-				summary["Lost"],
-				summary["Customers at End"],
-			),
+			period_figures(summary),
 			(20, 5, 1, 24),
 		)
 		self.assertAlmostEqual(summary["Retention %"], 95)
@@ -85,12 +90,7 @@ class TestRetentionAndChurn(ReportTestCase):
 			customer_group=group, active_definition="An Active Subscription or Contract",
 		)  # fmt: skip
 		self.assertEqual(
-			(
-				summary["Customers at Start"],
-				summary["Acquired"],
-				summary["Lost"],
-				summary["Customers at End"],
-			),
+			period_figures(summary),
 			(44, 12, 13, 43),
 		)
 		self.assertAlmostEqual(summary["Retention %"], 70.45, places=2)
@@ -135,12 +135,7 @@ class TestRetentionAndChurn(ReportTestCase):
 		)  # fmt: skip
 		# Apr 30 looks back to Jan 1: kept and gone. Sep 30 looks back to Jun 2: kept (Jul), fresh (Jun 15).
 		self.assertEqual(
-			(
-				summary["Customers at Start"],
-				summary["Acquired"],
-				summary["Lost"],
-				summary["Customers at End"],
-			),
+			period_figures(summary),
 			(2, 1, 1, 2),
 		)
 		self.assertAlmostEqual(summary["Retention %"], 50)
