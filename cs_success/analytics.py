@@ -16,21 +16,54 @@ FAR_FUTURE = "9999-12-31"
 
 
 def segment_customers(filters) -> list[str] | None:
-	"""Customers in the chosen customer group and territory (with their children); None: no filter."""
+	"""Customers in the chosen customer group and territory (with their children), and among those the
+	user's User Permissions allow; None: no filter at all."""
 	conditions = {}
 	if filters.get("customer_group"):
 		conditions["customer_group"] = ("descendants of (inclusive)", filters.customer_group)
 	if filters.get("territory"):
 		conditions["territory"] = ("descendants of (inclusive)", filters.territory)
+	allowed = permitted_values("Customer")
+	if allowed is not None:
+		conditions["name"] = ("in", allowed or [""])
 	if not conditions:
 		return None
 	return frappe.get_all("Customer", filters=conditions, pluck="name")
+
+
+def permitted_values(doctype: str) -> list[str] | None:
+	"""The records of `doctype` the session user is restricted to by User Permissions; None: none set.
+	Our reports read with SQL for speed, so they apply these themselves."""
+	from frappe.permissions import get_user_permissions
+
+	restrictions = get_user_permissions(frappe.session.user).get(doctype)
+	return [row.get("doc") for row in restrictions] if restrictions else None
+
+
+def may_see_revenue() -> bool:
+	"""Revenue per customer is Sales Invoice data: only for users who may read Sales Invoices."""
+	return bool(frappe.has_permission("Sales Invoice", "read"))
+
+
+def require_revenue_access() -> None:
+	if not may_see_revenue():
+		raise frappe.PermissionError(
+			_("This report shows revenue per customer: it needs permission to read Sales Invoices.")
+		)
 
 
 def customer_filter(column: str, customers: list[str] | None) -> tuple[str, dict]:
 	if customers is None:
 		return "", {}
 	return f" AND {column} IN %(segment)s", {"segment": tuple(customers) or ("",)}
+
+
+def company_filter(column: str) -> tuple[str, dict]:
+	"""Only the companies the user's User Permissions allow, when they restrict Company."""
+	companies = permitted_values("Company")
+	if companies is None:
+		return "", {}
+	return f" AND {column} IN %(permitted_companies)s", {"permitted_companies": tuple(companies)}
 
 
 def active_definition(filters) -> tuple[str, int]:
@@ -150,13 +183,17 @@ def acquired_between(first: dict[str, date], start: date, end: date) -> set[str]
 
 
 def revenue_by_customer(from_date: date, to_date: date, customers: list[str] | None) -> dict[str, float]:
-	"""Net invoiced amount (company currency, returns subtracted) per customer in the window."""
+	"""Net invoiced amount (company currency, returns subtracted) per customer in the window, from the
+	companies the user may see."""
+	require_revenue_access()
 	condition, params = customer_filter("customer", customers)
+	company_condition, company_params = company_filter("company")
 	rows = frappe.db.sql(
 		f"""SELECT customer, SUM(base_net_total) FROM `tabSales Invoice`
 		WHERE docstatus = 1 AND posting_date BETWEEN %(from_date)s AND %(to_date)s {condition}
+			{company_condition}
 		GROUP BY customer""",
-		{"from_date": from_date, "to_date": to_date, **params},
+		{"from_date": from_date, "to_date": to_date, **params, **company_params},
 	)
 	return {customer: float(amount or 0) for customer, amount in rows}
 

@@ -1,7 +1,5 @@
 """Whitelisted endpoints for Customer Health."""
 
-from __future__ import annotations
-
 import frappe
 from frappe import _
 from frappe.utils import now_datetime
@@ -36,6 +34,8 @@ def record_usage(
 	source: str | None = None,
 ) -> str:
 	"""For product systems: push a usage figure (0-100 by default thresholds) for a customer."""
+	# Permission before existence: a caller who may not record usage learns nothing about names.
+	frappe.has_permission("Customer Usage Record", "create", throw=True)
 	if not frappe.db.exists("Customer", customer):
 		frappe.throw(_("Customer {0} does not exist.").format(customer), frappe.DoesNotExistError)
 	try:
@@ -69,9 +69,15 @@ def recompute(customer: str | None = None) -> None:
 
 @frappe.whitelist()
 def get_health_for_document(doctype: str, name: str) -> dict:
-	"""The badge for a Customer, Issue or HD Ticket form: the health of the customer behind it."""
+	"""The badge for a Customer, Issue or HD Ticket form: the health of the customer behind it.
+
+	Health data is for desk users who may read that Customer Health record. Reading the ticket is not
+	enough: whoever raised an HD Ticket can read it and set its customer to any company. Anyone else
+	gets an empty answer, the same whether or not the customer exists."""
 	if doctype not in ("Customer", "Issue", "HD Ticket"):
 		frappe.throw(_("Health badges are shown for Customers, Issues and HD Tickets only."))
+	if not may_read_health():
+		return {}
 	frappe.has_permission(doctype, "read", name, throw=True)
 	if doctype == "Customer":
 		customer = name
@@ -82,17 +88,30 @@ def get_health_for_document(doctype: str, name: str) -> dict:
 
 		hd_customer = frappe.db.get_value("HD Ticket", name, "customer")
 		customer = hd_customer and helpdesk_customer_to_customer(hd_customer)
-	if not customer:
+	if not customer or not may_read_health(customer):
 		return {}
-	# Whoever may read the ticket sees the badge; the full record stays behind its own permissions.
 	return health_summary(customer)
 
 
 @frappe.whitelist()
 def get_customer_health(customer: str) -> dict:
-	if frappe.db.exists("Customer Health", customer):
-		frappe.has_permission("Customer Health", "read", customer, throw=True)
+	if not may_read_health(customer):
+		raise frappe.PermissionError(_("You are not permitted to see this customer's health."))
 	return health_summary(customer)
+
+
+def may_read_health(customer: str | None = None) -> bool:
+	"""A desk (System) user with read permission on Customer Health, and on this customer's record
+	when it exists (User Permissions on Customer apply to it)."""
+	if frappe.session.user == "Guest" or frappe.get_cached_value(
+		"User", frappe.session.user, "user_type"
+	) != ("System User"):
+		return False
+	if not frappe.has_permission("Customer Health", "read"):
+		return False
+	if customer and frappe.db.exists("Customer Health", customer):
+		return frappe.has_permission("Customer Health", "read", customer)
+	return True
 
 
 def health_summary(customer: str) -> dict:

@@ -115,16 +115,33 @@ def create_plan_from_template(template: str, customer: str, start_date=None, pla
 	return plan.insert()
 
 
-def complete_customer_task(plan_name: str, task_row: str, user: str) -> None:
-	"""A portal user marks one of their own customer's tasks done; everything else is refused."""
+# What a customer's users see of their plans in the portal, and where they may tick off tasks.
+PORTAL_VISIBLE_STATUSES = ("Active", "On Hold", "Completed")
+PORTAL_EDITABLE_STATUSES = ("Active", "On Hold")
+
+
+def portal_plan(plan_name, user: str):
+	"""The plan if this portal user's customer owns it and the portal shows it, else None."""
 	from cs_success.portal import customers_of_user
 
-	plan = frappe.get_doc("Success Plan", plan_name)
-	if plan.customer not in customers_of_user(user):
-		frappe.throw(_("This plan is not yours."), frappe.PermissionError)
+	if not isinstance(plan_name, str) or not plan_name:
+		return None
+	plan = frappe.db.get_value("Success Plan", plan_name, ["customer", "status"], as_dict=True)
+	if not plan or plan.status not in PORTAL_VISIBLE_STATUSES or plan.customer not in customers_of_user(user):
+		return None
+	return frappe.get_doc("Success Plan", plan_name)
+
+
+def complete_customer_task(plan_name: str, task_row: str, user: str) -> None:
+	"""A portal user marks one of their own customer's open tasks done; everything else is refused,
+	with one answer for a plan that is missing, another customer's, or not shown in the portal, so
+	names cannot be probed."""
+	plan = portal_plan(plan_name, user)
+	if not plan or plan.status not in PORTAL_EDITABLE_STATUSES:
+		raise frappe.DoesNotExistError(_("Success plan not found."))
 	row = next((task for task in plan.tasks if task.name == task_row), None)
 	if not row or row.side != "Customer":
-		frappe.throw(_("Only your own tasks can be marked done here."), frappe.PermissionError)
+		raise frappe.DoesNotExistError(_("Success plan not found."))
 	if row.status == DONE:
 		return
 	row.status = DONE

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from markupsafe import Markup, escape
+
 import frappe
 from frappe import _
 from frappe.utils import add_days, add_months, add_to_date, get_datetime, getdate, now_datetime, today
@@ -13,6 +15,7 @@ from cs_success.engine.survey_metrics import SCALES
 from cs_success.engine.tokens import new_nonce
 from cs_success.surveys.i18n import in_language, respondent_language
 from cs_success.surveys.links import opt_out_url, survey_url, token_for, token_hash_for_nonce
+from cs_success.surveys.opt_out import opted_out
 
 EMAIL_TEMPLATE = "templates/emails/survey_invitation.html"
 RECURRENCE_MONTHS = {"Monthly": 1, "Quarterly": 3, "Yearly": 12}
@@ -153,11 +156,13 @@ def recipients_for(customers: list[str], campaign) -> list[Recipient]:
 		{"customers": tuple(customers)},
 		as_dict=True,
 	)
-	recently = recently_surveyed({row.email.lower() for row in rows}, campaign.recontact_window_days)
+	emails = {row.email.strip().lower() for row in rows}
+	recently = recently_surveyed(emails, campaign.recontact_window_days)
+	refused = opted_out(emails)
 	chosen, seen = [], set()
 	for row in rows:
 		email = row.email.strip().lower()
-		if email in recently or email in seen:
+		if email in recently or email in seen or email in refused:
 			continue
 		seen.add(email)
 		chosen.append(Recipient(row.customer, row.contact, row.email.strip()))
@@ -228,13 +233,15 @@ def render_email(invitation, campaign, expires_on, reminder: bool) -> tuple[str,
 	token = token_for(invitation)
 	with in_language(invitation.language):
 		scale = SCALES[headline.question_type]
+		# Names and texts are escaped here as well as by our own template's autoescape, so an Email
+		# Template a user writes (rendered without autoescape) cannot be fed markup either.
 		context = {
-			"customer_name": frappe.db.get_value("Customer", invitation.customer, "customer_name"),
+			"customer_name": escape(frappe.db.get_value("Customer", invitation.customer, "customer_name")),
 			"contact_name": invitation.contact
-			and frappe.db.get_value("Contact", invitation.contact, "first_name"),
-			"company": frappe.defaults.get_global_default("company") or "",
-			"introduction": _(template.introduction) if template.introduction else "",
-			"question": _(headline.question),
+			and escape(frappe.db.get_value("Contact", invitation.contact, "first_name") or ""),
+			"company": escape(frappe.defaults.get_global_default("company") or ""),
+			"introduction": escape(_(template.introduction)) if template.introduction else "",
+			"question": escape(_(headline.question)),
 			"question_type": headline.question_type,
 			"scores": [
 				{"score": score, "url": survey_url(token, score)}
@@ -247,12 +254,21 @@ def render_email(invitation, campaign, expires_on, reminder: bool) -> tuple[str,
 		}
 		if campaign.email_template:
 			email_template = frappe.get_cached_doc("Email Template", campaign.email_template)
-			subject = frappe.render_template(email_template.subject, context)
+			# A subject is plain text: the names go in as they are.
+			subject = frappe.render_template(
+				email_template.subject,
+				{
+					key: value.unescape() if isinstance(value, Markup) else value
+					for key, value in context.items()
+				},
+			)
 			body = email_template.response_html if email_template.use_html else email_template.response
 			message = frappe.render_template(body or "", context)
 		else:
 			subject = (_("Reminder: {0}") if reminder else "{0}").format(
-				_("A quick question from {0}").format(context["company"] or _("us"))
+				_("A quick question from {0}").format(
+					frappe.defaults.get_global_default("company") or _("us")
+				)
 			)
 			message = frappe.render_template(EMAIL_TEMPLATE, context)
 	return subject, message
@@ -371,7 +387,7 @@ def ticket_recipient(doctype: str, name: str) -> Recipient | None:
 		if not contact or contact.unsubscribed or contact.cs_no_surveys:
 			return None
 		email = contact.email_id or email
-	if not customer or not email or "@" not in email:
+	if not customer or not email or "@" not in email or opted_out([email]):
 		return None
 	return Recipient(customer, ticket.contact, email.strip())
 

@@ -9,6 +9,12 @@ import frappe
 SURVEY_LANGUAGES = ("en", "lv", "lt", "ru", "tr")
 
 
+def requested_language(code) -> str | None:
+	"""A language code from a query string, only if it is one we ship (it reaches cache keys and
+	translation file paths); anything else is ignored."""
+	return code if isinstance(code, str) and code in SURVEY_LANGUAGES else None
+
+
 def respondent_language(customer: str | None) -> str:
 	language = customer and frappe.db.get_value("Customer", customer, "language")
 	return language or frappe.db.get_default("lang") or "en"

@@ -14,6 +14,7 @@ from cs_success.engine.tokens import derive_token, hash_token, link_state, looks
 
 SURVEY_ROUTE = "survey"
 LINK_STATUS_ROUTE = "survey-link"
+OPT_OUT_ROUTE = "survey-opt-out"
 INVITATION_FIELDS = [
 	"name",
 	"status",
@@ -67,7 +68,9 @@ def survey_url(token: str, score: int | None = None) -> str:
 
 
 def opt_out_url(token: str) -> str:
-	return f"{get_url()}/api/method/cs_success.api.survey.opt_out?{urlencode({'token': token})}"
+	"""The confirmation page: mail scanners open every link in an email, so the link itself changes
+	nothing; the page's button POSTs the opt-out."""
+	return f"{get_url()}/{OPT_OUT_ROUTE}?{urlencode({'token': token})}"
 
 
 def link_status_url(state: str, language: str | None = None) -> str:

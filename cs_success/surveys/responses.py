@@ -65,6 +65,7 @@ def parse_answers(template, raw_answers) -> list[dict]:
 		label = _(question.question)
 		value = answers.get(str(question.idx), answers.get(question.idx))
 		row = {
+			"idx": question.idx,
 			"question": question.question,
 			"question_type": question.question_type,
 			"direction": question.direction,
@@ -122,12 +123,16 @@ def accept_response(doc) -> None:
 		rows = parse_answers(template, raw_answers)
 	except AnswerError as error:
 		frappe.throw(answer_error_message(error), title=_("Please check your answers"))
+	if comment is not None and not isinstance(comment, str):
+		frappe.throw(answer_error_message(AnswerError("answers_malformed", _("Comment"))))
 	comment = (comment or "").strip()
 	if len(comment) > MAX_TEXT_LENGTH:
 		frappe.throw(answer_error_message(AnswerError("text_too_long", _("Comment"))))
-	headline = rows[0] if rows and template.questions[0].question_type in SCALES else None
-	if not headline or not headline.get("has_score"):
-		frappe.throw(answer_error_message(AnswerError("score_missing", _(template.questions[0].question))))
+	# The headline is the FIRST question's answer, never whichever answered question comes first.
+	first = template.questions[0]
+	headline = next((row for row in rows if row["idx"] == first.idx), None)
+	if first.question_type not in SCALES or not headline or not headline.get("has_score"):
+		frappe.throw(answer_error_message(AnswerError("score_missing", _(first.question))))
 
 	doc.update(
 		{
@@ -144,7 +149,7 @@ def accept_response(doc) -> None:
 			"comment": comment,
 		}
 	)
-	doc.set("answers", rows)
+	doc.set("answers", [{key: value for key, value in row.items() if key != "idx"} for row in rows])
 	frappe.db.set_value(
 		"Survey Invitation", invitation.name, {"status": "Answered", "answered_on": doc.submitted_on}
 	)

@@ -9,20 +9,25 @@ from frappe import _
 from frappe.utils import now_datetime
 
 from cs_success.engine.survey_metrics import SCALES, SINGLE_CHOICE
-from cs_success.engine.tokens import OPEN
+from cs_success.engine.tokens import ANSWERED, EXPIRED, INVALID, OPEN, OPTED_OUT
+from cs_success.surveys.i18n import requested_language
 from cs_success.surveys.links import find_invitation, link_status_url, state_of
 from cs_success.surveys.responses import choices, link_state_message
-from cs_success.utils import commit_get_request
 
 # Page views per IP and minute; a real respondent needs a handful.
 PAGE_RATE_LIMIT = 60
+OPTED_OUT_DONE = "opted_out_done"
+LINK_STATES = (ANSWERED, EXPIRED, INVALID, OPTED_OUT, OPTED_OUT_DONE)
 
 
 def guest_rate_limit(bucket: str, limit: int, seconds: int = 60) -> None:
+	"""Fixed window per address. The counter is created with its expiry and incremented in one
+	transaction, so no crash between two calls can leave a counter that never expires."""
 	key = frappe.cache.make_key(f"cs_success:rl:{bucket}:{frappe.local.request_ip or 'local'}")
-	count = frappe.cache.incr(key)
-	if count == 1:
-		frappe.cache.expire(key, seconds)
+	pipeline = frappe.cache.pipeline(transaction=True)
+	pipeline.set(key, 0, ex=seconds, nx=True)
+	pipeline.incr(key)
+	count = pipeline.execute()[-1]
 	if count > limit:
 		frappe.throw(_("Too many requests. Please try again in a minute."), frappe.TooManyRequestsError)
 
@@ -37,20 +42,25 @@ def survey_page_context(context) -> None:
 		frappe.redirect(link_status_url(state, invitation.language if invitation else None))
 
 	frappe.local.lang = invitation.language or frappe.local.lang
-	mark_opened(invitation)
 	campaign = frappe.get_cached_doc("Survey Campaign", invitation.campaign)
 	template = frappe.get_cached_doc("Survey Template", campaign.template)
-	context.survey_json = json.dumps(survey_payload(template, token, frappe.form_dict.get("score"))).replace(
-		"</", "<\\/"
-	)
+	context.survey_json = script_json(survey_payload(template, token, frappe.form_dict.get("score")))
 
 
-def mark_opened(invitation) -> None:
-	if invitation.status == "Sent":
+def script_json(value) -> str:
+	"""JSON that is safe inside a <script> element: no character of it can close the element or open
+	a comment, whatever the translated texts contain (json.dumps already escapes non-ASCII)."""
+	return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def mark_opened(token) -> None:
+	"""Called by the survey page's script once it has rendered in a browser: mail scanners fetch
+	every link in an email but run no script, so a plain GET never counts as opened."""
+	invitation = find_invitation(token)
+	if invitation and invitation.status == "Sent" and state_of(invitation) == OPEN:
 		frappe.db.set_value(
 			"Survey Invitation", invitation.name, {"status": "Opened", "opened_on": now_datetime()}
 		)
-		commit_get_request()
 
 
 def survey_payload(template, token: str, preselected) -> dict:
@@ -93,16 +103,39 @@ def survey_payload(template, token: str, preselected) -> dict:
 
 
 def link_status_context(context) -> None:
-	"""/survey-link?state=...: says plainly why a link cannot be used, in the respondent's language."""
+	"""/survey-link?state=...: says plainly why a link cannot be used, in the respondent's language.
+	Only known states and shipped languages are taken from the query string."""
 	context.no_cache = 1
-	if frappe.form_dict.get("lang"):
-		frappe.local.lang = frappe.form_dict.lang
+	frappe.local.lang = requested_language(frappe.form_dict.get("lang")) or frappe.local.lang
 	state = frappe.form_dict.get("state")
+	if state not in LINK_STATES:
+		state = INVALID
 	context.state = state
-	if state == "opted_out_done":
+	if state == OPTED_OUT_DONE:
 		context.heading = _("You will not receive our surveys any more")
 		context.message = _("Sorry for the interruption. You can still reach us any time by email.")
 	else:
 		context.heading = _("Survey")
 		context.message = link_state_message(state)
 	context.title = context.heading
+
+
+def opt_out_page_context(context) -> None:
+	"""/survey-opt-out?token=...: asks before opting out; only the button's POST changes anything."""
+	guest_rate_limit("survey_page", PAGE_RATE_LIMIT)
+	context.no_cache = 1
+	token = frappe.form_dict.get("token")
+	invitation = find_invitation(token)
+	context.valid = bool(invitation)
+	if invitation:
+		frappe.local.lang = invitation.language or frappe.local.lang
+		context.token = token
+		context.email = masked_email(invitation.email)
+	else:
+		context.message = link_state_message(INVALID)
+
+
+def masked_email(email: str | None) -> str:
+	"""Enough of the address to recognise it, not enough to harvest it from a forwarded link."""
+	local, _at, domain = (email or "").partition("@")
+	return f"{local[:1]}***@{domain}" if domain else "***"

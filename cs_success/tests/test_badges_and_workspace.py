@@ -33,7 +33,7 @@ class TestBadges(FrappeTestCase):
 		for _ in range(3):
 			issue = make_issue(customer)
 		run_pending_recomputes()
-		frappe.set_user(make_user("Support Team"))  # reads tickets, has no Customer Health role
+		frappe.set_user(make_user("Support Team", "CS Agent"))  # reads tickets and Customer Health
 		badge = get_health_for_document("Issue", issue.name)
 		frappe.set_user("Administrator")
 		health = frappe.get_doc("Customer Health", customer)
@@ -47,11 +47,21 @@ class TestBadges(FrappeTestCase):
 	def test_badge_needs_read_permission_on_the_document(self):
 		customer = make_customer("BadgePerm")
 		issue = make_issue(customer)
-		frappe.set_user(make_user(""))
+		frappe.set_user(make_user("CS Agent"))  # may read health, not tickets
 		with self.assertRaises(frappe.PermissionError):
 			get_health_for_document("Issue", issue.name)
 		with self.assertRaises(frappe.ValidationError):
 			get_health_for_document("User", "Administrator")
+
+	def test_reading_the_ticket_is_not_enough_to_see_health(self):
+		customer = make_customer("BadgeNoHealth")
+		for _ in range(3):
+			issue = make_issue(customer)
+		run_pending_recomputes()
+		frappe.set_user(make_user("Support Team"))  # reads tickets, has no Customer Health role
+		self.assertEqual(get_health_for_document("Issue", issue.name), {})
+		frappe.set_user(make_user(""))  # no desk access at all
+		self.assertEqual(get_health_for_document("Issue", issue.name), {})
 
 	def test_ticket_list_band_follows_the_customer(self):
 		customer = make_customer("Band")

@@ -22,7 +22,7 @@ class TestHelpdeskAgentBadge(FrappeTestCase):
 		super().setUpClass()
 		frappe.set_user("Administrator")
 		# The web server is another process: it sees only committed data, removed again below.
-		cls.agent = make_user("Agent")
+		cls.agent = make_user("Agent", "CS Agent")  # health is for CS roles, not every agent
 		update_password(cls.agent, PASSWORD)
 		frappe.get_doc({"doctype": "HD Agent", "user": cls.agent, "agent_name": "CS Test Agent"}).insert(
 			ignore_permissions=True

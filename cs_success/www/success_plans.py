@@ -2,6 +2,11 @@ import frappe
 from frappe import _
 
 from cs_success.portal import customers_of_user
+from cs_success.success_plans.planning import (
+	PORTAL_EDITABLE_STATUSES,
+	PORTAL_VISIBLE_STATUSES,
+	portal_plan,
+)
 
 no_cache = 1
 
@@ -14,17 +19,18 @@ def get_context(context):
 	context.title = _("Success Plans")
 	name = frappe.form_dict.get("plan")
 	if name:
-		plan = frappe.db.exists("Success Plan", name) and frappe.get_doc("Success Plan", name)
-		# Another customer's plan looks exactly like one that does not exist.
-		if not plan or plan.customer not in customers or plan.status == "Draft":
+		# Another customer's plan, a draft or a cancelled one looks exactly like one that does not exist.
+		plan = portal_plan(name, frappe.session.user)
+		if not plan:
 			raise frappe.PageDoesNotExistError
 		context.plan = plan
+		context.can_complete = plan.status in PORTAL_EDITABLE_STATUSES
 		context.title = plan.plan_title
 		return
 	context.plans = (
 		frappe.get_all(
 			"Success Plan",
-			filters={"customer": ("in", customers), "status": ("!=", "Draft")},
+			filters={"customer": ("in", customers), "status": ("in", PORTAL_VISIBLE_STATUSES)},
 			fields=["name", "plan_title", "status", "progress", "overdue_items"],
 			order_by="start_date desc",
 		)

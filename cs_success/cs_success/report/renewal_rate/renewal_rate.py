@@ -7,7 +7,14 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, getdate, today
 
-from cs_success.analytics import column, customer_filter, segment_customers, summary
+from cs_success.analytics import (
+	column,
+	customer_filter,
+	may_see_revenue,
+	permitted_values,
+	segment_customers,
+	summary,
+)
 from cs_success.engine.retention import renewal_rate
 
 AGREEMENTS_SQL = """
@@ -58,18 +65,24 @@ def execute(filters=None):
 			continue
 		listed.append((agreement, ends_on, status))
 
-	values = values_before_end({(agreement.customer, ends_on) for agreement, ends_on, _status in listed})
+	# Values are revenue per customer: blank for users who may not read Sales Invoices.
+	show_value = may_see_revenue()
+	values = (
+		values_before_end({(agreement.customer, ends_on) for agreement, ends_on, _status in listed})
+		if show_value
+		else {}
+	)
 	data, due_value, renewed_value, due_count, renewed_count, upcoming = [], 0.0, 0.0, 0, 0, 0
 	for agreement, ends_on, status in listed:
-		value = values.get((agreement.customer, ends_on), 0.0)
+		value = values.get((agreement.customer, ends_on), 0.0) if show_value else None
 		if status == "Upcoming":
 			upcoming += 1
 		else:
 			due_count += 1
-			due_value += value
+			due_value += value or 0.0
 			if status == "Renewed":
 				renewed_count += 1
-				renewed_value += value
+				renewed_value += value or 0.0
 		data.append({**agreement, "status": _(status), "value": value})
 
 	columns = [
@@ -113,13 +126,17 @@ def values_before_end(pairs: set[tuple[str, date]], chunk: int = 500) -> dict[tu
 	for start in range(0, len(pairs), chunk):
 		batch = pairs[start : start + chunk]
 		ends = " UNION ALL ".join(["SELECT %s AS customer, %s AS ends_on"] * len(batch))
+		companies = permitted_values("Company")
+		placeholders = ", ".join(["%s"] * len(companies or []))
+		company_condition = f" AND si.company IN ({placeholders})" if companies else ""
 		rows = frappe.db.sql(
 			f"""SELECT due.customer, due.ends_on, COALESCE(SUM(si.base_net_total), 0)
 			FROM ({ends}) due
 			LEFT JOIN `tabSales Invoice` si ON si.customer = due.customer AND si.docstatus = 1
 				AND si.posting_date > DATE_SUB(due.ends_on, INTERVAL 365 DAY) AND si.posting_date <= due.ends_on
+				{company_condition}
 			GROUP BY due.customer, due.ends_on""",
-			[value for pair in batch for value in pair],
+			[value for pair in batch for value in pair] + (companies or []),
 		)
 		values.update({(customer, getdate(ends_on)): float(total) for customer, ends_on, total in rows})
 	return values

@@ -5,6 +5,9 @@ frappe.ready(() => {
 	const web_form = frappe.web_form;
 	if (!survey || !web_form) return;
 
+	// Counted as opened only when a browser runs this page: mail scanners fetch links but run no script.
+	frappe.call({ method: "cs_success.api.survey.survey_viewed", args: { token: survey.token }, type: "POST" });
+
 	const answers = {};
 	$("<style>")
 		.text(
