@@ -119,10 +119,18 @@ class TestSuccessPlans(FrappeTestCase):
 
 		frappe.set_user(user)
 		complete_task(plan.name, customer_task.name)
-		with self.assertRaises(frappe.PermissionError):
-			complete_task(plan.name, our_task.name)
-		with self.assertRaises(frappe.PermissionError):
-			complete_task(other_plan.name, next(t for t in other_plan.tasks if t.side == "Customer").name)
+		# Our team's task, another customer's plan and a plan that does not exist get one and the same
+		# answer, so plan names cannot be probed.
+		answers = set()
+		for plan_name, task_name in (
+			(plan.name, our_task.name),
+			(other_plan.name, next(t for t in other_plan.tasks if t.side == "Customer").name),
+			("SP-DOES-NOT-EXIST", customer_task.name),
+		):
+			with self.assertRaises(frappe.DoesNotExistError) as refused:
+				complete_task(plan_name, task_name)
+			answers.add(str(refused.exception))
+		self.assertEqual(len(answers), 1)
 		self.assertFalse(frappe.has_permission("Success Plan", "read", other_plan.name))
 		frappe.set_user("Administrator")
 
@@ -131,6 +139,22 @@ class TestSuccessPlans(FrappeTestCase):
 		self.assertEqual(next(t for t in plan.tasks if t.name == customer_task.name).completed_by, user)
 		self.assertEqual(next(t for t in plan.tasks if t.name == our_task.name).status, "Open")
 		self.assertGreater(plan.progress, 0)
+
+	def test_portal_tasks_of_draft_or_cancelled_plans_cannot_be_done(self):
+		customer = make_customer("Portal Status")
+		user = portal_user_for(customer)
+		for status in ("Draft", "Cancelled"):
+			with self.subTest(status=status):
+				plan = frappe.get_doc(
+					"Success Plan", create_from_template("Quarterly Business Review", customer)
+				)
+				task = next(t for t in plan.tasks if t.side == "Customer")
+				frappe.db.set_value("Success Plan", plan.name, "status", status)
+				frappe.set_user(user)
+				with self.assertRaises(frappe.DoesNotExistError):
+					complete_task(plan.name, task.name)
+				frappe.set_user("Administrator")
+				self.assertEqual(frappe.db.get_value("Success Plan Task", task.name, "status"), "Open")
 
 	def test_portal_page_shows_only_own_plans(self):
 		from cs_success.www.success_plans import get_context

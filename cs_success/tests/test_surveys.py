@@ -137,13 +137,65 @@ class TestCampaigns(SurveyTestCase):
 		html = invitation_email_html(invitation)
 		scores = sorted(int(s) for s in re.findall(r"token=" + token + r"&amp;score=(\d+)", html))
 		self.assertEqual(scores, list(range(0, 11)))
-		self.assertIn("cs_success.api.survey.opt_out?token=" + token, html)
+		self.assertIn("/survey-opt-out?token=" + token, html)  # a confirmation page, not the action
 		doc = frappe.get_doc("Survey Invitation", invitation)
 		self.assertNotIn(token, json.dumps(doc.as_dict(), default=str))  # only a hash is stored
 
+	def test_opt_out_by_get_changes_nothing(self):
+		"""Mail scanners open every link in an email: a GET only shows the confirmation page."""
+		_customer, contact, _campaign, invitation, token = self.campaign_with_one_invitation()
+		with patch.object(frappe.local, "request", frappe._dict(method="GET"), create=True):
+			opt_out(token)
+		self.assertIn("/survey-opt-out?token=" + token, frappe.local.response.get("location"))
+		self.assertEqual(frappe.db.get_value("Contact", contact, "cs_no_surveys"), 0)
+		self.assertEqual(frappe.db.get_value("Survey Invitation", invitation, "status"), "Sent")
+		self.assertFalse(frappe.db.exists("Survey Opt Out", {"invitation": invitation}))
+
+	def test_opt_out_page_asks_first(self):
+		from cs_success.surveys.web import opt_out_page_context
+
+		_customer, _contact, _campaign, invitation, token = self.campaign_with_one_invitation()
+		frappe.form_dict.update({"token": token})
+		context = frappe._dict()
+		opt_out_page_context(context)
+		email = frappe.db.get_value("Survey Invitation", invitation, "email")
+		self.assertTrue(context.valid)
+		self.assertEqual(context.email, f"{email[0]}***@{email.split('@')[1]}")
+		self.assertEqual(frappe.db.get_value("Survey Invitation", invitation, "status"), "Sent")
+		frappe.form_dict.update({"token": "x" * 43})
+		context = frappe._dict()
+		opt_out_page_context(context)
+		self.assertFalse(context.valid)
+
+	def test_opt_out_without_a_contact_is_kept_by_address(self):
+		"""A post-ticket survey sent to the ticket's raised_by, with no Contact: the opt-out still holds."""
+		campaign = make_campaign("Post-Ticket Satisfaction", purpose="Post-Ticket", audience="Event")
+		customer = make_customer("Ticket NoContact")
+		sender = f"cs-sender-{frappe.generate_hash(length=6)}@example.com"
+		first = make_issue(customer, raised_by=sender)
+		first.status = "Resolved"
+		first.save(ignore_permissions=True)
+		run_pending_recomputes()
+		(invitation,) = frappe.get_all(
+			"Survey Invitation",
+			filters={"campaign": campaign.name, "reference_name": first.name},
+			pluck="name",
+		)
+		self.assertFalse(frappe.db.get_value("Survey Invitation", invitation, "contact"))
+		opt_out(token_from_email(invitation))
+		self.assertTrue(frappe.db.exists("Survey Opt Out", {"email": sender}))
+		second = make_issue(customer, raised_by=sender.upper())  # the same address, any case
+		second.status = "Resolved"
+		second.save(ignore_permissions=True)
+		run_pending_recomputes()
+		self.assertEqual(
+			frappe.db.count("Survey Invitation", {"campaign": campaign.name, "reference_name": second.name}),
+			0,
+		)
+
 	def test_opt_out_link(self):
 		customer, contact, _campaign, invitation, token = self.campaign_with_one_invitation()
-		opt_out(token)
+		opt_out(token)  # outside a request, as by the confirmation page's POST
 		self.assertEqual(frappe.db.get_value("Contact", contact, "cs_no_surveys"), 1)
 		self.assertEqual(frappe.db.get_value("Survey Invitation", invitation, "status"), "Opted Out")
 		self.assertIn("opted_out_done", frappe.local.response.get("location"))
@@ -227,6 +279,44 @@ class TestGuestSubmission(SurveyTestCase):
 		self.assertEqual(frappe.db.get_value("Survey Invitation", invitation, "status"), "Sent")
 		submit(token, {"1": 8})  # the link still works after the refusals
 		self.assertEqual(frappe.db.count("Survey Response", {"invitation": invitation}), 1)
+
+	def test_a_comment_that_is_not_text_is_refused_clearly(self):
+		_customer, _contact, _campaign, invitation, token = self.campaign_with_one_invitation()
+		for comment in (123, ["a"], {"b": 1}):
+			with (
+				self.subTest(comment=comment),
+				self.assertRaisesRegex(frappe.ValidationError, "could not be read"),
+			):
+				submit(token, {"1": 8}, comment)
+		self.assertEqual(frappe.db.get_value("Survey Invitation", invitation, "status"), "Sent")
+
+	def test_a_skipped_optional_first_question_never_promotes_a_later_score(self):
+		template = frappe.get_doc(
+			{
+				"doctype": "Survey Template",
+				"template_name": f"_CS Test Optional First {frappe.generate_hash(length=5)}",
+				"questions": [
+					{
+						"question": "How likely are you to recommend us?",
+						"question_type": "NPS",
+						"is_required": 0,
+					},
+					{
+						"question": "How satisfied are you with support?",
+						"question_type": "CSAT",
+						"is_required": 1,
+					},
+				],
+			}
+		).insert(ignore_permissions=True)
+		_customer, _contact, _campaign, invitation, token = self.campaign_with_one_invitation(template.name)
+		# Naive code took the first answered row (the CSAT 2) as the NPS headline: a detractor.
+		with self.assertRaisesRegex(frappe.ValidationError, "Please answer"):
+			submit(token, {"2": 2})
+		self.assertEqual(frappe.db.count("Survey Response", {"invitation": invitation}), 0)
+		submit(token, {"1": 9, "2": 2})
+		response = frappe.get_doc("Survey Response", {"invitation": invitation})
+		self.assertEqual((response.headline_type, response.headline_score), ("NPS", 9))
 
 	def test_single_choice_must_be_offered(self):
 		_customer, _contact, _campaign, _invitation, token = self.campaign_with_one_invitation("Exit Survey")
@@ -336,7 +426,9 @@ class TestEventCampaigns(SurveyTestCase):
 
 
 class TestSurveyPage(SurveyTestCase):
-	def test_page_marks_opened_and_preselects_score(self):
+	def test_page_preselects_score_and_only_its_script_marks_opened(self):
+		from cs_success.api.survey import survey_viewed
+
 		_customer, _contact, _campaign, invitation, token = self.campaign_with_one_invitation()
 		frappe.form_dict.update({"token": token, "score": "7"})
 		context = frappe._dict()
@@ -344,7 +436,33 @@ class TestSurveyPage(SurveyTestCase):
 		payload = json.loads(context.survey_json)
 		self.assertEqual(payload["preselected"], 7)
 		self.assertEqual(payload["questions"][0]["type"], "NPS")
+		# Rendering the page (a scanner's GET) is not an open; the page's script reporting back is.
+		self.assertEqual(frappe.db.get_value("Survey Invitation", invitation, "status"), "Sent")
+		survey_viewed(token)
 		self.assertEqual(frappe.db.get_value("Survey Invitation", invitation, "status"), "Opened")
+
+	def test_survey_json_cannot_close_its_script_element(self):
+		from cs_success.surveys.web import script_json
+
+		text = script_json({"text": "</script><script>alert(1)</script><!-- & -->"})
+		for fragment in ("<", ">", "&"):
+			self.assertNotIn(fragment, text)
+		self.assertEqual(json.loads(text)["text"], "</script><script>alert(1)</script><!-- & -->")
+
+	def test_link_status_page_takes_only_known_states_and_languages(self):
+		from cs_success.surveys.web import link_status_context
+
+		frappe.form_dict.update({"state": '"><img src=x onerror=alert(1)>', "lang": "../../etc/passwd"})
+		context = frappe._dict()
+		lang = frappe.local.lang
+		link_status_context(context)
+		self.assertEqual(context.state, "invalid")
+		self.assertEqual(frappe.local.lang, lang)
+		frappe.form_dict.update({"state": "expired", "lang": "lv"})
+		link_status_context(context)
+		self.assertEqual(context.state, "expired")
+		self.assertEqual(frappe.local.lang, "lv")
+		frappe.local.lang = lang
 
 	def test_bad_link_redirects_to_a_page_that_says_which(self):
 		frappe.form_dict.update({"token": "nonsense", "score": None})
