@@ -18,6 +18,7 @@ from cs_success.tests.utils import (
 	make_customer_group,
 	make_sales_invoice,
 	make_subscription,
+	make_user,
 	reset_health_queue,
 	run_pending_recomputes,
 )
@@ -189,6 +190,30 @@ class TestRenewalAndRevenue(ReportTestCase):
 		self.assertAlmostEqual(summary["Gross Revenue Retention %"], 65)
 		self.assertAlmostEqual(summary["Net Revenue Retention %"], 77.5)
 		self.assertIn("2026-02-28", message)  # the previous period, as long as this one
+
+	def test_revenue_needs_sales_invoice_permission_and_user_permissions_apply(self):
+		group = make_customer_group("Revenue Perm")
+		allowed, hidden = self.customers(group, 2, "RevPerm")
+		for customer in (allowed, hidden):
+			make_sales_invoice(customer, 100, posting_date="2026-04-15")
+			make_sales_invoice(customer, 100, posting_date="2026-08-15")
+		filters = {"from_date": "2026-07-01", "to_date": "2026-10-31", "customer_group": group}
+
+		frappe.set_user(make_user("CS Agent"))  # may read health reports, not Sales Invoices
+		for report in ("Revenue Retention", "Customer Lifetime Value"):
+			with self.subTest(report=report), self.assertRaises(frappe.PermissionError):
+				run_report(report, **filters)
+
+		frappe.set_user("Administrator")
+		restricted = make_user("CS Agent", "Accounts User")
+		frappe.get_doc(
+			{"doctype": "User Permission", "user": restricted, "allow": "Customer", "for_value": allowed}
+		).insert(ignore_permissions=True)
+		frappe.set_user(restricted)
+		data, _summary, _chart, _message = run_report("Revenue Retention", **filters)
+		# Only the allowed customer's 100 start revenue, not 200.
+		self.assertEqual(data[-1]["start_revenue"], 100)
+		frappe.set_user("Administrator")
 
 
 class TestLifetimeValueAndChurnAudit(ReportTestCase):
