@@ -20,6 +20,7 @@ from cs_success.engine.ledger import (
 	REACTIVATION,
 	SUBSCRIPTION,
 	Agreement,
+	CompanyBooks,
 	Interval,
 	InvoiceLine,
 	LogoEvent,
@@ -31,6 +32,7 @@ from cs_success.engine.ledger import (
 	active_spans,
 	add_months,
 	contract_pieces,
+	customer_books,
 	customer_ledger,
 	invoice_pieces,
 	money,
@@ -416,7 +418,7 @@ def test_subscription_cancelled_with_only_cancelled_on():
 	ledger = customer_ledger([], [agreement], [sub])
 	assert ledger.intervals == [Interval(D(2025, 1, 1), D(2025, 5, 15), 150.0)]
 	assert kinds(ledger.movements) == [(D(2025, 1, 1), NEW, 150.0), (D(2025, 5, 15), CHURN, 150.0)]
-	assert ledger.renewals == [RenewalOutcome("SUB-1", D(2025, 5, 14), False, 150.0)]
+	assert ledger.renewals == [RenewalOutcome("SUB-1", D(2025, 5, 14), False, 150.0, cancelled=True)]
 	assert ledger.events == [LogoEvent(D(2025, 1, 1), ACQUIRED), LogoEvent(D(2025, 5, 15), CHURNED)]
 
 
@@ -426,7 +428,7 @@ def test_cancelled_term_is_not_renewed_even_if_another_starts():
 		Agreement("B", CONTRACT, D(2025, 6, 1), D(2026, 5, 31)),
 	]
 	outcomes = renewal_outcomes(agreements, [])
-	assert outcomes[0] == RenewalOutcome("A", D(2025, 5, 31), False, 0.0)
+	assert outcomes[0] == RenewalOutcome("A", D(2025, 5, 31), False, 0.0, cancelled=True)
 
 
 def test_subscription_with_a_trial():
@@ -521,3 +523,36 @@ def test_month_end_billing_has_no_spring_gap():
 	ledger = customer_ledger(lines, [])
 	assert ledger.intervals == [Interval(D(2025, 1, 31), D(2025, 5, 30), 1000.0)]
 	assert [m.kind for m in ledger.movements] == [NEW, CHURN]
+
+
+def test_books_keep_money_per_company_and_the_logo_across_companies():
+	# Company A has one invoice of 1,200 on 2025-01-01 and no other clue: the default one month, so
+	# 1,200 MRR in January. Company B bills 600 a month for July to September. Money stays apart
+	# (each company its own currency); the logo is one customer: acquired Jan 1, churned Feb 1 (first
+	# day not covered), reactivated Jul 1 at B, churned Oct 1.
+	books = customer_books(
+		{
+			"A": CompanyBooks([InvoiceLine("A-1", D(2025, 1, 1), 1200)]),
+			"B": CompanyBooks([InvoiceLine(f"B-{m}", D(2025, m, 1), 600) for m in (7, 8, 9)]),
+		},
+		billing_period_override=None,
+	)
+	assert books.companies["A"].intervals == [Interval(D(2025, 1, 1), D(2025, 2, 1), 1200.0)]
+	assert books.companies["B"].intervals == [Interval(D(2025, 7, 1), D(2025, 10, 1), 600.0)]
+	assert books.events == [
+		LogoEvent(D(2025, 1, 1), ACQUIRED),
+		LogoEvent(D(2025, 2, 1), CHURNED),
+		LogoEvent(D(2025, 7, 1), REACTIVATED),
+		LogoEvent(D(2025, 10, 1), CHURNED),
+	]
+
+
+def test_books_count_a_contract_at_its_company_once():
+	# A signed contract 2025-01-01..2025-12-31 worth 12,000 and no invoices: 1,000 MRR at the contract
+	# company only; its renewal outcome is listed there once.
+	contract = Agreement("C-1", CONTRACT, D(2025, 1, 1), D(2025, 12, 31), value=12000)
+	books = customer_books({}, [contract], contract_company="A")
+	assert list(books.companies) == ["A"]
+	assert books.companies["A"].intervals == [Interval(D(2025, 1, 1), D(2026, 1, 1), 1000.0)]
+	assert books.companies["A"].renewals == [RenewalOutcome("C-1", D(2025, 12, 31), False, 1000.0)]
+	assert books.spans == [Span(D(2025, 1, 1), D(2026, 1, 1))]

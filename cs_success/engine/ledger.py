@@ -128,6 +128,7 @@ class RenewalOutcome(NamedTuple):
 	due_date: date
 	renewed: bool
 	mrr: float
+	cancelled: bool = False
 
 
 class CustomerLedger(NamedTuple):
@@ -527,7 +528,7 @@ def renewal_outcomes(
 			low = due - timedelta(days=RENEWAL_LOOKBACK_DAYS)
 			high = due + timedelta(days=1 + grace_days)
 			renewed = any(o is not a and o.name != a.name and low <= o.start <= high for o in signed)
-		out.append(RenewalOutcome(a.name, due, renewed, money(mrr_on(intervals, due))))
+		out.append(RenewalOutcome(a.name, due, renewed, money(mrr_on(intervals, due)), cancelled))
 	out.sort(key=lambda r: (r.due_date, r.agreement))
 	return out
 
@@ -555,3 +556,59 @@ def customer_ledger(
 		events=logo_events(spans),
 		renewals=renewal_outcomes(agreements, intervals, renewal_grace_days),
 	)
+
+
+class CompanyBooks(NamedTuple):
+	"""One company's documents for a customer."""
+
+	lines: Sequence[InvoiceLine] = ()
+	subscriptions: Sequence[SubscriptionTerms] = ()  # for MRR
+	subscription_agreements: Sequence[Agreement] = ()  # the same subscriptions, for spans and renewals
+
+
+class CompanyLedger(NamedTuple):
+	intervals: list[Interval]
+	movements: list[Movement]
+	renewals: list[RenewalOutcome]
+
+
+class CustomerBooks(NamedTuple):
+	companies: dict  # company -> CompanyLedger
+	spans: list[Span]
+	events: list[LogoEvent]
+
+
+def customer_books(
+	by_company: dict,
+	contracts: Sequence[Agreement] = (),
+	contract_company: str | None = None,
+	billing_period_override: int | None = None,
+	default_months: int = 1,
+	grace_days: int = 0,
+	renewal_grace_days: int = 30,
+) -> CustomerBooks:
+	"""A customer's whole ledger. Money is kept per company (each in its own currency); the logo
+	lifecycle is the customer's across companies. Contracts carry no company: they bound the
+	periods of every company's invoices, and their value and renewals count at `contract_company`."""
+	contracts = [c for c in contracts if c.signed]
+	companies = {}
+	all_intervals: list[Interval] = []
+	all_agreements: list[Agreement] = list(contracts)
+	for company in sorted(
+		set(by_company) | ({contract_company} if contract_company and contracts else set())
+	):
+		books = by_company.get(company) or CompanyBooks()
+		pieces = invoice_pieces(books.lines, contracts, billing_period_override, default_months)
+		own = [a for a in books.subscription_agreements if a.signed]
+		if company == contract_company:
+			pieces += contract_pieces(contracts, pieces)
+			own += contracts
+		pieces += subscription_pieces(books.subscriptions)
+		intervals = mrr_intervals(pieces, grace_days)
+		companies[company] = CompanyLedger(
+			intervals, mrr_movements(intervals), renewal_outcomes(own, intervals, renewal_grace_days)
+		)
+		all_intervals += intervals
+		all_agreements += own if company != contract_company else books.subscription_agreements
+	spans = active_spans(all_intervals, all_agreements, grace_days)
+	return CustomerBooks(companies, spans, logo_events(spans))
