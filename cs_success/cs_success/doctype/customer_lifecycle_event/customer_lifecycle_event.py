@@ -1,0 +1,12 @@
+# Copyright (c) 2026, cs_success contributors
+# For license information, please see license.txt
+
+from frappe.model.document import Document
+
+
+class CustomerLifecycleEvent(Document):
+	def validate(self):
+		if self.event_type != "Churned":
+			self.churn_reason = None
+		if self.has_value_changed("churn_reason") and self.churn_reason:
+			self.churn_reason_source = "Manual"
