@@ -20,6 +20,31 @@ cs_success.report_filters = {
 			},
 		];
 	},
+	// Money is shown per company, in its currency: figures of companies in different currencies
+	// cannot be added up.
+	company() {
+		return [
+			{
+				fieldname: "company",
+				label: __("Company"),
+				fieldtype: "Link",
+				options: "Company",
+				default: frappe.defaults.get_user_default("Company"),
+				reqd: 1,
+			},
+		];
+	},
+	periodicity(default_value = "Quarterly") {
+		return [
+			{
+				fieldname: "periodicity",
+				label: __("Periodicity"),
+				fieldtype: "Select",
+				options: "Monthly\nQuarterly\nYearly",
+				default: default_value,
+			},
+		];
+	},
 	segment() {
 		return [
 			{ fieldname: "customer_group", label: __("Customer Group"), fieldtype: "Link", options: "Customer Group" },

@@ -1,92 +1,116 @@
 # Copyright (c) 2026, cs_success contributors
 # For license information, please see license.txt
 
+"""Customer (logo) retention and churn by period, from the revenue ledger's active spans, with the
+figures that make S, lost, N and E reconcile: S - lost + N - acquired_and_lost + reactivated = E."""
+
 import frappe
 from frappe import _
 from frappe.utils import add_days, getdate
 
-from cs_success.analytics import (
-	acquired_between,
-	active_definition,
-	active_on_days,
-	column,
-	describe_active,
-	first_activity,
-	periods,
-	segment_customers,
-	summary,
-)
+from cs_success.analytics import column, periods, segment_customers, summary
 from cs_success.engine.retention import period_counts
+from cs_success.ledger.queries import active_on_days, events_between
 
 
+@frappe.read_only()
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
-	definition, window = active_definition(filters)
-	customers = segment_customers(filters)
-	first = first_activity(definition, customers)
 	from_date, to_date = getdate(filters.from_date), getdate(filters.to_date)
 	report_periods = periods(from_date, to_date, filters.get("periodicity") or "Quarterly")
+	customers = segment_customers(filters)
 	# Every period's S and E in one pass: the day before each period and each period's last day.
 	active = active_on_days(
-		[day for start, end in report_periods for day in (add_days(start, -1), end)],
-		definition,
-		window,
-		customers,
+		[day for start, end in report_periods for day in (add_days(start, -1), end)], customers
 	)
+	acquired = events_between(add_days(from_date, -1), to_date, "Acquired", customers)
 
-	def counts_for(start, end):
-		before = add_days(start, -1)
-		return period_counts(active[before], active[end], acquired_between(first, before, end))
+	def figures(start, end) -> dict:
+		at_start, at_end = active[getdate(add_days(start, -1))], active[getdate(end)]
+		new = {customer for customer, days in acquired.items() if any(start <= day <= end for day in days)}
+		counts = period_counts(at_start, at_end, new)
+		return {
+			"period": f"{start} – {end}",
+			"from_date": start,
+			"to_date": end,
+			"start_customers": counts.start,
+			"lost": counts.lost,
+			"retained": len(at_start & at_end),
+			"acquired": counts.acquired,
+			"acquired_and_lost": len(new - at_end),
+			"reactivated": len(at_end - at_start - new),
+			"end_customers": counts.end,
+			"retention_rate": counts.retention_rate,
+			"retained_rate": 100.0 * len(at_start & at_end) / counts.start if counts.start else None,
+			"churn_rate": counts.churn_rate,
+		}
 
-	data = []
-	for start, end in report_periods:
-		counts = counts_for(start, end)
-		data.append(
-			{
-				"period": f"{start} – {end}",
-				"from_date": start,
-				"to_date": end,
-				"start_customers": counts.start,
-				"acquired": counts.acquired,
-				"lost": counts.lost,
-				"end_customers": counts.end,
-				"retention_rate": counts.retention_rate,
-				"churn_rate": counts.churn_rate,
-			}
-		)
-	overall = counts_for(from_date, to_date)
-	columns = [
-		column("period", _("Period"), "Data", 200),
-		column("start_customers", _("Customers at Start (S)"), "Int", 150),
-		column("acquired", _("Acquired (N)"), "Int", 110),
-		column("lost", _("Lost"), "Int", 90),
-		column("end_customers", _("Customers at End (E)"), "Int", 150),
-		column("retention_rate", _("Retention % ((E - N) / S)"), "Percent", 170),
-		column("churn_rate", _("Churn % (Lost / S)"), "Percent", 140),
+	data = [figures(start, end) for start, end in report_periods]
+	return get_columns(), data, get_message(), get_chart(data), get_summary(figures(from_date, to_date))
+
+
+def get_columns() -> list[dict]:
+	return [
+		column("period", _("Period"), "Data", 190),
+		column("start_customers", _("Customers at Start (S)"), "Int", 140),
+		column("lost", _("Lost"), "Int", 70),
+		column("retained", _("Retained (in S and E)"), "Int", 140),
+		column("acquired", _("Acquired (N)"), "Int", 100),
+		column("acquired_and_lost", _("Acquired and Lost"), "Int", 130),
+		column("reactivated", _("Reactivated"), "Int", 100),
+		column("end_customers", _("Customers at End (E)"), "Int", 140),
+		column("retention_rate", _("Retention % ((E - N) / S)"), "Percent", 160),
+		column("retained_rate", _("Retained % (Retained / S)"), "Percent", 160),
+		column("churn_rate", _("Churn % (Lost / S)"), "Percent", 130),
 	]
-	chart = {
+
+
+def get_chart(data: list[dict]) -> dict | None:
+	rows = [row for row in data if row["start_customers"]]
+	if not rows:
+		return None
+	return {
 		"data": {
-			"labels": [row["period"] for row in data],
+			"labels": [row["period"] for row in rows],
 			"datasets": [
-				{"name": _("Retention %"), "values": [round(row["retention_rate"] or 0, 2) for row in data]},
-				{"name": _("Churn %"), "values": [round(row["churn_rate"] or 0, 2) for row in data]},
+				{"name": _("Retention %"), "values": [round(row["retention_rate"], 2) for row in rows]},
+				{"name": _("Churn %"), "values": [round(row["churn_rate"], 2) for row in rows]},
 			],
 		},
 		"type": "line",
+		"colors": ["#2f9e44", "#e03131"],
 	}
-	report_summary = [
-		summary(overall.start, _("Customers at Start"), "Int"),
-		summary(overall.acquired, _("Acquired"), "Int"),
-		summary(overall.lost, _("Lost"), "Int", "Red"),
-		summary(overall.end, _("Customers at End"), "Int"),
-		summary(round(overall.retention_rate or 0, 2), _("Retention %"), "Percent", "Green"),
-		summary(round(overall.churn_rate or 0, 2), _("Churn %"), "Percent", "Red"),
+
+
+def get_summary(overall: dict) -> list[dict]:
+	"""The whole range as one period. Rates are empty, and uncoloured, when nobody was active at its start."""
+	has_start = bool(overall["start_customers"])
+	return [
+		summary(overall["start_customers"], _("Customers at Start"), "Int"),
+		summary(overall["acquired"], _("Acquired"), "Int"),
+		summary(overall["lost"], _("Lost"), "Int", "Red" if overall["lost"] else None),
+		summary(overall["reactivated"], _("Reactivated"), "Int"),
+		summary(overall["end_customers"], _("Customers at End"), "Int"),
+		summary(
+			round(overall["retention_rate"], 2) if has_start else None,
+			_("Retention %"),
+			"Percent",
+			"Green" if has_start else None,
+		),
+		summary(
+			round(overall["churn_rate"], 2) if has_start else None,
+			_("Churn %"),
+			"Percent",
+			"Red" if has_start and overall["lost"] else None,
+		),
 	]
-	message = (
-		describe_active(definition, window)
-		+ " "
-		+ _(
-			"S: active the day before the period; E: active on its last day; N: first became active within it."
-		)
+
+
+def get_message() -> str:
+	return _(
+		"Active: the customer had recurring revenue or a signed agreement that day (revenue ledger). S: active "
+		"the day before the period; E: active on its last day; N: acquired (first ever active day) within it. "
+		"Retention % = (E - N) / S as the seed definition has it: customers who came back count in E, so it can "
+		"pass 100 %. Retained % counts only S customers still active at the end. "
+		"S - Lost + N - Acquired and Lost + Reactivated = E."
 	)
-	return columns, data, message, chart, report_summary

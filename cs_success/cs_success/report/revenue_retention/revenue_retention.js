@@ -3,7 +3,15 @@
 
 frappe.query_reports["Revenue Retention"] = {
 	filters: [
+		...cs_success.report_filters.company(),
 		...cs_success.report_filters.date_range(12),
+		...cs_success.report_filters.periodicity("Quarterly"),
 		...cs_success.report_filters.segment(),
+		{
+			fieldname: "segment_by",
+			label: __("Segment By"),
+			fieldtype: "Select",
+			options: "\nCustomer Group\nTerritory",
+		},
 	],
 };

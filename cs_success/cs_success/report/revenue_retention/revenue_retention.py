@@ -1,75 +1,131 @@
 # Copyright (c) 2026, cs_success contributors
 # For license information, please see license.txt
 
+"""Gross and net revenue retention by period (and segment), from ledger MRR: the customers with MRR the
+day before a period starts, and what their MRR was on its last day."""
+
 import frappe
 from frappe import _
-from frappe.utils import add_days, date_diff, getdate
+from frappe.utils import add_days, getdate
 
-from cs_success.analytics import column, customer_attributes, revenue_by_customer, segment_customers, summary
+from cs_success.analytics import (
+	column,
+	customer_attributes,
+	periods,
+	require_revenue_access,
+	segment_customers,
+	summary,
+)
 from cs_success.engine.retention import revenue_retention
+from cs_success.ledger.queries import mrr_on_days
+
+SEGMENT_FIELDS = {"Customer Group": "customer_group", "Territory": "territory"}
 
 
+@frappe.read_only()
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
-	from_date, to_date = getdate(filters.from_date), getdate(filters.to_date)
-	length = date_diff(to_date, from_date)
-	previous_to = add_days(from_date, -1)
-	previous_from = add_days(previous_to, -length)
+	require_revenue_access()
+	report_periods = periods(
+		getdate(filters.from_date), getdate(filters.to_date), filters.periodicity or "Quarterly"
+	)
+	data = get_data(filters, report_periods)
+	return get_columns(filters), data, get_message(), get_chart(data), get_summary(data)
+
+
+def get_data(filters, report_periods) -> list[dict]:
 	customers = segment_customers(filters)
-	previous = revenue_by_customer(previous_from, previous_to, customers)
-	current = revenue_by_customer(from_date, to_date, customers)
-	groups = customer_attributes(set(previous) | set(current), ("customer_group",))
-
+	days = [day for start, end in report_periods for day in (add_days(start, -1), end)]
+	mrr = mrr_on_days(filters.company, days, customers)
+	segment_field = SEGMENT_FIELDS.get(filters.get("segment_by"))
+	attributes = (
+		customer_attributes({c for by_customer in mrr.values() for c in by_customer}, (segment_field,))
+		if segment_field
+		else {}
+	)
 	data = []
-	by_group = {}
-	for customer in set(previous) | set(current):
-		group = groups[customer].customer_group if customer in groups else None
-		by_group.setdefault(group or _("Not Set"), ({}, {}))
-		by_group[group or _("Not Set")][0][customer] = previous.get(customer, 0.0)
-		by_group[group or _("Not Set")][1][customer] = current.get(customer, 0.0)
-	for group, (before, after) in sorted(by_group.items()):
-		data.append(row_for(group, revenue_retention(before, after)))
-	total = revenue_retention(previous, current)
-	data.append({**row_for(_("Total"), total), "bold": 1})
-
-	columns = [
-		column("segment", _("Customer Group"), "Data", 180),
-		column("start_revenue", _("Start Revenue"), "Currency", 130),
-		column("expansion", _("Expansion"), "Currency", 120),
-		column("contraction", _("Contraction"), "Currency", 120),
-		column("churned", _("Churned"), "Currency", 120),
-		column("grr", _("GRR %"), "Percent", 90),
-		column("nrr", _("NRR %"), "Percent", 90),
-	]
-	chart = {
-		"data": {
-			"labels": [row["segment"] for row in data[:-1]],
-			"datasets": [
-				{"name": _("GRR %"), "values": [round(row["grr"] or 0, 2) for row in data[:-1]]},
-				{"name": _("NRR %"), "values": [round(row["nrr"] or 0, 2) for row in data[:-1]]},
-			],
-		},
-		"type": "bar",
-	}
-	report_summary = [
-		summary(total.start, _("Start Revenue"), "Currency"),
-		summary(round(total.grr or 0, 2), _("Gross Revenue Retention %"), "Percent"),
-		summary(round(total.nrr or 0, 2), _("Net Revenue Retention %"), "Percent", "Green"),
-	]
-	message = _(
-		"Invoiced revenue (net, company currency, returns subtracted) from {0} to {1}, compared with the "
-		"{2} days before ({3} to {4}). New customers' revenue is not counted."
-	).format(from_date, to_date, length + 1, previous_from, previous_to)
-	return columns, data, message, chart, report_summary
+	for start, end in report_periods:
+		before, after = mrr[getdate(add_days(start, -1))], mrr[getdate(end)]
+		period = f"{start} – {end}"
+		data.append({**row_for(period, _("All Customers"), revenue_retention(before, after)), "bold": 1})
+		if not segment_field:
+			continue
+		segments = {}
+		for customer in before:
+			value = attributes[customer].get(segment_field) if customer in attributes else None
+			segments.setdefault(value or _("Not Set"), set()).add(customer)
+		for segment, members in sorted(segments.items()):
+			result = revenue_retention(
+				{c: before[c] for c in members}, {c: after.get(c, 0.0) for c in members}
+			)
+			data.append({**row_for(period, segment, result), "indent": 1})
+	return data
 
 
-def row_for(segment, result) -> dict:
+def row_for(period: str, segment: str, result) -> dict:
+	"""An empty period (no MRR at its start) shows empty rates, never 0 %."""
 	return {
+		"period": period,
 		"segment": segment,
-		"start_revenue": result.start,
+		"start_mrr": result.start,
 		"expansion": result.expansion,
 		"contraction": result.contraction,
 		"churned": result.churned,
+		"end_mrr": result.start + result.expansion - result.contraction - result.churned,
 		"grr": result.grr,
 		"nrr": result.nrr,
 	}
+
+
+def get_columns(filters) -> list[dict]:
+	currency = "Company:company:default_currency"
+	return [
+		column("period", _("Period"), "Data", 190),
+		column("segment", _(filters.get("segment_by") or "Segment"), "Data", 150),
+		column("start_mrr", _("MRR at Start"), "Currency", 120, currency),
+		column("expansion", _("Expansion"), "Currency", 110, currency),
+		column("contraction", _("Contraction"), "Currency", 110, currency),
+		column("churned", _("Churned"), "Currency", 110, currency),
+		column("end_mrr", _("Their MRR at End"), "Currency", 130, currency),
+		column("grr", _("GRR %"), "Percent", 90),
+		column("nrr", _("NRR %"), "Percent", 90),
+	]
+
+
+def get_chart(data: list[dict]) -> dict | None:
+	totals = [row for row in data if row.get("bold") and row["grr"] is not None]
+	if not totals:
+		return None
+	return {
+		"data": {
+			"labels": [row["period"] for row in totals],
+			"datasets": [
+				{"name": _("GRR %"), "values": [round(row["grr"], 2) for row in totals]},
+				{"name": _("NRR %"), "values": [round(row["nrr"], 2) for row in totals]},
+			],
+		},
+		"type": "line",
+		"colors": ["#e8590c", "#1c7ed6"],
+	}
+
+
+def get_summary(data: list[dict]) -> list[dict]:
+	"""The latest period with MRR at its start; nothing at all when there is none."""
+	totals = [row for row in data if row.get("bold") and row["start_mrr"]]
+	if not totals:
+		return []
+	latest = totals[-1]
+	return [
+		summary(latest["start_mrr"], _("MRR at Start ({0})").format(latest["period"]), "Currency"),
+		summary(round(latest["grr"], 2), _("Gross Revenue Retention %"), "Percent"),
+		summary(round(latest["nrr"], 2), _("Net Revenue Retention %"), "Percent"),
+	]
+
+
+def get_message() -> str:
+	return _(
+		"From the revenue ledger, in the company's currency. For each period: the customers with MRR the day "
+		"before it starts, and their MRR on its last day (customers acquired during the period are in neither). "
+		"GRR = (start - contraction - churned) / start; NRR = (start + expansion - contraction - churned) / "
+		"start, where a customer that left and came back within the period counts at its ending MRR."
+	)

@@ -1,0 +1,10 @@
+// Copyright (c) 2026, cs_success contributors
+// For license information, please see license.txt
+
+frappe.query_reports["MRR Movements"] = {
+	filters: [
+		...cs_success.report_filters.company(),
+		...cs_success.report_filters.date_range(12),
+		...cs_success.report_filters.segment(),
+	],
+};
