@@ -41,6 +41,28 @@ def get_custom_fields() -> dict[str, list[dict]]:
 			}
 		],
 		"Issue": [HEALTH_BAND_FIELD],
+		"Customer": [
+			{
+				"fieldname": "cs_billing_period",
+				"fieldtype": "Select",
+				"label": "Billing Period",
+				"options": "\nMonthly\nQuarterly\nSix-monthly\nAnnual",
+				"insert_after": "payment_terms",
+				"description": "How often this customer is invoiced, when its invoices carry no period of their own. "
+				"Empty: detected from the invoices' rhythm. Used by the revenue ledger to spread each invoice.",
+			}
+		],
+		"Contract": [
+			{
+				"fieldname": "cs_contract_value",
+				"fieldtype": "Currency",
+				"label": "Contract Value",
+				"insert_after": "end_date",
+				"allow_on_submit": 1,
+				"description": "Total value over the contract's term, in the company's currency. Counts as "
+				"recurring revenue only while no invoice of the customer covers the term.",
+			}
+		],
 	}
 	if "helpdesk" in frappe.get_installed_apps():
 		fields["HD Customer"] = [
@@ -67,6 +89,7 @@ def after_install() -> None:
 	create_custom_fields(get_custom_fields(), ignore_validate=True)
 	sync_standard_survey_templates()
 	sync_standard_plan_templates()
+	sync_churn_reasons()
 	create_helpdesk_form_script()
 	add_indexes()
 	score_existing_customers()
@@ -79,6 +102,7 @@ def after_migrate() -> None:
 	create_custom_fields(get_custom_fields(), ignore_validate=True)
 	sync_standard_survey_templates()
 	sync_standard_plan_templates()
+	sync_churn_reasons()
 	create_helpdesk_form_script()
 	add_indexes()
 
@@ -263,6 +287,17 @@ def sync_standard_survey_templates() -> None:
 				],
 			}
 		).insert(ignore_permissions=True)
+
+
+def sync_churn_reasons() -> None:
+	"""The standard churn reasons, the exit survey's answers, created once: edited or deleted ones are
+	left as the team has them."""
+	from cs_success.engine.survey_templates import EXIT_REASONS
+
+	if frappe.db.count("Churn Reason"):
+		return
+	for reason in EXIT_REASONS:
+		frappe.get_doc({"doctype": "Churn Reason", "reason": reason}).insert(ignore_permissions=True)
 
 
 def sync_standard_plan_templates() -> None:

@@ -26,6 +26,16 @@ class TemplateDefinition:
 	questions: tuple[QuestionDefinition, ...]
 
 
+# Answers to "Why are you leaving?", and the standard Churn Reasons a churn event can name.
+EXIT_REASONS = (
+	"Price",
+	"Missing features",
+	"Service quality",
+	"Moving to a competitor",
+	"No longer needed",
+	"Other",
+)
+
 REASON_FOR_SCORE = QuestionDefinition("What is the main reason for your score?", FREE_TEXT, is_required=False)
 
 STANDARD_TEMPLATES: tuple[TemplateDefinition, ...] = (
@@ -74,14 +84,7 @@ STANDARD_TEMPLATES: tuple[TemplateDefinition, ...] = (
 			QuestionDefinition(
 				"Why are you leaving?",
 				SINGLE_CHOICE,
-				(
-					"Price",
-					"Missing features",
-					"Service quality",
-					"Moving to a competitor",
-					"No longer needed",
-					"Other",
-				),
+				EXIT_REASONS,
 			),
 			QuestionDefinition("Which product or company are you moving to?", FREE_TEXT, is_required=False),
 		),

@@ -109,15 +109,40 @@ def service_item() -> str:
 	return SERVICE_ITEM
 
 
-def make_sales_invoice(customer: str, amount: float = 100, posting_date=None, due_date=None):
+def make_sales_invoice(
+	customer: str,
+	amount: float = 100,
+	posting_date=None,
+	due_date=None,
+	*,
+	company_name: str | None = None,
+	currency: str | None = None,
+	conversion_rate: float | None = None,
+	period: tuple | None = None,
+	return_against: str | None = None,
+	item_code: str | None = None,
+):
+	"""A submitted invoice of one service line. `period`: the invoice's from/to dates; `return_against`:
+	a credit note of `amount` against that invoice."""
 	posting_date = posting_date or today()
 	invoice = frappe.new_doc("Sales Invoice")
 	invoice.customer = customer
-	invoice.company = company()
+	invoice.company = company_name or company()
 	invoice.set_posting_time = 1
 	invoice.posting_date = posting_date
 	invoice.due_date = due_date or posting_date
-	invoice.append("items", {"item_code": service_item(), "qty": 1, "rate": amount})
+	if currency:
+		invoice.currency = currency
+		invoice.conversion_rate = conversion_rate or 1
+	if period:
+		invoice.from_date, invoice.to_date = period
+	if return_against:
+		invoice.is_return = 1
+		invoice.return_against = return_against
+	invoice.append(
+		"items",
+		{"item_code": item_code or service_item(), "qty": -1 if return_against else 1, "rate": amount},
+	)
 	invoice.insert(ignore_permissions=True)
 	invoice.submit()
 	return invoice
@@ -135,8 +160,17 @@ def pay_invoice(invoice_name: str, posting_date=None):
 	return payment
 
 
-def make_subscription(customer: str, start_date=None):
-	plan_name = "_CS Test Monthly"
+def make_subscription(
+	customer: str,
+	start_date=None,
+	*,
+	cost: float = 100,
+	interval: str = "Month",
+	interval_count: int = 1,
+	qty: int = 1,
+	end_date=None,
+):
+	plan_name = f"_CS Test {cost:g} per {interval_count} {interval}"
 	if not frappe.db.exists("Subscription Plan", plan_name):
 		frappe.get_doc(
 			{
@@ -144,10 +178,10 @@ def make_subscription(customer: str, start_date=None):
 				"plan_name": plan_name,
 				"item": service_item(),
 				"price_determination": "Fixed Rate",
-				"cost": 100,
+				"cost": cost,
 				"currency": frappe.get_cached_value("Company", company(), "default_currency"),
-				"billing_interval": "Month",
-				"billing_interval_count": 1,
+				"billing_interval": interval,
+				"billing_interval_count": interval_count,
 			}
 		).insert(ignore_permissions=True)
 	return frappe.get_doc(
@@ -157,7 +191,8 @@ def make_subscription(customer: str, start_date=None):
 			"party": customer,
 			"company": company(),
 			"start_date": start_date or add_days(today(), -10),
-			"plans": [{"plan": plan_name, "qty": 1}],
+			"end_date": end_date,
+			"plans": [{"plan": plan_name, "qty": qty}],
 		}
 	).insert(ignore_permissions=True)
 
@@ -255,7 +290,9 @@ def token_from_email(invitation: str) -> str:
 	return match.group(1)
 
 
-def make_contract(customer: str, start_date, end_date=None, signed: bool = True):
+def make_contract(
+	customer: str, start_date, end_date=None, signed: bool = True, value=None, submit: bool = True
+):
 	contract = frappe.get_doc(
 		{
 			"doctype": "Contract",
@@ -266,9 +303,11 @@ def make_contract(customer: str, start_date, end_date=None, signed: bool = True)
 			"is_signed": int(signed),
 			"signee": "CS Test Signee" if signed else None,
 			"contract_terms": "Service as agreed.",
+			"cs_contract_value": value,
 		}
 	).insert(ignore_permissions=True)
-	contract.submit()
+	if submit:
+		contract.submit()
 	return contract
 
 
