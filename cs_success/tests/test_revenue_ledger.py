@@ -283,9 +283,17 @@ class TestCreditNotesCurrenciesAndContracts(LedgerTestCase):
 	def test_second_currency_and_second_company(self):
 		# 1,000 EUR a month invoiced by the USD company at 1.1 USD/EUR: 1,100 USD MRR (base amounts).
 		customer = self.customer("Currencies")
-		monthly(customer, 1000, "2025-01-01", 3, currency="EUR", conversion_rate=1.1)
+		monthly(
+			customer,
+			1000,
+			"2025-01-01",
+			3,
+			currency="EUR",
+			conversion_rate=1.1,
+			debit_to=receivable_in("EUR"),
+		)
 		other = second_company()
-		monthly(customer, 500, "2025-01-01", 3, company_name=other)
+		monthly(customer, 500, "2025-01-01", 3, company_name=other, currency="EUR", conversion_rate=1)
 		rebuild_customers([customer])
 		self.assertEqual(intervals(customer), [("2025-01-01", "2025-03-31", 1100)])
 		self.assertEqual(intervals(customer, other), [("2025-01-01", "2025-03-31", 500)])
@@ -334,6 +342,28 @@ class TestRenameAndMerge(LedgerTestCase):
 		self.assertEqual(frappe.db.count("MRR Interval", {"customer": renamed}), 0)
 
 
+def receivable_in(currency: str) -> str:
+	"""A receivable account of the test company in another currency (ERPNext bills a currency from an
+	account in that currency)."""
+	abbr = frappe.get_cached_value("Company", company(), "abbr")
+	name = f"_CS Debtors {currency} - {abbr}"
+	if not frappe.db.exists("Account", name):
+		parent = frappe.db.get_value(
+			"Account", {"company": company(), "account_type": "Receivable", "is_group": 0}, "parent_account"
+		)
+		frappe.get_doc(
+			{
+				"doctype": "Account",
+				"account_name": f"_CS Debtors {currency}",
+				"company": company(),
+				"parent_account": parent,
+				"account_type": "Receivable",
+				"account_currency": currency,
+			}
+		).insert(ignore_permissions=True)
+	return name
+
+
 def second_company() -> str:
 	"""A company in another currency, made once per site."""
 	name = "_CS Test Company EUR"
@@ -347,6 +377,18 @@ def second_company() -> str:
 				"country": "Germany",
 				"create_chart_of_accounts_based_on": "Standard Template",
 				"chart_of_accounts": "Standard",
+			}
+		).insert(ignore_permissions=True)
+	# The site's price lists are in USD: an invoice of the EUR company converts their rates.
+	if not frappe.db.exists("Currency Exchange", {"from_currency": "USD", "to_currency": "EUR"}):
+		frappe.get_doc(
+			{
+				"doctype": "Currency Exchange",
+				"date": "2020-01-01",
+				"from_currency": "USD",
+				"to_currency": "EUR",
+				"exchange_rate": 0.9,
+				"for_selling": 1,
 			}
 		).insert(ignore_permissions=True)
 	return name

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import frappe
-from frappe.utils import add_days, today
+from frappe.utils import add_days, getdate, today
 
 from cs_success.health.queue import flush
 
@@ -19,7 +19,27 @@ def before_tests():
 	# A site that had the app before the test data existed still needs roles, measures, scorecard.
 	after_install()
 	reset_default_scorecard()
+	ensure_fiscal_years()
 	frappe.db.commit()
+
+
+def ensure_fiscal_years() -> None:
+	"""Tests post invoices up to two years back and a year ahead; a fresh site has only this year."""
+	year = getdate(today()).year
+	for fiscal_year in range(year - 3, year + 2):
+		start, end = f"{fiscal_year}-01-01", f"{fiscal_year}-12-31"
+		if frappe.db.exists("Fiscal Year", {"year_start_date": start}) or frappe.db.sql(
+			"SELECT 1 FROM `tabFiscal Year` WHERE year_start_date <= %s AND year_end_date >= %s", (end, start)
+		):
+			continue
+		frappe.get_doc(
+			{
+				"doctype": "Fiscal Year",
+				"year": str(fiscal_year),
+				"year_start_date": start,
+				"year_end_date": end,
+			}
+		).insert(ignore_permissions=True)
 
 
 def reset_default_scorecard():
@@ -121,6 +141,7 @@ def make_sales_invoice(
 	period: tuple | None = None,
 	return_against: str | None = None,
 	item_code: str | None = None,
+	debit_to: str | None = None,
 ):
 	"""A submitted invoice of one service line. `period`: the invoice's from/to dates; `return_against`:
 	a credit note of `amount` against that invoice."""
@@ -134,6 +155,8 @@ def make_sales_invoice(
 	if currency:
 		invoice.currency = currency
 		invoice.conversion_rate = conversion_rate or 1
+	if debit_to:
+		invoice.debit_to = debit_to
 	if period:
 		invoice.from_date, invoice.to_date = period
 	if return_against:
