@@ -85,6 +85,10 @@ scheduler_events = {
 		"cs_success.health.overrides.lapse_expired_overrides",
 		"cs_success.surveys.delivery.mark_bounced",
 	],
+	"cron": {
+		# Webhook retries after their backoff, and attempts whose job was lost or killed.
+		"*/5 * * * *": ["cs_success.health.alerts.retry_due_webhooks"],
+	},
 }
 
 # Portal

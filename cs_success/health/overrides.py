@@ -9,6 +9,7 @@ from __future__ import annotations
 import frappe
 from frappe import _
 from frappe.utils import get_datetime, now_datetime
+from frappe.utils.html_utils import sanitize_html
 
 from cs_success.engine.health_score import ScoringError, validate_override
 from cs_success.health.config import scoring_error_message
@@ -36,6 +37,7 @@ def set_override(customer: str, score, reason: str, expires_on) -> None:
 	check_can_override()
 	now = now_datetime()
 	expiry = get_datetime(expires_on) if expires_on else None
+	reason = clean_text(reason)
 	try:
 		validate_override(score, reason, expiry, now)
 	except ScoringError as error:
@@ -46,7 +48,7 @@ def set_override(customer: str, score, reason: str, expires_on) -> None:
 		{
 			"override_active": 1,
 			"override_score": float(score),
-			"override_reason": reason.strip(),
+			"override_reason": reason,
 			"override_expires_on": expiry,
 			"override_set_by": frappe.session.user,
 			"override_set_on": now,
@@ -54,7 +56,7 @@ def set_override(customer: str, score, reason: str, expires_on) -> None:
 	)
 	# Alerts are for drift the team did not see coming, not for a manager's own decision.
 	recompute_customers([customer], raise_alerts=False, log_changes=False)
-	summary = _("Override to {0} until {1}: {2}").format(float(score), expiry, reason.strip())
+	summary = _("Override to {0} until {1}: {2}").format(float(score), expiry, reason)
 	_audit(customer, "Override Set", before, summary)
 
 
@@ -74,7 +76,15 @@ def clear_override(customer: str, reason: str | None = None) -> None:
 	)
 
 
+def clean_text(text: str | None) -> str:
+	"""What a normal save stores in a Small Text field (BaseDocument._sanitize_content): db_set skips
+	that step, and Desk renders these fields as HTML."""
+	return sanitize_html((text or "").strip())
+
+
 def _audit(customer: str, event: str, before: tuple, summary: str) -> None:
+	# The summary quotes the manager's reason and goes into db_set and a comment: cleaned once here.
+	summary = clean_text(summary)
 	after = frappe.db.get_value("Customer Health", customer, ["score", "band"])
 	frappe.get_doc(
 		{

@@ -1,16 +1,13 @@
 """Tier 2: Customer Health in a real ERPNext site, through the real hooks and the real queue."""
 
-import json
 from unittest.mock import patch
-
-import responses
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, add_to_date, now_datetime, today
 
 from cs_success.engine.measures import MEASURES
-from cs_success.health import alerts, queue
+from cs_success.health import queue
 from cs_success.health.overrides import lapse_expired_overrides
 from cs_success.health.recompute import recompute_customers
 from cs_success.tests.utils import (
@@ -386,36 +383,6 @@ class TestAlerts(CustomerHealthTestCase):
 		self._drop_into_critical(customer)
 		self.assertIn(health(customer).band, ("At Risk", "Critical"))
 		self.assertEqual(frappe.db.count("Customer Health Alert", {"customer": customer}), 0)
-
-	@responses.activate
-	def test_webhook_delivered(self):
-		responses.add(responses.POST, "https://chat.example.com/hook", json={"ok": True}, status=200)
-		frappe.db.set_single_value("CS Settings", "alert_webhook_url", "https://chat.example.com/hook")
-		frappe.db.set_single_value("CS Settings", "default_csm", "Administrator")
-		customer = make_customer("Webhook")
-		make_sales_invoice(customer, 100)
-		run_pending_recomputes()
-		self._drop_into_critical(customer)
-		alert = frappe.get_last_doc("Customer Health Alert", filters={"customer": customer})
-		self.assertEqual((alert.webhook_status, alert.webhook_attempts), ("Delivered", 1))
-		self.assertEqual(len(responses.calls), 1)
-		body = json.loads(responses.calls[0].request.body)
-		self.assertEqual((body["customer"], body["band"]), (customer, alert.band))
-
-	@responses.activate
-	def test_webhook_retries_then_fails(self):
-		responses.add(responses.POST, "https://chat.example.com/hook", status=503)
-		frappe.db.set_single_value("CS Settings", "alert_webhook_url", "https://chat.example.com/hook")
-		frappe.db.set_single_value("CS Settings", "webhook_max_attempts", 3)
-		customer = make_customer("WebhookDown")
-		make_sales_invoice(customer, 100)
-		run_pending_recomputes()
-		with patch.object(alerts, "WEBHOOK_BACKOFF_SECONDS", 0):
-			self._drop_into_critical(customer)
-		alert = frappe.get_last_doc("Customer Health Alert", filters={"customer": customer})
-		self.assertEqual((alert.webhook_status, alert.webhook_attempts), ("Failed", 3))
-		self.assertEqual(len(responses.calls), 3)
-		self.assertIn("503", alert.webhook_last_error)
 
 
 class TestPermissions(CustomerHealthTestCase):

@@ -4,20 +4,53 @@
 import frappe
 from frappe import _
 from frappe.model.document import Document
+from frappe.utils import cint
 
 from cs_success.engine.health_score import Bands, ScoringError
+from cs_success.health.alerts import (
+	MAX_ATTEMPTS,
+	MAX_TIMEOUT_SECONDS,
+	MIN_ATTEMPTS,
+	MIN_TIMEOUT_SECONDS,
+	WebhookURLError,
+	check_webhook_url,
+)
 from cs_success.health.config import scoring_error_message
 from cs_success.health.recompute import enqueue_full_recompute
 
 
 class CSSettings(Document):
 	def validate(self):
+		self.validate_bands()
+		self.validate_webhook_limits()
+		self.validate_webhook_url()
+
+	def validate_bands(self):
 		try:
 			Bands(self.healthy_min_score, self.at_risk_min_score).validate()
 		except ScoringError as error:
 			frappe.throw(scoring_error_message(error))
-		if (self.webhook_timeout_seconds or 0) < 1 or (self.webhook_max_attempts or 0) < 1:
-			frappe.throw(_("Webhook timeout and attempts must be at least 1."))
+
+	def validate_webhook_limits(self):
+		if not MIN_TIMEOUT_SECONDS <= cint(self.webhook_timeout_seconds) <= MAX_TIMEOUT_SECONDS:
+			frappe.throw(
+				_("The webhook timeout must be between {0} and {1} seconds.").format(
+					MIN_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS
+				)
+			)
+		if not MIN_ATTEMPTS <= cint(self.webhook_max_attempts) <= MAX_ATTEMPTS:
+			frappe.throw(
+				_("Webhook attempts must be between {0} and {1}.").format(MIN_ATTEMPTS, MAX_ATTEMPTS)
+			)
+
+	def validate_webhook_url(self):
+		# Checked when it changes (a DNS lookup); delivery checks it again on every attempt.
+		if not self.alert_webhook_url or not self.has_value_changed("alert_webhook_url"):
+			return
+		try:
+			check_webhook_url(self.alert_webhook_url)
+		except WebhookURLError as error:
+			frappe.throw(str(error), WebhookURLError, title=_("Webhook URL Not Allowed"))
 
 	def on_update(self):
 		before = self.get_doc_before_save()

@@ -11,3 +11,5 @@ class CustomerHealthAlert(Document):
 
 def on_doctype_update():
 	frappe.db.add_index("Customer Health Alert", ["customer", "status", "band"])
+	# retry_due_webhooks, every 5 minutes: open deliveries whose next attempt is due.
+	frappe.db.add_index("Customer Health Alert", ["webhook_status", "webhook_next_attempt_on"])
