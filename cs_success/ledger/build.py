@@ -258,6 +258,19 @@ def rebuild_all(shards: int = 1) -> int:
 	return rebuild_shard(0, 1)
 
 
+def enqueue_full_rebuild() -> None:
+	"""Settings that change every customer's ledger: one rebuild job, however many saves."""
+	frappe.enqueue(
+		"cs_success.ledger.build.rebuild_all",
+		queue="long",
+		timeout=3600,
+		job_id="cs_success:ledger:rebuild_all",
+		deduplicate=True,
+		enqueue_after_commit=True,
+		now=frappe.flags.in_test,
+	)
+
+
 def rebuild_shard(shard: int, shards: int) -> int:
 	customers = shard_customers(shard, shards)
 	# Rows of customers that no longer exist go with the full rebuild.
@@ -266,7 +279,8 @@ def rebuild_shard(shard: int, shards: int) -> int:
 	built = 0
 	for start in range(0, len(customers), CHUNK):
 		built += rebuild_customers(customers[start : start + CHUNK])
-		frappe.db.commit()
+		if not frappe.flags.in_test:
+			frappe.db.commit()
 	return built
 
 

@@ -104,7 +104,7 @@ class TestWorkspace(FrappeTestCase):
 			frappe.get_all("DocType", filters={"module": "CS Success", "istable": 0}, pluck="name")
 		)
 		reports = set(frappe.get_all("Report", filters={"module": "CS Success"}, pluck="name"))
-		self.assertEqual(len(reports), 12)
+		self.assertEqual(len(reports), 14)
 		self.assertLessEqual(doctypes | reports, linked)
 		cards = {c.number_card_name for c in workspace.number_cards}
 		self.assertEqual(

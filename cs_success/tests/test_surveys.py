@@ -144,7 +144,10 @@ class TestCampaigns(SurveyTestCase):
 	def test_opt_out_by_get_changes_nothing(self):
 		"""Mail scanners open every link in an email: a GET only shows the confirmation page."""
 		_customer, contact, _campaign, invitation, token = self.campaign_with_one_invitation()
-		with patch.object(frappe.local, "request", frappe._dict(method="GET"), create=True):
+		with (
+			patch.object(frappe.local, "request", frappe._dict(method="GET"), create=True),
+			patch.object(frappe.local, "request_ip", "127.0.0.1", create=True),
+		):
 			opt_out(token)
 		self.assertIn("/survey-opt-out?token=" + token, frappe.local.response.get("location"))
 		self.assertEqual(frappe.db.get_value("Contact", contact, "cs_no_surveys"), 0)

@@ -51,15 +51,4 @@ cs_success.report_filters = {
 			{ fieldname: "territory", label: __("Territory"), fieldtype: "Link", options: "Territory" },
 		];
 	},
-	active_customer() {
-		return [
-			{
-				fieldname: "active_definition",
-				label: __("Active Means"),
-				fieldtype: "Select",
-				options: "\nAn Active Subscription or Contract\nAn Invoice Within the Window",
-			},
-			{ fieldname: "invoice_window_days", label: __("Invoice Window (Days)"), fieldtype: "Int" },
-		];
-	},
 };

@@ -59,3 +59,15 @@ class CSSettings(Document):
 			or before.at_risk_min_score != self.at_risk_min_score
 		):
 			enqueue_full_recompute()
+		if before and self.ledger_settings_changed(before):
+			from cs_success.ledger.build import enqueue_full_rebuild
+
+			enqueue_full_rebuild()
+
+	def ledger_settings_changed(self, before) -> bool:
+		groups = sorted(row.item_group for row in self.one_off_item_groups)
+		return (
+			cint(before.ledger_grace_days) != cint(self.ledger_grace_days)
+			or cint(before.renewal_grace_days) != cint(self.renewal_grace_days)
+			or sorted(row.item_group for row in before.one_off_item_groups) != groups
+		)
