@@ -1,4 +1,4 @@
-"""`bench --site S cs-success demo|benchmark`."""
+"""`bench --site S cs-success demo|ledger|benchmark`."""
 
 import click
 
@@ -20,7 +20,7 @@ def demo(context, customers, seed, force, clear):
 	"""Create (or clear) a realistic, reproducible demo data set and score it."""
 	import frappe
 
-	from cs_success.demo import DemoRefused, clear_demo_data, create_demo_data
+	from cs_success.demo import DemoRefused, clear_demo_data, create_demo_data, demo_customers
 
 	frappe.init(site=get_site(context))
 	frappe.connect()
@@ -28,6 +28,12 @@ def demo(context, customers, seed, force, clear):
 	try:
 		if clear:
 			click.secho(f"Removed {clear_demo_data()} demo customers and what hangs off them.", fg="green")
+			if kept := demo_customers():
+				click.secho(
+					f"Kept {len(kept)} demo customers that now have documents the demo did not create "
+					f"(remove those first): {', '.join(kept)}",
+					fg="yellow",
+				)
 			return
 		try:
 			created = create_demo_data(customers=customers, seed=seed, force=force)
@@ -39,28 +45,78 @@ def demo(context, customers, seed, force, clear):
 		frappe.destroy()
 
 
+@cs_success_group.command("ledger")
+@click.option("--rebuild", is_flag=True, help="Rebuild the whole revenue ledger from the documents.")
+@click.option(
+	"--shards",
+	default=1,
+	show_default=True,
+	help="Split the rebuild into this many background jobs on the long queue, by customer, for several "
+	"workers (on several machines) to share. 1: run it here and now.",
+)
+@pass_context
+def ledger(context, rebuild, shards):
+	"""The revenue ledger: MRR, movements, lifecycle events and renewals, from invoices, subscriptions
+	and contracts. Rebuilding twice gives the same rows."""
+	import time
+
+	import frappe
+
+	from cs_success.ledger.build import rebuild_all
+
+	frappe.init(site=get_site(context))
+	frappe.connect()
+	frappe.set_user("Administrator")
+	try:
+		if not rebuild:
+			click.echo("Nothing to do: pass --rebuild.")
+			return
+		started = time.monotonic()
+		built = rebuild_all(shards=shards)
+		frappe.db.commit()
+		if shards > 1:
+			click.secho(f"Queued {shards} rebuild jobs on the long queue.", fg="green")
+		else:
+			click.secho(
+				f"Rebuilt the ledger of {built} customers in {time.monotonic() - started:.1f} s.", fg="green"
+			)
+	finally:
+		frappe.destroy()
+
+
 @cs_success_group.command("benchmark")
 @click.option(
 	"--scales", default="10000,100000", show_default=True, help="Customer counts for the full recompute."
 )
 @click.option("--skip", default="", help="Comma-separated benchmark numbers to skip (1-5).")
 @click.option("--output", default=None, help="Write the figures as JSON here.")
+@click.option(
+	"--force",
+	is_flag=True,
+	help="Run even though the site has customers the benchmark did not create. It still removes only "
+	"records named BENCH-... (capitals) at the end.",
+)
 @pass_context
-def benchmark(context, scales, skip, output):
+def benchmark(context, scales, skip, output, force):
 	"""Run the benchmark suite on this (throw-away) site. See BENCHMARKS.md."""
 	import frappe
 
-	from cs_success.benchmarks.run import run_all
+	from cs_success.benchmarks.run import BenchmarkRefused, run_all
 
 	frappe.init(site=get_site(context))
 	frappe.connect()
 	frappe.set_user("Administrator")
 	try:
-		run_all(
-			scales=[int(s) for s in scales.split(",") if s],
-			skip={int(s) for s in skip.split(",") if s},
-			output=output,
-		)
+		try:
+			run_all(
+				scales=[int(s) for s in scales.split(",") if s],
+				skip={int(s) for s in skip.split(",") if s},
+				output=output,
+				force=force,
+			)
+		except BenchmarkRefused as refused:
+			click.secho(str(refused), fg="red")
+			raise SystemExit(1) from None
 	finally:
 		frappe.destroy()
 

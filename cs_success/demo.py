@@ -1,7 +1,8 @@
 """Reproducible demo data for evaluating CS Success: `bench --site S cs-success demo --customers N`.
 
-Everything it creates hangs off customers tagged "CS Demo" (plus a few named "Demo ..." masters), so
-`--clear` removes exactly that and nothing else.
+Every document the demo creates is listed in *CS Demo Record*, which only System Managers can read and
+nobody can edit in Desk, and `--clear` removes only those. The "CS Demo" tag on its customers is for
+finding them in lists: anyone can tag any customer, so the clear never goes by it.
 """
 
 from __future__ import annotations
@@ -30,7 +31,26 @@ class DemoRefused(frappe.ValidationError):
 
 
 def demo_customers() -> list[str]:
-	return frappe.get_all("Customer", filters={"_user_tags": ("like", f"%{DEMO_TAG}%")}, pluck="name")
+	"""Customers the demo created that still exist."""
+	names = _recorded("Customer")
+	return frappe.get_all("Customer", filters={"name": ("in", names)}, pluck="name") if names else []
+
+
+def _recorded(doctype: str) -> list[str]:
+	return frappe.get_all(
+		"CS Demo Record", filters={"reference_doctype": doctype}, pluck="reference_name", distinct=True
+	)
+
+
+def _record(doctype: str, name: str, customer: str | None = None) -> None:
+	frappe.get_doc(
+		{
+			"doctype": "CS Demo Record",
+			"reference_doctype": doctype,
+			"reference_name": name,
+			"customer": customer,
+		}
+	).insert(ignore_permissions=True)
 
 
 def has_real_data() -> bool:
@@ -71,14 +91,18 @@ def create_demo_data(customers: int = 50, seed: int = 42, force: bool = False) -
 			frappe.db.commit()
 	_survey_responses(rng, created)
 	from cs_success.health.recompute import recompute_all
+	from cs_success.ledger.build import rebuild_customers
 
 	recompute_all()
+	# Now rather than when a worker drains the queue: the retention and revenue reports read it.
+	rebuild_customers(demo_customers())
 	_history(rng)
 	frappe.db.commit()
 	return created
 
 
 def _masters(company: str) -> None:
+	# Only the masters made here are recorded: one a user had already made under the same name stays.
 	for group in GROUPS:
 		if not frappe.db.exists("Customer Group", group):
 			frappe.get_doc(
@@ -88,12 +112,15 @@ def _masters(company: str) -> None:
 					"parent_customer_group": "All Customer Groups",
 				}
 			).insert()
+			_record("Customer Group", group)
 	for territory in TERRITORIES:
 		if not frappe.db.exists("Territory", territory):
 			frappe.get_doc(
 				{"doctype": "Territory", "territory_name": territory, "parent_territory": "All Territories"}
 			).insert()
+			_record("Territory", territory)
 	if not frappe.db.exists("Item", DEMO_ITEM):
+		_record("Item", DEMO_ITEM)
 		frappe.get_doc(
 			{
 				"doctype": "Item",
@@ -104,6 +131,7 @@ def _masters(company: str) -> None:
 			}
 		).insert()
 	if not frappe.db.exists("Subscription Plan", DEMO_PLAN):
+		_record("Subscription Plan", DEMO_PLAN)
 		frappe.get_doc(
 			{
 				"doctype": "Subscription Plan",
@@ -130,9 +158,10 @@ def _customer(rng: random.Random, index: int, company: str, created: dict) -> st
 			"account_manager": "Administrator",
 		}
 	).insert()
+	_record("Customer", customer.name, customer.name)
 	frappe.db.set_value("Customer", customer.name, "_user_tags", f",{DEMO_TAG}", update_modified=False)
 	created["customers"] += 1
-	frappe.get_doc(
+	contact = frappe.get_doc(
 		{
 			"doctype": "Contact",
 			"first_name": rng.choice(("Anna", "Jānis", "Rūta", "Olga", "Mehmet", "Elif", "Lars")),
@@ -140,6 +169,7 @@ def _customer(rng: random.Random, index: int, company: str, created: dict) -> st
 			"links": [{"link_doctype": "Customer", "link_name": customer.name}],
 		}
 	).insert()
+	_record("Contact", contact.name, customer.name)
 
 	risk = rng.random()  # a few customers are in real trouble
 	for _issue in range(rng.randint(0, 3) + (4 if risk > 0.8 else 0)):
@@ -152,6 +182,7 @@ def _customer(rng: random.Random, index: int, company: str, created: dict) -> st
 				"customer": customer.name,
 			}
 		).insert()
+		_record("Issue", issue.name, customer.name)
 		if rng.random() < 0.6:
 			issue.db_set({"status": "Closed", "opening_date": add_days(today(), -rng.randint(5, 120))})
 		created["issues"] += 1
@@ -172,10 +203,11 @@ def _customer(rng: random.Random, index: int, company: str, created: dict) -> st
 			"items", {"item_code": DEMO_ITEM, "qty": 1, "rate": rng.choice((250, 500, 1200, 4000))}
 		)
 		invoice.insert()
+		_record("Sales Invoice", invoice.name, customer.name)
 		invoice.submit()
 		created["invoices"] += 1
 		if rng.random() < (0.4 if risk > 0.7 else 0.85) and getdate(add_days(posted, 30)) < getdate(today()):
-			_pay(invoice, add_days(posted, rng.randint(10, 70)))
+			_record("Payment Entry", _pay(invoice, add_days(posted, rng.randint(10, 70))), customer.name)
 			created["payments"] += 1
 
 	if rng.random() < 0.7:
@@ -193,6 +225,7 @@ def _customer(rng: random.Random, index: int, company: str, created: dict) -> st
 				"contract_terms": "Demo service agreement.",
 			}
 		).insert()
+		_record("Contract", contract.name, customer.name)
 		contract.submit()
 		created["contracts"] += 1
 		if rng.random() < 0.15:  # withdrawn
@@ -204,6 +237,7 @@ def _customer(rng: random.Random, index: int, company: str, created: dict) -> st
 				{"start_date": add_days(ends, 1), "end_date": add_days(ends, 366), "amended_from": None}
 			)
 			renewal.insert()
+			_record("Contract", renewal.name, customer.name)
 			renewal.submit()
 			created["contracts"] += 1
 
@@ -280,6 +314,7 @@ def _subscription(customer: str, company: str, started, ends, cancelled_on) -> N
 			"days_until_due": 30,
 		}
 	).insert()
+	_record("Subscription", subscription.name, customer)
 	# Walk the billing period up to today (or the stop) the way Subscription.process() does each
 	# period, without generating the invoices.
 	stop = min(getdate(d) for d in (today(), ends, cancelled_on) if d)
@@ -294,7 +329,7 @@ def _subscription(customer: str, company: str, started, ends, cancelled_on) -> N
 	subscription.save()
 
 
-def _pay(invoice, paid_on) -> None:
+def _pay(invoice, paid_on) -> str:
 	from erpnext.accounts.doctype.payment_entry.payment_entry import get_payment_entry
 
 	payment = get_payment_entry("Sales Invoice", invoice.name)
@@ -303,6 +338,7 @@ def _pay(invoice, paid_on) -> None:
 	)
 	payment.insert()
 	payment.submit()
+	return payment.name
 
 
 def _survey_responses(rng: random.Random, created: dict) -> None:
@@ -323,6 +359,7 @@ def _survey_responses(rng: random.Random, created: dict) -> None:
 				"recontact_window_days": 0,
 			}
 		).insert()
+		_record("Survey Campaign", DEMO_CAMPAIGN)
 	campaign = frappe.get_doc("Survey Campaign", DEMO_CAMPAIGN)
 	for recipient in recipients_for(demo_customers(), campaign):
 		if frappe.db.exists("Survey Invitation", {"campaign": DEMO_CAMPAIGN, "email": recipient.email}):
@@ -393,48 +430,124 @@ def _history(rng: random.Random) -> None:
 
 
 def clear_demo_data() -> int:
-	"""Remove only what the demo created: tagged customers, everything linked to them, demo masters."""
-	customers = demo_customers()
-	for customer in customers:
-		for doctype in ("Payment Entry", "Sales Invoice"):
-			field = "party" if doctype == "Payment Entry" else "customer"
-			for name in frappe.get_all(doctype, filters={field: customer, "docstatus": 1}, pluck="name"):
-				frappe.get_doc(doctype, name).cancel()
-			for name in frappe.get_all(doctype, filters={field: customer}, pluck="name"):
-				frappe.delete_doc(doctype, name, force=True)
-		# After the invoices: any the scheduler billed for a demo subscription went with them.
-		for name in frappe.get_all(
-			"Subscription", filters={"party_type": "Customer", "party": customer}, pluck="name"
-		):
-			frappe.delete_doc("Subscription", name, force=True)
-		for name in frappe.get_all(
-			"Contract", filters={"party_name": customer}, pluck="name", order_by="creation desc"
-		):
-			contract = frappe.get_doc("Contract", name)
-			if contract.docstatus == 1:
-				contract.cancel()
-			frappe.delete_doc("Contract", name, force=True)
-		frappe.db.delete("Issue", {"customer": customer})
-		for contact in frappe.get_all(
-			"Dynamic Link",
-			filters={"link_doctype": "Customer", "link_name": customer, "parenttype": "Contact"},
-			pluck="parent",
-		):
-			frappe.delete_doc("Contact", contact, force=True)
-		frappe.delete_doc(
-			"Customer", customer, force=True
-		)  # our on_trash removes health, surveys, touchpoints, plans
+	"""Remove what the demo created and nothing else. A demo customer that now has documents the demo
+	did not make (an invoice, a contact, a payment someone added) is kept with everything the demo made
+	for it, and so are demo masters still in use: removing them would orphan or delete a user's work.
+	Returns how many customers were removed; demo_customers() then lists those kept."""
+	removed = 0
+	for customer in _recorded("Customer"):
+		own = {
+			(row.reference_doctype, row.reference_name)
+			for row in frappe.get_all(
+				"CS Demo Record",
+				filters={"customer": customer},
+				fields=["reference_doctype", "reference_name"],
+			)
+		}
+		# Invoices the scheduler billed for a demo subscription are the demo's too.
+		if subscriptions := [name for doctype, name in own if doctype == "Subscription"]:
+			for name in frappe.get_all(
+				"Sales Invoice",
+				filters={"customer": customer, "subscription": ("in", subscriptions)},
+				pluck="name",
+			):
+				own.add(("Sales Invoice", name))
+		if frappe.db.exists("Customer", customer) and _foreign_document(customer, own):
+			continue
+		_delete_customer_documents(customer, own)
+		frappe.db.delete("CS Demo Record", {"customer": customer})
+		removed += 1
 		frappe.db.commit()
-	if frappe.db.exists("Survey Campaign", DEMO_CAMPAIGN):
-		frappe.db.delete("Survey Invitation", {"campaign": DEMO_CAMPAIGN})
-		frappe.delete_doc("Survey Campaign", DEMO_CAMPAIGN, force=True)
-	masters = [("Customer Group", GROUPS), ("Territory", TERRITORIES)]
-	# Someone may have put a real subscription on the demo plan: then the plan and its item stay.
-	if not frappe.db.exists("Subscription Plan Detail", {"plan": DEMO_PLAN, "parenttype": "Subscription"}):
-		masters += [("Subscription Plan", (DEMO_PLAN,)), ("Item", (DEMO_ITEM,))]
-	for doctype, names in masters:
-		for name in names:
-			if frappe.db.exists(doctype, name):
-				frappe.delete_doc(doctype, name, force=True)
+
+	for name in _recorded("Survey Campaign"):
+		# The removed customers took their invitations with them; any left are for kept customers.
+		if frappe.db.exists("Survey Invitation", {"campaign": name}):
+			continue
+		if frappe.db.exists("Survey Campaign", name):
+			frappe.delete_doc("Survey Campaign", name, force=True)
+		frappe.db.delete("CS Demo Record", {"reference_doctype": "Survey Campaign", "reference_name": name})
+	for doctype in ("Subscription Plan", "Item", "Customer Group", "Territory"):
+		for name in _recorded(doctype):
+			if not frappe.db.exists(doctype, name) or _delete_unless_in_use(doctype, name):
+				frappe.db.delete("CS Demo Record", {"reference_doctype": doctype, "reference_name": name})
 	frappe.db.commit()
-	return len(customers)
+	return removed
+
+
+# Rows that the demo's own invoices and payments leave behind, and logs about the customer: none of
+# them means someone is using it.
+NOT_USE = {"GL Entry", "Payment Ledger Entry", "Error Log", "Deleted Document"}
+
+
+def _foreign_document(customer: str, own: set[tuple[str, str]]) -> tuple[str, str] | None:
+	"""The first document linking to `customer` that the demo did not create, if any. Every Link and
+	Dynamic Link to Customer is checked, as Frappe does before a delete, so a user's Sales Order
+	counts as much as an invoice; our own records and the framework's logs are not a use."""
+	from frappe.model.dynamic_links import get_dynamic_link_map
+	from frappe.model.rename_doc import get_link_fields
+
+	# Our own doctypes hold records derived from the customer (health, ledger, touchpoints...): they
+	# follow it out, as its on_trash and the ledger rebuild remove them.
+	ours = frappe.get_all(
+		"DocType", filters={"module": ("in", frappe.get_module_list("cs_success"))}, pluck="name"
+	)
+	ignored = set(frappe.get_hooks("ignore_links_on_delete")) | NOT_USE | set(ours)
+	links = [(lf["parent"], lf["fieldname"], None) for lf in get_link_fields("Customer")]
+	links += [(df.parent, df.fieldname, df.options) for df in get_dynamic_link_map().get("Customer", [])]
+	for doctype, fieldname, doctype_field in links:
+		meta = frappe.get_meta(doctype)
+		if doctype in ignored or meta.issingle:
+			continue
+		filters = {fieldname: customer, **({doctype_field: "Customer"} if doctype_field else {})}
+		fields = ["name", "parent", "parenttype"] if meta.istable else ["name"]
+		for row in frappe.db.get_values(doctype, filters, fields, as_dict=True):
+			document = (row.parenttype, row.parent) if meta.istable else (doctype, row.name)
+			if document[0] not in ignored and document != ("Customer", customer) and document not in own:
+				return document
+	return None
+
+
+def _delete_customer_documents(customer: str, own: set[tuple[str, str]]) -> None:
+	def names(doctype: str) -> list[str]:
+		return [name for dt, name in own if dt == doctype and frappe.db.exists(doctype, name)]
+
+	# Payments before the invoices they pay; invoices before the subscriptions that billed them.
+	for doctype in ("Payment Entry", "Sales Invoice"):
+		for name in names(doctype):
+			document = frappe.get_doc(doctype, name)
+			if document.docstatus == 1:
+				document.cancel()
+			frappe.delete_doc(doctype, name, force=True)
+	for name in names("Subscription"):
+		frappe.delete_doc("Subscription", name, force=True)
+	# Newest first, as they were made in order.
+	contracts = names("Contract")
+	for name in contracts and frappe.get_all(
+		"Contract", filters={"name": ("in", contracts)}, pluck="name", order_by="creation desc"
+	):
+		contract = frappe.get_doc("Contract", name)
+		if contract.docstatus == 1:
+			contract.cancel()
+		frappe.delete_doc("Contract", name, force=True)
+	if issues := names("Issue"):
+		frappe.db.delete("Issue", {"name": ("in", issues)})
+	for name in names("Contact"):
+		frappe.delete_doc("Contact", name, force=True)
+	if frappe.db.exists("Customer", customer):
+		frappe.delete_doc("Customer", customer, force=True)  # our on_trash removes health, surveys, plans
+	from cs_success.ledger.build import rebuild_customers
+
+	rebuild_customers([customer])  # with its documents gone, this removes its ledger rows
+
+
+def _delete_unless_in_use(doctype: str, name: str) -> bool:
+	"""Delete a demo master unless something still links to it (a real subscription on the demo plan,
+	a real customer in a demo group): Frappe's own link check decides."""
+	frappe.db.savepoint("cs_success_demo_master")
+	try:
+		frappe.delete_doc(doctype, name)
+	except frappe.ValidationError:  # LinkExistsError, or a child group added under a demo group
+		frappe.db.rollback(save_point="cs_success_demo_master")
+		frappe.clear_last_message()
+		return False
+	return True

@@ -79,6 +79,7 @@ scheduler_events = {
 		"cs_success.surveys.delivery.send_reminders",
 		"cs_success.surveys.delivery.expire_invitations",
 		"cs_success.success_plans.planning.refresh_overdue_flags",
+		"cs_success.ledger.build.settle_pending_renewals",
 	],
 	"hourly": [
 		"cs_success.health.queue.drain",  # picks up work whose drain job was lost (a worker restart)
@@ -130,4 +131,9 @@ ignore_links_on_delete = [
 	"Survey Response",
 	"Touchpoint",
 	"Success Plan",
+	"MRR Interval",
+	"MRR Movement",
+	"Customer Active Span",
+	"Customer Lifecycle Event",
+	"Agreement Renewal",
 ]

@@ -172,7 +172,7 @@ def test_registry_defaults_are_valid_rules():
 		rule.validate()
 	expected = {
 		"open_tickets", "tickets_90d", "avg_resolution_hours", "sla_failures_90d", "overdue_invoices",
-		"overdue_share", "avg_days_paid_late", "days_to_renewal", "renewal_standing", "latest_nps",
+		"overdue_share", "avg_days_paid_late", "days_to_renewal", "renewal_standing", "mrr_change_90d", "latest_nps",
 		"avg_csat", "avg_ces", "days_since_touchpoint", "touchpoints_90d", "success_plan_progress", "overdue_plan_items", "usage",
 	}  # fmt: skip
 	assert expected == set(MEASURES_BY_KEY)

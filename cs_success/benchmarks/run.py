@@ -1,8 +1,10 @@
 """The benchmark suite (on demand, never in CI's test run): `bench --site S cs-success benchmark`.
 
 Run it on a throw-away site with ERPNext set up: it bulk-inserts synthetic customers, tickets, invoices,
-payments and contracts (named BENCH-...), and removes them at the end. Every figure is a median of
-repeated runs and, where the issue asks for it, a ratio against a baseline measured in the same run.
+payments and contracts (named BENCH-...), and removes them at the end. It refuses a site with customers
+it did not create unless told `--force`, and matches its prefix case-sensitively ("Bench-Craft Ltd" is
+not its own). Every figure is a median of repeated runs and, where the issue asks for it, a ratio
+against a baseline measured in the same run.
 """
 
 from __future__ import annotations
@@ -27,10 +29,26 @@ import frappe
 from frappe.utils import add_days, get_bench_path, getdate, now_datetime, today
 
 PREFIX = "BENCH-"
+SURVEY_CAMPAIGN = "BENCH Survey Load"
+# MariaDB's LIKE ignores case under the site's collation; BINARY makes "BENCH-%" miss "Bench-Craft Ltd".
+OURS = "LIKE BINARY %s"
 RESULTS: dict = {}
 
 
-def run_all(scales: list[int], skip: set[int], output: str | None = None) -> dict:
+class BenchmarkRefused(frappe.ValidationError):
+	pass
+
+
+def run_all(scales: list[int], skip: set[int], output: str | None = None, force: bool = False) -> dict:
+	# Before anything is written: the benchmark bulk-inserts and bulk-deletes, which a real site must
+	# never see by accident.
+	if not force and (others := customers_not_ours()):
+		raise BenchmarkRefused(
+			frappe._(
+				"This site has {0} customers that the benchmark did not create. Run it on a throw-away "
+				"site, or use --force to run it anyway (it then removes only records named {1}... at the end)."
+			).format(others, PREFIX)
+		)
 	RESULTS.clear()
 	RESULTS["machine"] = machine()
 	try:
@@ -327,7 +345,7 @@ def single_customer_recompute(history: int = 1000, runs: int = 20) -> None:
 
 def grow_to(customers: int) -> None:
 	"""Bulk-insert synthetic customers up to `customers`, each with 10 tickets and 10 invoices."""
-	existing = frappe.db.count("Customer", {"name": ("like", f"{PREFIX}C%")})
+	existing = frappe.db.sql(f"SELECT COUNT(*) FROM `tabCustomer` WHERE name {OURS}", f"{PREFIX}C%")[0][0]
 	if existing >= customers:
 		return
 	rng = random.Random(customers)
@@ -727,7 +745,7 @@ def survey_load(invitations: int = 400, concurrency: int = 16) -> None:
 	from cs_success.surveys.delivery import Recipient, create_invitation
 	from cs_success.surveys.links import token_for
 
-	campaign_name = "BENCH Survey Load"
+	campaign_name = SURVEY_CAMPAIGN
 	if not frappe.db.exists("Survey Campaign", campaign_name):
 		frappe.get_doc(
 			{
@@ -740,8 +758,8 @@ def survey_load(invitations: int = 400, concurrency: int = 16) -> None:
 			}
 		).insert(ignore_permissions=True)
 	campaign = frappe.get_doc("Survey Campaign", campaign_name)
-	customers = frappe.get_all(
-		"Customer", filters={"name": ("like", f"{PREFIX}C%")}, pluck="name", limit=invitations
+	customers = frappe.db.sql_list(
+		f"SELECT name FROM `tabCustomer` WHERE name {OURS} LIMIT %s", (f"{PREFIX}C%", invitations)
 	)
 	if len(customers) < invitations:
 		customers = [bench_customer(f"BENCH-SURVEY-{n}") for n in range(invitations)]
@@ -879,12 +897,17 @@ def bench_item() -> str:
 	return name
 
 
+def customers_not_ours() -> int:
+	return frappe.db.sql(f"SELECT COUNT(*) FROM `tabCustomer` WHERE name NOT {OURS}", f"{PREFIX}%")[0][0]
+
+
 def cleanup() -> None:
-	"""Remove every BENCH- row (bulk, as they were made) and our records about them."""
+	"""Remove every BENCH- row (bulk, as they were made; the prefix in capitals, case-sensitively) and
+	our records about them."""
 	like = f"{PREFIX}%"
 	frappe.db.sql(
-		"""DELETE item FROM `tabSales Invoice Item` item JOIN `tabSales Invoice` invoice ON invoice.name = item.parent
-		WHERE invoice.customer LIKE %s""",
+		f"""DELETE item FROM `tabSales Invoice Item` item JOIN `tabSales Invoice` invoice ON invoice.name = item.parent
+		WHERE invoice.customer {OURS}""",
 		like,
 	)
 	for table, column in (
@@ -905,8 +928,8 @@ def cleanup() -> None:
 		("Contract", "party_name"),
 		("Customer", "name"),
 	):
-		frappe.db.sql(f"DELETE FROM `tab{table}` WHERE `{column}` LIKE %s", like)
-	frappe.db.sql("DELETE FROM `tabSurvey Campaign` WHERE name LIKE 'BENCH%%'")
+		frappe.db.sql(f"DELETE FROM `tab{table}` WHERE `{column}` {OURS}", like)
+	frappe.db.delete("Survey Campaign", {"name": SURVEY_CAMPAIGN})
 	if frappe.db.exists("User", "bench-api@example.com"):
 		frappe.delete_doc("User", "bench-api@example.com", force=True, ignore_permissions=True)
 	frappe.db.commit()

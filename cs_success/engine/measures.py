@@ -67,12 +67,18 @@ MEASURES: tuple[MeasureDefinition, ...] = (
 	),
 	MeasureDefinition(
 		"days_to_renewal", "Days to Renewal", RENEWAL, "days", 90, 0, 5,
-		"Days until the nearest end of an active Subscription or Contract.",
+		"Days until the end of the customer's nearest Subscription or Contract term not yet renewed "
+		"(revenue ledger).",
 	),
 	MeasureDefinition(
-		"renewal_standing", "Subscription and Contract Standing", RENEWAL, "%", 100, 0, 15,
-		"100 with an active subscription or contract, 50 when only past due or unpaid ones remain, "
-		"0 when all that ran in the last 365 days were cancelled, completed or inactive.",
+		"renewal_standing", "Customer Standing", RENEWAL, "%", 100, 0, 15,
+		"100 while the customer is active (recurring revenue or a signed agreement, revenue ledger), "
+		"0 once it has churned. No data for one that never was a customer.",
+	),
+	MeasureDefinition(
+		"mrr_change_90d", "MRR Change in 90 Days", RENEWAL, "%", 0, -30, 5,
+		"Today's recurring revenue against 90 days ago, in percent (revenue ledger): expansion scores "
+		"100, a fall of 30 % or more scores 0. No data without recurring revenue 90 days ago.",
 	),
 	MeasureDefinition(
 		"latest_nps", "Latest NPS Answer", SURVEYS, "0-10", 9, 6, 10,

@@ -34,6 +34,8 @@ def transaction_lost(error: Exception) -> bool:
 	"""A deadlock rolls back the whole transaction and a dropped connection loses it: the host
 	document's earlier writes are gone too, so carrying on would save it half-done. Those errors go
 	to the host (Frappe retries deadlocked jobs); every other error of ours is logged and swallowed."""
+	if not error.args:  # raised without arguments (a bare assert): not a database error
+		return False
 	return frappe.db.is_deadlocked(error) or frappe.db.is_interface_error(error)
 
 

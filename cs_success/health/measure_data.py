@@ -146,19 +146,27 @@ def ticket_counts_default(customers: list[CustomerRow]) -> RawValues:
 
 
 def billing_measures(customers: Sequence[str] | None, today: date) -> RawValues:
+	"""Overdue invoices and the overdue share of billing, in each company's own currency: the
+	outstanding amount is kept in the party account's currency, so it is brought to the company's
+	before it is compared with base totals, and companies (possibly in other currencies) are never
+	added up: the share is that of the company where it is worst."""
 	invoice_filter = _customer_filter("si.customer", customers)
 	params = _params(customers, today)
+	overdue = "si.outstanding_amount > 0 AND si.due_date < %(today)s"
+	base_outstanding = (
+		"IF(si.party_account_currency = si.currency AND si.currency != company.default_currency, "
+		"si.outstanding_amount * si.conversion_rate, si.outstanding_amount)"
+	)
 	rows = frappe.db.sql(
 		f"""
 		SELECT si.customer,
-			SUM(si.outstanding_amount > 0 AND si.due_date < %(today)s) AS overdue_invoices,
-			SUM(IF(si.outstanding_amount > 0 AND si.due_date < %(today)s, si.outstanding_amount, 0))
-				AS overdue_amount,
-			SUM(IF(si.posting_date >= %(d365)s OR (si.outstanding_amount > 0 AND si.due_date < %(today)s),
-				si.grand_total, 0)) AS billed_amount
+			SUM({overdue}) AS overdue_invoices,
+			SUM(IF({overdue}, {base_outstanding}, 0)) AS overdue_amount,
+			SUM(IF(si.posting_date >= %(d365)s OR ({overdue}), si.base_grand_total, 0)) AS billed_amount
 		FROM `tabSales Invoice` si
+		JOIN `tabCompany` company ON company.name = si.company
 		WHERE si.docstatus = 1 AND si.is_return = 0 {invoice_filter}
-		GROUP BY si.customer
+		GROUP BY si.customer, si.company
 		""",
 		params,
 		as_dict=True,
@@ -166,9 +174,10 @@ def billing_measures(customers: Sequence[str] | None, today: date) -> RawValues:
 	values: RawValues = defaultdict(dict)
 	for row in rows:
 		v = values[row.customer]
-		v["overdue_invoices"] = float(row.overdue_invoices or 0)
+		v["overdue_invoices"] = v.get("overdue_invoices", 0.0) + float(row.overdue_invoices or 0)
 		if row.billed_amount and row.billed_amount > 0:
-			v["overdue_share"] = min(100.0, 100.0 * float(row.overdue_amount or 0) / float(row.billed_amount))
+			share = min(100.0, 100.0 * float(row.overdue_amount or 0) / float(row.billed_amount))
+			v["overdue_share"] = max(share, v.get("overdue_share", 0.0))
 
 	late_rows = frappe.db.sql(
 		f"""
@@ -193,40 +202,43 @@ def billing_measures(customers: Sequence[str] | None, today: date) -> RawValues:
 	return values
 
 
-# Per-row standing of a subscription or contract: 100 active, 50 in arrears, 0 ended.
-_SUBSCRIPTION_STANDING = """CASE WHEN status IN ('Active', 'Trialling') THEN 100
-	WHEN status IN ('Past Due Date', 'Unpaid') THEN 50 ELSE 0 END"""
-
-
 def renewal_measures(customers: Sequence[str] | None, today: date) -> RawValues:
-	rows = frappe.db.sql(
-		f"""
-		SELECT customer, MAX(standing) AS standing,
-			MIN(IF(standing > 0, DATEDIFF(renews_on, %(today)s), NULL)) AS days_to_renewal
-		FROM (
-			SELECT party AS customer, {_SUBSCRIPTION_STANDING} AS standing,
-				COALESCE(end_date, current_invoice_end) AS renews_on,
-				COALESCE(cancelation_date, end_date, current_invoice_end, %(today)s) AS last_active_on
-			FROM `tabSubscription`
-			WHERE party_type = 'Customer' {_customer_filter("party", customers)}
-			UNION ALL
-			SELECT party_name AS customer, IF(status = 'Active', 100, 0) AS standing,
-				end_date AS renews_on, COALESCE(end_date, %(today)s) AS last_active_on
-			FROM `tabContract`
-			WHERE party_type = 'Customer' AND docstatus < 2 AND status != 'Unsigned'
-				{_customer_filter("party_name", customers)}
-		) agreements
-		WHERE last_active_on >= %(d365)s OR standing > 0
-		GROUP BY customer
-		""",
-		_params(customers, today),
-		as_dict=True,
-	)
+	"""From the revenue ledger. Standing: 100 while the customer is active (recurring revenue or a
+	signed agreement), 0 once it has churned; no data for one that never was a customer. Days to
+	renewal: to the end of the nearest term not yet decided. MRR change: today's MRR against 90 days
+	ago, in percent, at the company where the customer had the most MRR then."""
+	params = _params(customers, today)
 	values: RawValues = defaultdict(dict)
-	for row in rows:
-		values[row.customer]["renewal_standing"] = float(row.standing)
-		if row.days_to_renewal is not None:
-			values[row.customer]["days_to_renewal"] = float(max(0, row.days_to_renewal))
+	for customer, active in frappe.db.sql(
+		f"""SELECT customer, MAX(from_date <= %(today)s AND IFNULL(to_date, '9999-12-31') >= %(today)s)
+		FROM `tabCustomer Active Span` WHERE from_date <= %(today)s {_customer_filter("customer", customers)}
+		GROUP BY customer""",
+		params,
+	):
+		values[customer]["renewal_standing"] = 100.0 if active else 0.0
+	for customer, days in frappe.db.sql(
+		f"""SELECT customer, MIN(DATEDIFF(due_date, %(today)s)) FROM `tabAgreement Renewal`
+		WHERE outcome = 'Pending' AND due_date >= %(today)s {_customer_filter("customer", customers)}
+		GROUP BY customer""",
+		params,
+	):
+		values[customer]["days_to_renewal"] = float(days)
+	then_and_now = defaultdict(list)
+	for customer, _company, then, now in frappe.db.sql(
+		f"""SELECT customer, company,
+			SUM(IF(from_date <= %(d90)s AND IFNULL(to_date, '9999-12-31') >= %(d90)s, mrr, 0)),
+			SUM(IF(from_date <= %(today)s AND IFNULL(to_date, '9999-12-31') >= %(today)s, mrr, 0))
+		FROM `tabMRR Interval`
+		WHERE from_date <= %(today)s AND IFNULL(to_date, '9999-12-31') >= %(d90)s
+			{_customer_filter("customer", customers)}
+		GROUP BY customer, company""",
+		params,
+	):
+		then_and_now[customer].append((float(then or 0), float(now or 0)))
+	for customer, pairs in then_and_now.items():
+		then, now = max(pairs)
+		if then > 0:
+			values[customer]["mrr_change_90d"] = round(100.0 * (now - then) / then, 1)
 	return values
 
 

@@ -101,7 +101,7 @@ def run_tasks() -> None:
 
 
 def drain() -> None:
-	from cs_success.health.recompute import recompute_customers
+	from cs_success.health.recompute import recompute_isolated
 
 	# Tasks first: a touchpoint they record is then in the recompute that follows.
 	run_tasks()
@@ -109,9 +109,12 @@ def drain() -> None:
 	run_tasks()  # any pushed between the last pop and clearing the marker
 	while names := pop_pending(DRAIN_BATCH):
 		try:
-			recompute_customers(names)
+			# A customer that fails on its own is logged and dropped in there (its next event or the
+			# daily run tries again), so one bad record cannot hold back its batch for ever.
+			recompute_isolated(names, with_ledger=True)
 		except Exception:
-			# Put the batch back for the next drain rather than lose it, and stop this one.
+			# Only a lost transaction (deadlock, dropped connection) or a fault in every customer gets
+			# here: put the batch back for the next drain rather than lose it, and stop this one.
 			frappe.db.rollback()
 			frappe.cache.sadd(PENDING_KEY, *names)
 			frappe.log_error(title="cs_success: health recompute failed")

@@ -30,9 +30,17 @@ from cs_success.engine.measures import MEASURES_BY_KEY
 from cs_success.engine.scorecards import CustomerSegment, select_scorecard
 from cs_success.health import alerts
 from cs_success.health.config import get_bands, load_scorecards, measure_label
+from cs_success.health.events import transaction_lost
 from cs_success.health.measure_data import CustomerRow, gather_raw_values, get_customers
 
 CHUNK = 1000
+# Isolation when a recompute fails (recompute_isolated): batch size for the daily fallback, and how
+# many customers failing in a row, with none scored, mean the fault is not in one customer's data.
+ISOLATED_BATCH = 500
+SYSTEMIC_AFTER = 10
+ALL_SAVEPOINT = "cs_success_recompute_all"
+BATCH_SAVEPOINT = "cs_success_recompute_batch"
+CUSTOMER_SAVEPOINT = "cs_success_recompute_one"
 # Fields of a Customer Health row that a recompute sets and that can stay the same between runs.
 COMPARED_FIELDS = (
 	"customer_name",
@@ -112,10 +120,12 @@ def recompute_customers(
 	raise_alerts: bool = True,
 	log_changes: bool = True,
 	now: datetime | None = None,
+	publish: bool | None = None,
 ) -> int:
 	"""Recompute the given customers (None: every enabled customer). Returns how many were scored.
 
-	`log_changes=False` is for callers that write their own audit entry (overrides).
+	`log_changes=False` is for callers that write their own audit entry (overrides). `publish`
+	(default: only when names are given) tells open forms about the new scores.
 	"""
 	now = now or now_datetime()
 	today = getdate(now)
@@ -141,13 +151,85 @@ def recompute_customers(
 			result = compute_health(scorecard.rules, raw_values.pop(customer.name, {}), validated=True)
 			previous = existing.pop(customer.name, None)
 			outcomes.append(_outcome(customer, scorecard.name, result, previous, bands, now))
-		_persist(outcomes, past_scores, today, now, raise_alerts, log_changes, names is not None)
+		_persist(
+			outcomes,
+			past_scores,
+			today,
+			now,
+			raise_alerts,
+			log_changes,
+			names is not None if publish is None else publish,
+		)
 	return len(customers)
 
 
 def recompute_all() -> int:
-	"""Daily: values drift with time (days to renewal, overdue status set by raw updates)."""
-	return recompute_customers(None)
+	"""Daily: values drift with time (days to renewal, overdue status set by raw updates).
+
+	One set-based pass for everyone; if that fails with an ordinary error, batches with each customer
+	isolated (recompute_isolated), so one customer's bad data cannot leave everyone unscored."""
+	frappe.db.savepoint(ALL_SAVEPOINT)
+	try:
+		return recompute_customers(None, publish=False)
+	except Exception as error:
+		if transaction_lost(error):
+			raise
+		frappe.db.rollback(save_point=ALL_SAVEPOINT)
+	names = [row.name for row in get_customers(None, getdate(now_datetime()))]
+	scored = 0
+	for start in range(0, len(names), ISOLATED_BATCH):
+		scored += recompute_isolated(names[start : start + ISOLATED_BATCH], publish=False)
+		if not frappe.flags.in_test:
+			frappe.db.commit()  # keep what is done, as the drain does after each batch
+	return scored
+
+
+def recompute_isolated(names: Sequence[str], with_ledger: bool = False, **kwargs) -> int:
+	"""Recompute a batch; if that fails with an ordinary error, again one customer at a time, each in
+	its own savepoint. A customer that still fails is logged (reference Customer) and skipped, the
+	rest are saved. Returns how many were scored.
+
+	Raises, with the batch rolled back, when the error is not one customer's: a lost transaction
+	(deadlock, dropped connection), or the first SYSTEMIC_AFTER customers all failing (a broken
+	scorecard or a bug would otherwise log every customer one by one)."""
+
+	def refresh(batch) -> int:
+		# Documents changed: the ledger first, since health reads standing and MRR from it.
+		if with_ledger:
+			from cs_success.ledger.build import rebuild_customers
+
+			rebuild_customers(batch)
+		return recompute_customers(batch, **kwargs)
+
+	frappe.db.savepoint(BATCH_SAVEPOINT)
+	try:
+		return refresh(names)
+	except Exception as error:
+		if transaction_lost(error):
+			raise
+		frappe.db.rollback(save_point=BATCH_SAVEPOINT)
+
+	scored, failed = 0, []
+	for name in sorted(set(names)):
+		frappe.db.savepoint(CUSTOMER_SAVEPOINT)
+		try:
+			scored += refresh([name])
+		except Exception as error:
+			if transaction_lost(error):
+				raise
+			frappe.db.rollback(save_point=CUSTOMER_SAVEPOINT)
+			failed.append((name, frappe.get_traceback(with_context=True)))
+			if not scored and len(failed) >= SYSTEMIC_AFTER:
+				frappe.db.rollback(save_point=BATCH_SAVEPOINT)
+				raise
+	for name, traceback in failed:
+		frappe.log_error(
+			title=f"cs_success: health recompute failed for {name}",
+			message=traceback,
+			reference_doctype="Customer",
+			reference_name=name,
+		)
+	return scored
 
 
 def enqueue_full_recompute() -> None:

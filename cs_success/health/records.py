@@ -12,6 +12,12 @@ CUSTOMER_RECORD_DOCTYPES = (
 	"Customer Usage Record",
 	"Survey Invitation",
 	"Touchpoint",
+	# The revenue ledger: rebuilt from documents, which go with the customer.
+	"MRR Interval",
+	"MRR Movement",
+	"Customer Active Span",
+	"Customer Lifecycle Event",
+	"Agreement Renewal",
 )
 
 

@@ -275,27 +275,63 @@ def render_email(invitation, campaign, expires_on, reminder: bool) -> tuple[str,
 
 
 def send_reminders() -> None:
-	"""Daily: one more email to those who have not answered, at most the campaign's maximum."""
+	"""Daily: one more email to those who have not answered, at most the campaign's maximum.
+
+	Each invitation in its own savepoint and each campaign committed on its own: one that fails is
+	logged and undone (it is still due, so tomorrow's run tries it again) and the others go out."""
+	from cs_success.health.events import transaction_lost
+
 	now = now_datetime()
 	for campaign in frappe.get_all(
 		"Survey Campaign",
 		filters={"status": "Active", "reminder_after_days": (">", 0), "max_reminders": (">", 0)},
 		fields=["name", "reminder_after_days", "max_reminders"],
 	):
-		due_before = add_days(now, -campaign.reminder_after_days)
-		for name in frappe.db.sql_list(
-			"""
-			SELECT name FROM `tabSurvey Invitation`
-			WHERE campaign = %(campaign)s AND status IN ('Sent', 'Opened') AND expires_on > %(now)s
-				AND reminders_sent < %(max)s AND COALESCE(last_reminder_on, sent_on) <= %(due_before)s
-			""",
-			{"campaign": campaign.name, "now": now, "max": campaign.max_reminders, "due_before": due_before},
-		):
-			send_invitation(
-				frappe.get_doc("Survey Invitation", name),
-				frappe.get_cached_doc("Survey Campaign", campaign.name),
-				reminder=True,
+		frappe.db.savepoint("cs_success_reminders")
+		try:
+			due_before = add_days(now, -campaign.reminder_after_days)
+			for name in frappe.db.sql_list(
+				"""
+				SELECT name FROM `tabSurvey Invitation`
+				WHERE campaign = %(campaign)s AND status IN ('Sent', 'Opened') AND expires_on > %(now)s
+					AND reminders_sent < %(max)s AND COALESCE(last_reminder_on, sent_on) <= %(due_before)s
+				""",
+				{
+					"campaign": campaign.name,
+					"now": now,
+					"max": campaign.max_reminders,
+					"due_before": due_before,
+				},
+			):
+				frappe.db.savepoint("cs_success_reminder")
+				try:
+					send_invitation(
+						frappe.get_doc("Survey Invitation", name),
+						frappe.get_cached_doc("Survey Campaign", campaign.name),
+						reminder=True,
+					)
+				except Exception as error:
+					if transaction_lost(error):
+						raise  # the savepoint went with the transaction: the campaign handler rolls back
+					frappe.db.rollback(save_point="cs_success_reminder")
+					frappe.log_error(
+						title=f"cs_success: survey reminder {name} failed",
+						reference_doctype="Survey Invitation",
+						reference_name=name,
+					)
+		except Exception as error:
+			if transaction_lost(error):
+				frappe.db.rollback()
+			else:
+				frappe.db.rollback(save_point="cs_success_reminders")
+			frappe.log_error(
+				title=f"cs_success: survey reminders for campaign {campaign.name} failed",
+				reference_doctype="Survey Campaign",
+				reference_name=campaign.name,
 			)
+			continue
+		if not frappe.flags.in_test:
+			frappe.db.commit()
 
 
 def expire_invitations() -> None:

@@ -6,16 +6,18 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, getdate, today
 
-from cs_success.analytics import AGREEMENTS, active_on_days
 from cs_success.demo import (
 	DEMO_ITEM,
 	DEMO_PLAN,
+	DEMO_TAG,
 	DemoRefused,
 	clear_demo_data,
 	create_demo_data,
 	demo_customers,
 )
 from cs_success.health.measure_data import renewal_measures
+from cs_success.ledger.queries import active_on_days
+from cs_success.tests.utils import make_contact, make_customer, make_sales_invoice
 
 OTHER_CUSTOMER = "_CS Subscriber"
 OTHER_ITEM = "_CS Subscription Service"
@@ -59,6 +61,42 @@ class TestDemoData(FrappeTestCase):
 		create_demo_data(customers=4, seed=11, force=True)
 		self.assertEqual(sorted(demo_customers()), first)  # the same seed, the same data
 
+	def test_clear_leaves_a_real_customer_that_carries_the_demo_tag(self):
+		# Anyone can add a tag: it must not make a real customer, its invoice or its contact demo data.
+		real = make_customer("Tagged Real")
+		frappe.db.set_value("Customer", real, "_user_tags", f",{DEMO_TAG}", update_modified=False)
+		invoice = make_sales_invoice(real).name
+		contact = make_contact(real)
+		self.addCleanup(self._remove_real, real, invoice, contact)
+		create_demo_data(customers=1, seed=7, force=True)
+		self.assertNotIn(real, demo_customers())
+
+		self.assertEqual(clear_demo_data(), 1)
+		self.assertTrue(frappe.db.exists("Customer", real))
+		self.assertEqual(frappe.db.get_value("Sales Invoice", invoice, "docstatus"), 1)
+		self.assertTrue(frappe.db.exists("Contact", contact))
+		self.assertEqual(demo_customers(), [])
+
+	def test_clear_keeps_a_demo_customer_that_someone_added_an_invoice_to(self):
+		create_demo_data(customers=1, seed=3, force=True)
+		(customer,) = demo_customers()
+		demo_invoices = frappe.get_all("Sales Invoice", filters={"customer": customer}, pluck="name")
+		invoice = make_sales_invoice(customer).name
+		self.addCleanup(clear_demo_data)  # cleanups run last first: after the invoice is gone
+		self.addCleanup(self._remove_real, None, invoice, None)
+
+		self.assertEqual(clear_demo_data(), 0)
+		self.assertEqual(demo_customers(), [customer])  # kept, with what the demo made for it
+		self.assertEqual(frappe.db.get_value("Sales Invoice", invoice, "docstatus"), 1)
+		self.assertEqual(
+			frappe.db.count("Sales Invoice", {"name": ("in", demo_invoices), "docstatus": 1}),
+			len(demo_invoices),
+		)
+
+		self._remove_real(None, invoice, None)
+		self.assertEqual(clear_demo_data(), 1)  # nothing of anyone else's left on it
+		self.assertEqual(demo_customers(), [])
+
 	def test_subscriptions_cancelled_renewed_scored_and_cleared_alone(self):
 		other = self._other_subscription()
 		created = create_demo_data(customers=15, seed=5, force=True)
@@ -101,7 +139,7 @@ class TestDemoData(FrappeTestCase):
 			)
 		)
 		measures = renewal_measures(customers, getdate(today()))
-		active = active_on_days([getdate(today())], AGREEMENTS, 30, customers)[getdate(today())]
+		active = active_on_days([getdate(today())], customers)[getdate(today())]
 		subscribed = [c for c, terms in by_customer.items() if terms[-1].status == "Active"]
 		lapsed = [c for c, terms in by_customer.items() if terms[-1].status == "Cancelled"]
 		self.assertTrue(set(subscribed) - live_contracts)
@@ -193,4 +231,18 @@ class TestDemoData(FrappeTestCase):
 		):
 			if frappe.db.exists(doctype, name):
 				frappe.delete_doc(doctype, name, force=True)
+		frappe.db.commit()
+
+	def _remove_real(self, customer: str | None, invoice: str, contact: str | None) -> None:
+		"""Documents the demo did not create, which the clear (and its commits) left in place."""
+		frappe.db.rollback()
+		if frappe.db.exists("Sales Invoice", invoice):
+			doc = frappe.get_doc("Sales Invoice", invoice)
+			if doc.docstatus == 1:
+				doc.cancel()
+			frappe.delete_doc("Sales Invoice", invoice, force=True)
+		if contact and frappe.db.exists("Contact", contact):
+			frappe.delete_doc("Contact", contact, force=True)
+		if customer and frappe.db.exists("Customer", customer):
+			frappe.delete_doc("Customer", customer, force=True)
 		frappe.db.commit()
