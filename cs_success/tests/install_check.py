@@ -27,6 +27,15 @@ OUR_DOCTYPES = (
 	"Survey Invitation",
 	"Survey Response",
 	"Survey Answer",
+	"Survey Opt Out",
+	"CS Demo Record",
+	"MRR Interval",
+	"MRR Movement",
+	"Customer Active Span",
+	"Customer Lifecycle Event",
+	"Agreement Renewal",
+	"Churn Reason",
+	"CS One-off Item Group",
 )
 
 
@@ -35,6 +44,8 @@ def verify_installed():
 		assert frappe.db.exists("Role", role), f"role {role} missing"
 	assert frappe.db.count("Health Measure") == len(MEASURES), "measure registry incomplete"
 	assert frappe.db.exists("Health Scorecard", {"is_default": 1}), "no default scorecard"
+	assert frappe.db.count("Churn Reason") >= 5, "standard churn reasons missing"
+	assert frappe.db.has_column("Contract", "cs_contract_value"), "Contract value field missing"
 	assert frappe.db.count("Survey Template", {"is_standard": 1}) == len(STANDARD_TEMPLATES)
 	assert frappe.db.exists("Web Form", "survey"), "survey web form missing"
 	assert frappe.db.has_column("Contact", "cs_no_surveys"), "Contact opt-out field missing"
