@@ -10,11 +10,8 @@ from cs_success.health.queue import queue_recompute
 
 @frappe.whitelist(methods=["POST"])
 def set_override(customer: str, score: float, reason: str, expires_on: str) -> dict:
-	"""CS Manager only: pin a customer's score until `expires_on`, with a reason (audited)."""
-	try:
-		score = float(score)
-	except (TypeError, ValueError):
-		frappe.throw(_("The override score must be a number between 0 and 100."))
+	"""CS Manager only: pin a customer's score until `expires_on`, with a reason (audited). Frappe
+	turns `score` into a float (or refuses it) from the type hint."""
 	overrides.set_override(customer, score, reason, expires_on)
 	return get_customer_health(customer)
 
@@ -38,10 +35,6 @@ def record_usage(
 	frappe.has_permission("Customer Usage Record", "create", throw=True)
 	if not frappe.db.exists("Customer", customer):
 		frappe.throw(_("Customer {0} does not exist.").format(customer), frappe.DoesNotExistError)
-	try:
-		value = float(value)
-	except (TypeError, ValueError):
-		frappe.throw(_("Usage value must be a number."))
 	record = frappe.get_doc(
 		{
 			"doctype": "Customer Usage Record",

@@ -2,10 +2,17 @@
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
+from frappe.utils import add_months, get_first_day, getdate, today
 from frappe.utils.password import update_password
 
 from cs_success.tests.browser import browser_page, live_server, realtime_server, screenshot
-from cs_success.tests.utils import make_customer, make_issue, make_user, run_pending_recomputes
+from cs_success.tests.utils import (
+	make_customer,
+	make_issue,
+	make_sales_invoice,
+	make_user,
+	run_pending_recomputes,
+)
 
 PASSWORD = "Cs-Badge-Passw0rd!"
 
@@ -20,6 +27,12 @@ class TestBadgesAndReportsInBrowser(FrappeTestCase):
 			update_password(user, PASSWORD)
 		cls.customer = make_customer("Browser Badge")
 		cls.issues = [make_issue(cls.customer).name for _ in range(4)]
+		# A year of monthly invoices: the retention report has customers to count and a chart to draw.
+		start = get_first_day(add_months(getdate(today()), -13))
+		cls.invoices = [
+			make_sales_invoice(cls.customer, 100, posting_date=add_months(start, month)).name
+			for month in range(14)
+		]
 		# The drain (touchpoints, then the recompute) before the commit the web server reads.
 		run_pending_recomputes()
 		frappe.db.commit()
@@ -28,6 +41,10 @@ class TestBadgesAndReportsInBrowser(FrappeTestCase):
 	def tearDownClass(cls):
 		frappe.set_user("Administrator")
 		frappe.db.delete("Issue", {"name": ("in", cls.issues)})
+		for name in cls.invoices:
+			invoice = frappe.get_doc("Sales Invoice", name)
+			invoice.cancel()
+			invoice.delete(ignore_permissions=True)
 		frappe.delete_doc("Customer", cls.customer, force=True, ignore_permissions=True)
 		for user in (cls.agent, cls.manager):
 			frappe.delete_doc("User", user, force=True, ignore_permissions=True)

@@ -451,7 +451,7 @@ class TestHistory(CustomerHealthTestCase):
 		run_pending_recomputes()
 		self.assertEqual(measure(customer, "usage").raw_value, 85)
 		self.assertEqual(measure(customer, "usage").measure_score, 100)
-		with self.assertRaises(frappe.ValidationError):
+		with self.assertRaises(frappe.FrappeTypeError):  # Frappe checks the typed argument
 			record_usage(customer, "lots")
 
 

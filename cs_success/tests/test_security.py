@@ -25,6 +25,7 @@ from cs_success.tests.utils import (
 	make_campaign,
 	make_contact,
 	make_customer,
+	make_customer_group,
 	make_issue,
 	make_user,
 	run_pending_recomputes,
@@ -62,7 +63,11 @@ class TestSecurityOverHttp(FrappeTestCase):
 		super().setUpClass()
 		frappe.set_user("Administrator")
 		cls.account = ensure_outgoing_email_account()
-		cls.customers = [make_customer("Security A"), make_customer("Security B")]
+		# A group each, so each campaign run invites exactly one customer.
+		cls.groups = [make_customer_group("Security A"), make_customer_group("Security B")]
+		cls.customers = [
+			make_customer(f"Security {x}", customer_group=g) for x, g in zip("AB", cls.groups, strict=True)
+		]
 		cls.users, cls.contacts = [], []
 		for customer in cls.customers:
 			user = make_user("Customer")
@@ -114,6 +119,8 @@ class TestSecurityOverHttp(FrappeTestCase):
 			frappe.delete_doc("Customer", customer, force=True, ignore_permissions=True)
 		for contact in cls.contacts:
 			frappe.delete_doc("Contact", contact, force=True, ignore_permissions=True)
+		for group in cls.groups:
+			frappe.delete_doc("Customer Group", group, force=True, ignore_permissions=True)
 		for user in cls.users:
 			frappe.delete_doc("User", user, force=True, ignore_permissions=True)
 		frappe.delete_doc("Survey Campaign", cls.campaign.name, force=True, ignore_permissions=True)

@@ -168,6 +168,7 @@ class TestSuccessPlans(FrappeTestCase):
 		get_context(context)
 		self.assertEqual([p.name for p in context.plans], [own])
 		frappe.form_dict.plan = theirs
-		with self.assertRaises(frappe.PageDoesNotExistError):
-			get_context(frappe._dict())
+		context = frappe._dict()
+		get_context(context)
+		self.assertEqual((context.http_status_code, context.not_found, context.plan), (404, True, None))
 		frappe.form_dict.plan = None

@@ -144,11 +144,16 @@ class TestCampaigns(SurveyTestCase):
 	def test_opt_out_by_get_changes_nothing(self):
 		"""Mail scanners open every link in an email: a GET only shows the confirmation page."""
 		_customer, contact, _campaign, invitation, token = self.campaign_with_one_invitation()
-		with (
-			patch.object(frappe.local, "request", frappe._dict(method="GET"), create=True),
-			patch.object(frappe.local, "request_ip", "127.0.0.1", create=True),
-		):
+		# frappe.local is a werkzeug Local: set and restore by hand (patch.object would delete them).
+		request, request_ip = (
+			getattr(frappe.local, "request", None),
+			getattr(frappe.local, "request_ip", None),
+		)
+		frappe.local.request, frappe.local.request_ip = frappe._dict(method="GET"), "127.0.0.1"
+		try:
 			opt_out(token)
+		finally:
+			frappe.local.request, frappe.local.request_ip = request, request_ip
 		self.assertIn("/survey-opt-out?token=" + token, frappe.local.response.get("location"))
 		self.assertEqual(frappe.db.get_value("Contact", contact, "cs_no_surveys"), 0)
 		self.assertEqual(frappe.db.get_value("Survey Invitation", invitation, "status"), "Sent")

@@ -22,7 +22,12 @@ def get_context(context):
 		# Another customer's plan, a draft or a cancelled one looks exactly like one that does not exist.
 		plan = portal_plan(name, frappe.session.user)
 		if not plan:
-			raise frappe.PageDoesNotExistError
+			# Set here rather than raising PageDoesNotExistError, which Frappe's web server answers
+			# with 200 until it has cached that URL as not found: users always get a 404.
+			context.http_status_code = 404
+			context.not_found = True
+			context.title = _("Not Found")
+			return
 		context.plan = plan
 		context.can_complete = plan.status in PORTAL_EDITABLE_STATUSES
 		context.title = plan.plan_title
