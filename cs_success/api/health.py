@@ -61,7 +61,7 @@ def recompute(customer: str | None = None) -> None:
 
 
 @frappe.whitelist()
-def get_health_for_document(doctype: str, name: str) -> dict:
+def get_health_for_document(doctype: str, name: str | int) -> dict:
 	"""The badge for a Customer, Issue or HD Ticket form: the health of the customer behind it.
 
 	Health data is for desk users who may read that Customer Health record. Reading the ticket is not
@@ -71,6 +71,7 @@ def get_health_for_document(doctype: str, name: str) -> dict:
 		frappe.throw(_("Health badges are shown for Customers, Issues and HD Tickets only."))
 	if not may_read_health():
 		return {}
+	name = str(name)  # Helpdesk's agent UI sends an HD Ticket's name as the number it is
 	frappe.has_permission(doctype, "read", name, throw=True)
 	if doctype == "Customer":
 		customer = name

@@ -72,7 +72,11 @@ class TestHelpdeskAgentBadge(FrappeTestCase):
 		with live_server() as base_url, browser_page(base_url, self.agent, PASSWORD) as page:
 			page.goto(f"/helpdesk/tickets/{self.tickets[0]}")
 			badge = page.get_by_role("button", name=f"Health {round(health.score)} · {health.band}")
-			badge.wait_for(timeout=60000)
+			try:
+				badge.wait_for(timeout=60000)
+			except Exception:
+				screenshot(page, "helpdesk_agent_badge_missing")
+				raise
 			self.assertEqual(
 				badge.inner_text().strip(), f"Health {round(health.score)} · {health.band}"
 			)  # shown
