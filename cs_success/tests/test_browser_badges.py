@@ -7,6 +7,7 @@ from frappe.utils.password import update_password
 
 from cs_success.tests.browser import browser_page, live_server, realtime_server, screenshot
 from cs_success.tests.utils import (
+	delete_invoices,
 	make_customer,
 	make_issue,
 	make_sales_invoice,
@@ -41,10 +42,7 @@ class TestBadgesAndReportsInBrowser(FrappeTestCase):
 	def tearDownClass(cls):
 		frappe.set_user("Administrator")
 		frappe.db.delete("Issue", {"name": ("in", cls.issues)})
-		for name in cls.invoices:
-			invoice = frappe.get_doc("Sales Invoice", name)
-			invoice.cancel()
-			invoice.delete(ignore_permissions=True)
+		delete_invoices(cls.invoices)
 		frappe.delete_doc("Customer", cls.customer, force=True, ignore_permissions=True)
 		for user in (cls.agent, cls.manager):
 			frappe.delete_doc("User", user, force=True, ignore_permissions=True)

@@ -8,7 +8,7 @@ from frappe.utils.password import update_password
 
 from cs_success.ledger.build import rebuild_customers
 from cs_success.tests.browser import browser_page, live_server, screenshot
-from cs_success.tests.utils import make_customer, make_sales_invoice, make_user
+from cs_success.tests.utils import delete_invoices, make_customer, make_sales_invoice, make_user
 
 PASSWORD = "Cs-Ledger-Passw0rd!"
 
@@ -35,10 +35,7 @@ class TestLedgerReportsInBrowser(FrappeTestCase):
 	@classmethod
 	def tearDownClass(cls):
 		frappe.set_user("Administrator")
-		for name in cls.invoices:
-			invoice = frappe.get_doc("Sales Invoice", name)
-			invoice.cancel()
-			invoice.delete(ignore_permissions=True)
+		delete_invoices(cls.invoices)
 		for customer in cls.customers:
 			frappe.delete_doc("Customer", customer, force=True, ignore_permissions=True)
 		frappe.delete_doc("User", cls.manager, force=True, ignore_permissions=True)
