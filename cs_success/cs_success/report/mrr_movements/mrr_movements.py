@@ -96,7 +96,9 @@ def get_chart(data: list[dict]) -> dict | None:
 						"name": _(kind),
 						"chartType": "bar",
 						"values": [
-							(-1 if kind in SUBTRACTED else 1) * row[frappe.scrub(kind)] for row in data
+							# 0 - x, not -1 * x: no "-0" below the axis for an empty month
+							0 - row[frappe.scrub(kind)] if kind in SUBTRACTED else row[frappe.scrub(kind)]
+							for row in data
 						],
 					}
 					for kind in MOVEMENTS

@@ -95,7 +95,7 @@ def get_summary(overall: dict) -> list[dict]:
 			round(overall["retention_rate"], 2) if has_start else None,
 			_("Retention %"),
 			"Percent",
-			"Green" if has_start else None,
+			rate_colour(overall["retention_rate"]) if has_start else None,
 		),
 		summary(
 			round(overall["churn_rate"], 2) if has_start else None,
@@ -104,6 +104,11 @@ def get_summary(overall: dict) -> list[dict]:
 			"Red" if has_start and overall["lost"] else None,
 		),
 	]
+
+
+def rate_colour(rate: float) -> str:
+	"""Green only for a retention a manager can be content with."""
+	return "Green" if rate >= 90 else "Orange" if rate >= 70 else "Red"
 
 
 def get_message() -> str:
