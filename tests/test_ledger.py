@@ -556,3 +556,18 @@ def test_books_count_a_contract_at_its_company_once():
 	assert books.companies["A"].intervals == [Interval(D(2025, 1, 1), D(2026, 1, 1), 1000.0)]
 	assert books.companies["A"].renewals == [RenewalOutcome("C-1", D(2025, 12, 31), False, 1000.0)]
 	assert books.spans == [Span(D(2025, 1, 1), D(2026, 1, 1))]
+
+
+def test_monthly_contract_terms_each_take_their_own_invoice():
+	# Terms of one month, a contract and an invoice of 100 each: Jan, Feb, Mar 2025. Feb's contract
+	# starts within 31 days of Jan's invoice, but Jan's invoice falls in Jan's term and belongs to it:
+	# 100 MRR Jan 1 - Mar 31, never 200 in one month and 0 in another.
+	contracts = [
+		Agreement("C-1", CONTRACT, D(2025, 1, 1), D(2025, 1, 31)),
+		Agreement("C-2", CONTRACT, D(2025, 2, 1), D(2025, 2, 28)),
+		Agreement("C-3", CONTRACT, D(2025, 3, 1), D(2025, 3, 31)),
+	]
+	lines = [InvoiceLine(f"I-{m}", D(2025, m, 1), 100) for m in (1, 2, 3)]
+	ledger = customer_ledger(lines, contracts)
+	assert ledger.intervals == [Interval(D(2025, 1, 1), D(2025, 4, 1), 100.0)]
+	assert [r.renewed for r in ledger.renewals] == [True, True, False]

@@ -274,7 +274,10 @@ def _contract_period(inv: _Invoice, contracts: Sequence[Agreement], pending: Seq
 			continue
 		if any(min(c.start, posting) <= other.posting <= c.end for c in candidates):
 			return None  # periodic billing: the cadence decides
-	chosen = max(candidates, key=lambda c: (c.start, c.end, c.name))
+	# The term whose start is nearest the posting date: a monthly term's invoice, dated at its start,
+	# belongs to it and not to next month's term; a renewal invoiced a few days ahead belongs to the
+	# term it renews into, not to the last days of the one it falls in.
+	chosen = min(candidates, key=lambda c: (abs((c.start - posting).days), -c.start.toordinal(), c.name))
 	return max(posting, chosen.start), chosen.end + ONE_DAY
 
 
