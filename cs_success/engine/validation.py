@@ -1,0 +1,468 @@
+"""Is the health score any good? Back-testing a score against churn, without Frappe.
+
+An observation is the score of one customer active on a date D and whether that customer churned
+within the horizon after D (DOMAIN.md, "Is the score any good?"). The caller picks the customers
+and the horizon; this module only does the arithmetic.
+
+- AUC: the probability that a random churner had a WORSE (lower) score than a random non-churner,
+  ties counting one half: Mann-Whitney U / (n1 * n0), from average ranks in O(n log n).
+- Lift of the worst decile: churn rate among the ceil(n / 10) lowest scores / overall churn rate.
+- Churn per band, precision and recall of the alarm bands, calibration by score decile.
+- Weights from data: an L2-regularised logistic regression of churn on the standardised measure
+  scores (the objective of scikit-learn's LogisticRegression(C=1/l2)), fitted by Newton-Raphson on
+  the earlier observation dates and tested on the later ones, never on the same date.
+
+Units: churn rates, precision and recall are percentages (0-100) as in retention.py; AUC is a
+probability (0-1) and lift a ratio. A score of None (or NaN) is no observation and is dropped.
+Verdicts, directions and reasons are codes; the Frappe side translates them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import numpy as np
+
+INSUFFICIENT_DATA = "insufficient_data"
+STRONG = "strong"
+USEFUL = "useful"
+WEAK = "weak"
+CHANCE = "chance"
+
+PREDICTS_CHURN = "predicts churn"
+NO_SIGNAL = "no signal"
+INVERTED = "inverted"
+
+# Why `fit_weights` suggests no weights.
+TOO_FEW_DATES = "too_few_dates"  # fewer than two observation dates: no time split possible
+SINGLE_CLASS_TRAINING = "single_class_training"  # nobody (or everybody) churned on the training dates
+NO_PROTECTIVE_MEASURE = "no_protective_measure"  # no measure whose higher score lowers churn
+
+
+class Observation(NamedTuple):
+	customer: str
+	observation_date: Any
+	score: float | None
+	band: str
+	measures: Mapping[str, float | None]
+	churned: bool
+
+
+class BandRow(NamedTuple):
+	band: str
+	customers: int
+	churned: int
+	churn_rate: float | None  # percent
+
+
+class CalibrationRow(NamedTuple):
+	decile: int  # 1 = lowest scores
+	low: float
+	high: float
+	customers: int
+	churned: int
+	churn_rate: float  # percent
+
+
+class MeasureAUC(NamedTuple):
+	key: str
+	auc: float | None
+	n: int
+	direction: str | None
+
+
+@dataclass(frozen=True)
+class Verdict:
+	code: str
+	auc: float | None
+
+
+@dataclass(frozen=True)
+class FitResult:
+	"""Suggested weights and how the current and the suggested score rank churn on the test dates.
+
+	`coefficients` and `intercept` are on the standardised training scale (the scale of the fit);
+	`means` and `stds` are the training means (also used to impute missing scores) and population
+	standard deviations. `weights` is None when no weights can be suggested, `reason` then says why.
+	"""
+
+	weights: dict[str, float] | None
+	intercept: float | None
+	coefficients: dict[str, float]
+	train_dates: list
+	test_dates: list
+	current_auc_test: float | None
+	suggested_auc_test: float | None
+	n_train: int
+	n_test: int
+	means: dict[str, float]
+	stds: dict[str, float]
+	reason: str | None = None
+
+
+def _scores_array(scores: Iterable[float | None]) -> np.ndarray:
+	return np.asarray(list(scores) if not isinstance(scores, np.ndarray) else scores, dtype=float)
+
+
+def _pairs(scores, churned) -> tuple[np.ndarray, np.ndarray]:
+	"""Scores and churn flags as arrays, without the observations that have no score."""
+	values = _scores_array(scores)
+	flags = np.asarray(list(churned) if not isinstance(churned, np.ndarray) else churned, dtype=bool)
+	if values.shape != flags.shape or values.ndim != 1:
+		raise ValueError("scores and churned must be sequences of the same length")
+	keep = np.isfinite(values)
+	if not keep.all():
+		values, flags = values[keep], flags[keep]
+	return values, flags
+
+
+def _average_ranks(values: np.ndarray) -> np.ndarray:
+	"""Ranks 1..n in ascending order; tied values share the average of their ranks."""
+	n = values.size
+	order = np.argsort(values, kind="mergesort")
+	ordered = values[order]
+	starts_group = np.empty(n, dtype=bool)
+	starts_group[:1] = True
+	np.not_equal(ordered[1:], ordered[:-1], out=starts_group[1:])
+	starts = np.flatnonzero(starts_group)
+	counts = np.diff(np.append(starts, n))
+	group_rank = starts + (counts + 1) / 2.0
+	ranks = np.empty(n, dtype=float)
+	ranks[order] = np.repeat(group_rank, counts)
+	return ranks
+
+
+def _auc(values: np.ndarray, flags: np.ndarray) -> float | None:
+	n_churned = int(flags.sum())
+	n_stayed = flags.size - n_churned
+	if not n_churned or not n_stayed:
+		return None
+	# U counts the (churner, non-churner) pairs where the non-churner scored higher, ties as 1/2.
+	u = _average_ranks(values)[~flags].sum() - n_stayed * (n_stayed + 1) / 2.0
+	return float(u / (n_churned * n_stayed))
+
+
+def auc(scores: Iterable[float | None], churned: Iterable[bool]) -> float | None:
+	"""P(churner's score < non-churner's score) + 1/2 P(equal); None when either class is empty."""
+	return _auc(*_pairs(scores, churned))
+
+
+def worst_decile_lift(scores: Iterable[float | None], churned: Iterable[bool]) -> float | None:
+	"""Churn rate among the ceil(n/10) lowest scores / overall churn rate; None when nobody churned.
+
+	Ties at the decile boundary are broken by the given order (a stable sort)."""
+	values, flags = _pairs(scores, churned)
+	total = int(flags.sum())
+	if not total:
+		return None
+	n = values.size
+	worst = np.argsort(values, kind="stable")[: math.ceil(n / 10)]
+	return float((flags[worst].sum() / worst.size) / (total / n))
+
+
+def churn_by_band(bands: Iterable[str], churned: Iterable[bool], band_order: Sequence[str]) -> list[BandRow]:
+	"""One row per band of `band_order` (also when empty), then any other band in order of appearance."""
+	customers: dict[str, int] = {band: 0 for band in band_order}
+	lost: dict[str, int] = {band: 0 for band in band_order}
+	for band, did_churn in zip(bands, churned, strict=True):
+		customers[band] = customers.get(band, 0) + 1
+		lost[band] = lost.get(band, 0) + bool(did_churn)
+	return [
+		BandRow(band, count, lost[band], 100.0 * lost[band] / count if count else None)
+		for band, count in customers.items()
+	]
+
+
+def alarm_precision_recall(
+	bands: Iterable[str], churned: Iterable[bool], alarm_bands: set[str] | frozenset[str]
+) -> tuple[float | None, float | None]:
+	"""Precision and recall (percent) of "a band in `alarm_bands`" as the churn alarm.
+
+	Precision is None when nobody was alarmed, recall None when nobody churned."""
+	alarmed = hits = total = 0
+	for band, did_churn in zip(bands, churned, strict=True):
+		raised = band in alarm_bands
+		alarmed += raised
+		total += bool(did_churn)
+		hits += raised and bool(did_churn)
+	precision = 100.0 * hits / alarmed if alarmed else None
+	recall = 100.0 * hits / total if total else None
+	return precision, recall
+
+
+def calibration(
+	scores: Iterable[float | None], churned: Iterable[bool], groups: int = 10
+) -> list[CalibrationRow]:
+	"""Churn rate per equal-count score group, lowest scores first; it should fall as scores rise.
+
+	Group sizes differ by at most one; equal scores may straddle a boundary (stable order). With
+	fewer observations than groups, only the non-empty groups are returned."""
+	if groups < 1:
+		raise ValueError("groups must be at least 1")
+	values, flags = _pairs(scores, churned)
+	order = np.argsort(values, kind="stable")
+	rows = []
+	for part in np.array_split(order, groups):
+		if not part.size:
+			continue
+		lost = int(flags[part].sum())
+		rows.append(
+			CalibrationRow(
+				len(rows) + 1,
+				float(values[part[0]]),
+				float(values[part[-1]]),
+				int(part.size),
+				lost,
+				100.0 * lost / part.size,
+			)
+		)
+	return rows
+
+
+def direction_for(value: float | None) -> str | None:
+	if value is None:
+		return None
+	if value >= 0.6:
+		return PREDICTS_CHURN
+	if value >= 0.4:
+		return NO_SIGNAL
+	return INVERTED
+
+
+def per_measure_auc(observations: Iterable[Observation]) -> list[MeasureAUC]:
+	"""AUC of each measure's own score over the observations that have that measure, by key."""
+	by_key: dict[str, tuple[list[float], list[bool]]] = {}
+	for observation in observations:
+		for key, value in observation.measures.items():
+			if value is None:
+				continue
+			values, flags = by_key.setdefault(key, ([], []))
+			values.append(value)
+			flags.append(bool(observation.churned))
+	rows = []
+	for key in sorted(by_key):
+		values, flags = _pairs(*by_key[key])
+		value = _auc(values, flags)
+		rows.append(MeasureAUC(key, value, int(values.size), direction_for(value)))
+	return rows
+
+
+def verdict(
+	auc: float | None, customers: int, churn_events: int, min_customers: int = 100, min_events: int = 10
+) -> Verdict:
+	"""How far to trust the score. Too few customers or churn events: cannot tell."""
+	if auc is None or customers < min_customers or churn_events < min_events:
+		return Verdict(INSUFFICIENT_DATA, auc)
+	if auc >= 0.8:
+		return Verdict(STRONG, auc)
+	if auc >= 0.7:
+		return Verdict(USEFUL, auc)
+	if auc >= 0.6:
+		return Verdict(WEAK, auc)
+	return Verdict(CHANCE, auc)
+
+
+def _number(value) -> float | None:
+	if value is None or isinstance(value, bool) or not isinstance(value, int | float):
+		return None
+	return float(value) if math.isfinite(value) else None
+
+
+def weighted_score(measures: Mapping[str, float | None], weights: Mapping[str, float]) -> float | None:
+	"""sum(w_i s_i) / sum(w_i) over the weighted measures that have a score, as the health engine does."""
+	total = weight_with_data = 0.0
+	for key, weight in weights.items():
+		score = _number(measures.get(key))
+		if weight > 0 and score is not None:
+			total += weight * score
+			weight_with_data += weight
+	return total / weight_with_data if weight_with_data else None
+
+
+def _weighted_scores(matrix: np.ndarray, weights: np.ndarray) -> np.ndarray:
+	"""`weighted_score` for every row of a matrix with NaN for missing; NaN where nothing is weighted."""
+	present = ~np.isnan(matrix) & (weights > 0)
+	weight_with_data = present @ weights
+	total = np.where(present, matrix, 0.0) @ np.where(weights > 0, weights, 0.0)
+	with np.errstate(invalid="ignore", divide="ignore"):
+		return np.where(weight_with_data > 0, total / weight_with_data, np.nan)
+
+
+def _log1p_exp(eta: np.ndarray) -> np.ndarray:
+	return np.logaddexp(0.0, eta)
+
+
+def _sigmoid(eta: np.ndarray) -> np.ndarray:
+	return np.exp(-np.logaddexp(0.0, -eta))
+
+
+def logistic_newton(
+	design: np.ndarray, y: np.ndarray, l2: float, max_iter: int = 100, tol: float = 1e-10
+) -> np.ndarray:
+	"""Minimise sum(log(1 + e^eta) - y eta) + l2/2 |beta[1:]|^2, eta = design @ beta, by Newton-Raphson.
+
+	Column 0 of `design` is the intercept (not penalised). This is scikit-learn's objective for
+	LogisticRegression(C=1/l2) up to the factor C. Deterministic; a backtracking line search keeps
+	every step downhill."""
+	n_params = design.shape[1]
+	penalty = np.full(n_params, float(l2))
+	penalty[0] = 0.0
+	beta = np.zeros(n_params)
+	mean_y = float(y.mean())
+	beta[0] = math.log(mean_y / (1.0 - mean_y))
+
+	def objective(candidate: np.ndarray) -> float:
+		eta = design @ candidate
+		return float(_log1p_exp(eta).sum() - y @ eta + 0.5 * (penalty * candidate * candidate).sum())
+
+	current = objective(beta)
+	for _ in range(max_iter):
+		p = _sigmoid(design @ beta)
+		gradient = design.T @ (p - y) + penalty * beta
+		hessian = design.T @ (design * (p * (1.0 - p))[:, None])
+		hessian[np.diag_indices(n_params)] += penalty
+		try:
+			step = np.linalg.solve(hessian, gradient)
+		except np.linalg.LinAlgError:
+			step = np.linalg.lstsq(hessian, gradient, rcond=None)[0]
+		slope = float(gradient @ step)
+		t = 1.0
+		for _ in range(40):
+			candidate = beta - t * step
+			value = objective(candidate)
+			if value <= current - 1e-4 * t * slope + 1e-12 * abs(current):
+				break
+			t /= 2.0
+		else:
+			break  # no further decrease within rounding: converged
+		beta, current = candidate, value
+		if float(np.abs(t * step).max()) < tol:
+			break
+	return beta
+
+
+def _measure_matrix(X: Sequence[Mapping[str, float | None]], keys: Sequence[str]) -> np.ndarray:
+	matrix = np.empty((len(X), len(keys)))
+	for column, key in enumerate(keys):
+		matrix[:, column] = np.array([row.get(key) for row in X], dtype=float)
+	return matrix
+
+
+def fit_weights(
+	X: Sequence[Mapping[str, float | None]],
+	y: Sequence[int | bool],
+	dates: Sequence[Hashable],
+	current_weights: Mapping[str, float] | None = None,
+	l2: float = 1.0,
+	split: float = 0.7,
+	keys: Sequence[str] | None = None,
+) -> FitResult:
+	"""Suggest scorecard weights from observations (one dict of measure scores 0-100 per row).
+
+	`keys` defaults to every measure seen, sorted. See `fit_weights_matrix`."""
+	if keys is None:
+		keys = sorted(set().union(*X)) if len(X) else []
+	return fit_weights_matrix(_measure_matrix(X, keys), keys, y, dates, current_weights, l2, split)
+
+
+def fit_weights_matrix(
+	matrix: np.ndarray,
+	keys: Sequence[str],
+	y: Sequence[int | bool],
+	dates: Sequence[Hashable],
+	current_weights: Mapping[str, float] | None = None,
+	l2: float = 1.0,
+	split: float = 0.7,
+) -> FitResult:
+	"""`fit_weights` on a rows x measures matrix of scores 0-100, NaN where a measure has no data.
+
+	The first `split` share of the distinct dates (sorted) trains, the later dates test. Missing
+	scores are imputed with the measure's training mean, scores standardised with the training mean
+	and standard deviation, and churn regressed on them. A measure whose higher score lowers churn
+	has a negative coefficient; its weight is -coef / std (per score point), others weigh 0, and the
+	weights are normalised to sum to 100. Both the current and the suggested score are computed on
+	the test dates as the health engine does (re-normalised over the measures present) and ranked
+	against churn by AUC."""
+	if not (0.0 < split < 1.0):
+		raise ValueError("split must lie strictly between 0 and 1")
+	if l2 < 0:
+		raise ValueError("l2 must not be negative")
+	keys = list(keys)
+	matrix = np.asarray(matrix, dtype=float)
+	outcome = np.asarray(y, dtype=float)
+	if matrix.shape != (outcome.size, len(keys)) or len(dates) != outcome.size:
+		raise ValueError("X, y and dates must describe the same rows")
+
+	distinct = sorted(set(dates))
+	n_train_dates = min(len(distinct) - 1, max(1, math.floor(split * len(distinct) + 1e-9)))
+	train_dates, test_dates = distinct[:n_train_dates], distinct[n_train_dates:]
+	position = {date: index for index, date in enumerate(distinct)}
+	date_index = np.fromiter((position[date] for date in dates), dtype=np.intp, count=outcome.size)
+	train = date_index < n_train_dates
+	test = ~train
+	n_train, n_test = int(train.sum()), int(test.sum())
+
+	def result(reason=None, weights=None, intercept=None, coefficients=None, means=None, stds=None):
+		current_auc = suggested_auc = None
+		if n_test and len(distinct) > 1:
+			test_matrix, test_outcome = matrix[test], outcome[test] > 0.5
+			if current_weights:
+				vector = np.array([float(current_weights.get(key, 0.0)) for key in keys])
+				current_auc = auc(_weighted_scores(test_matrix, vector), test_outcome)
+			if weights:
+				vector = np.array([weights[key] for key in keys])
+				suggested_auc = auc(_weighted_scores(test_matrix, vector), test_outcome)
+		return FitResult(
+			weights=weights,
+			intercept=intercept,
+			coefficients=coefficients or {},
+			train_dates=train_dates if len(distinct) > 1 else [],
+			test_dates=test_dates if len(distinct) > 1 else [],
+			current_auc_test=current_auc,
+			suggested_auc_test=suggested_auc,
+			n_train=n_train if len(distinct) > 1 else 0,
+			n_test=n_test if len(distinct) > 1 else 0,
+			means=means or {},
+			stds=stds or {},
+			reason=reason,
+		)
+
+	if len(distinct) < 2:
+		return result(TOO_FEW_DATES)
+	train_outcome = outcome[train]
+	if train_outcome.min() == train_outcome.max():
+		return result(SINGLE_CLASS_TRAINING)
+
+	raw = matrix[train]
+	missing = np.isnan(raw)
+	counts = (~missing).sum(axis=0)
+	sums = np.where(missing, 0.0, raw).sum(axis=0)
+	means = np.divide(sums, counts, out=np.zeros(len(keys)), where=counts > 0)
+	design = np.empty((n_train, len(keys) + 1))
+	design[:, 0] = 1.0
+	standardised = design[:, 1:]
+	np.copyto(standardised, np.where(missing, means, raw))
+	del raw, missing
+	standardised -= means
+	stds = np.sqrt((standardised * standardised).mean(axis=0))
+	scale = np.where(stds > 0, stds, 1.0)  # a constant measure stays 0 and gets a zero coefficient
+	standardised /= scale
+
+	beta = logistic_newton(design, train_outcome, l2)
+	del design, standardised
+	coefficients = beta[1:]
+	per_point = np.where(stds > 0, -coefficients / scale, 0.0)
+	positive = np.maximum(per_point, 0.0)
+	fitted = dict(
+		intercept=float(beta[0]),
+		coefficients={key: float(c) for key, c in zip(keys, coefficients, strict=True)},
+		means={key: float(m) for key, m in zip(keys, means, strict=True)},
+		stds={key: float(s) for key, s in zip(keys, stds, strict=True)},
+	)
+	if not positive.sum() > 0:
+		return result(NO_PROTECTIVE_MEASURE, **fitted)
+	weights = 100.0 * positive / positive.sum()
+	return result(weights={key: float(w) for key, w in zip(keys, weights, strict=True)}, **fitted)
