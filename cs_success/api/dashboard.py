@@ -1,11 +1,15 @@
-"""Number cards for the Customer Success workspace."""
+"""Number cards for the Customer Success workspace.
 
-from __future__ import annotations
+A card with no data shows "-", never 0: Frappe shows a plain string as it is, and formats a
+{"value", "fieldtype"} answer."""
 
 import frappe
 from frappe.utils import add_days, now_datetime, today
 
+from cs_success.engine.health_score import AT_RISK, CRITICAL, NO_DATA
 from cs_success.engine.survey_metrics import csat_percent, nps
+
+NO_DATA_SHOWN = "-"
 
 
 def _headline_scores(headline_type: str, days: int = 90) -> list[int]:
@@ -16,36 +20,52 @@ def _headline_scores(headline_type: str, days: int = 90) -> list[int]:
 	)
 
 
+def _card(value, fieldtype: str) -> dict | str:
+	if value is None:
+		return NO_DATA_SHOWN
+	return {"value": value, "fieldtype": fieldtype, "precision": 0 if fieldtype != "Float" else 1}
+
+
 @frappe.whitelist()
-def nps_last_90_days(filters=None) -> dict:
+def nps_last_90_days(filters: str | list | dict | None = None) -> dict | str:
 	frappe.has_permission("Survey Response", "read", throw=True)
 	value = nps(_headline_scores("NPS"))
-	return {"value": round(value, 1) if value is not None else 0, "fieldtype": "Float"}
+	return _card(round(value) if value is not None else None, "Int")  # NPS is a whole number
 
 
 @frappe.whitelist()
-def csat_last_90_days(filters=None) -> dict:
+def csat_last_90_days(filters: str | list | dict | None = None) -> dict | str:
 	frappe.has_permission("Survey Response", "read", throw=True)
 	value = csat_percent(_headline_scores("CSAT"))
-	return {"value": round(value, 1) if value is not None else 0, "fieldtype": "Percent"}
+	return _card(round(value) if value is not None else None, "Percent")
+
+
+def _scored() -> dict:
+	return {"band": ("!=", NO_DATA)}
 
 
 @frappe.whitelist()
-def renewals_due_in_30_days(filters=None) -> dict:
+def average_customer_health(filters: str | list | dict | None = None) -> dict | str:
 	frappe.has_permission("Customer Health", "read", throw=True)
-	params = {"today": today(), "until": add_days(today(), 30)}
-	count = frappe.db.sql(
-		"""
-		SELECT COUNT(*) FROM (
-			SELECT name FROM `tabSubscription`
-			WHERE party_type = 'Customer' AND status IN ('Active', 'Trialling', 'Past Due Date', 'Unpaid')
-				AND end_date BETWEEN %(today)s AND %(until)s
-			UNION ALL
-			SELECT name FROM `tabContract`
-			WHERE party_type = 'Customer' AND status = 'Active' AND docstatus < 2
-				AND end_date BETWEEN %(today)s AND %(until)s
-		) due
-		""",
-		params,
-	)[0][0]
-	return {"value": count, "fieldtype": "Int"}
+	value = frappe.get_all("Customer Health", filters=_scored(), fields=["avg(score) as average"])[0].average
+	return _card(round(value) if value is not None else None, "Int")
+
+
+@frappe.whitelist()
+def customers_at_risk(filters: str | list | dict | None = None) -> dict | str:
+	"""At Risk or Critical; "-" when nobody has been scored yet (0 would look like good news)."""
+	frappe.has_permission("Customer Health", "read", throw=True)
+	if not frappe.db.exists("Customer Health", _scored()):
+		return NO_DATA_SHOWN
+	return _card(frappe.db.count("Customer Health", {"band": ("in", (AT_RISK, CRITICAL))}), "Int")
+
+
+@frappe.whitelist()
+def renewals_due_in_30_days(filters: str | list | dict | None = None) -> dict | str:
+	"""Contract and subscription terms of the revenue ledger that end in the next 30 days, not yet
+	renewed (signed, submitted agreements only)."""
+	frappe.has_permission("Customer Health", "read", throw=True)
+	count = frappe.db.count(
+		"Agreement Renewal", {"outcome": "Pending", "due_date": ("between", (today(), add_days(today(), 30)))}
+	)
+	return _card(count, "Int")

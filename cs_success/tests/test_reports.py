@@ -84,7 +84,7 @@ class TestRetentionAndChurn(ReportTestCase):
 		self.assertAlmostEqual(summary["Retention %"], 95)
 		self.assertAlmostEqual(summary["Churn %"], 5)
 		self.assertEqual(len(data), 1)
-		self.assertIn("Subscription or Contract", message)
+		self.assertIn("recurring revenue or a signed agreement", message)
 
 	def test_worked_example_two_and_quarters(self):
 		group = self.build(stay=31, lost=13, new=12, year=2023)
@@ -127,26 +127,6 @@ class TestRetentionAndChurn(ReportTestCase):
 
 
 class TestRenewalAndRevenue(ReportTestCase):
-	def test_renewal_rate_by_count_and_value(self):
-		group = make_customer_group("Renewal")
-		customers = self.customers(group, 4, "Ren")
-		for customer, amount in zip(customers, (100, 200, 300, 400), strict=True):
-			make_sales_invoice(customer, amount, posting_date="2026-03-01")
-			make_contract(customer, "2025-06-01", "2026-05-31")
-		for customer in customers[:3]:  # renewed right after the end; the fourth lets it lapse
-			make_contract(customer, "2026-06-01", "2027-05-31")
-		upcoming = make_customer("Upcoming", customer_group=group)
-		make_contract(upcoming, "2025-12-01", add_days(today(), 10))
-		data, summary, _chart, _message = run_report(
-			"Renewal Rate", from_date="2026-01-01", to_date="2026-08-31", customer_group=group,
-			renewal_window_days=30, upcoming_days=30,
-		)  # fmt: skip
-		self.assertEqual((summary["Due"], summary["Renewed"], summary["Upcoming Renewals"]), (4, 3, 1))
-		self.assertAlmostEqual(summary["Renewal Rate by Count"], 75)
-		self.assertAlmostEqual(summary["Renewal Rate by Value"], 60)  # (100+200+300) / 1000
-		statuses = sorted(row["status"] for row in data)
-		self.assertEqual(statuses, ["Not Renewed", "Renewed", "Renewed", "Renewed", "Upcoming"])
-
 	def test_revenue_needs_sales_invoice_permission_and_user_permissions_apply(self):
 		group = make_customer_group("Revenue Perm")
 		allowed, hidden = self.customers(group, 2, "RevPerm")
@@ -178,59 +158,6 @@ class TestRenewalAndRevenue(ReportTestCase):
 		frappe.set_user("Administrator")
 
 
-class TestLifetimeValueAndChurnAudit(ReportTestCase):
-	def test_customer_lifetime_value(self):
-		group = make_customer_group("CLV")
-		customers = self.customers(group, 5, "Clv")
-		for customer in customers[:4]:
-			make_contract(customer, "2025-01-01", "2027-12-31")
-		make_contract(customers[4], "2025-01-01", "2026-06-30")
-		for customer in customers:
-			make_sales_invoice(customer, 1000, posting_date="2026-03-01")
-		data, summary, _chart, _message = run_report(
-			"Customer Lifetime Value", from_date="2026-01-01", to_date="2026-12-31", customer_group=group,
-			active_definition="An Active Subscription or Contract", gross_margin=60,
-		)  # fmt: skip
-		total = data[-1]
-		self.assertEqual((total["accounts"], total["revenue"]), (5, 5000))
-		self.assertAlmostEqual(total["arpa"], 1000)
-		self.assertAlmostEqual(total["churn_rate"], 20)
-		self.assertAlmostEqual(total["clv"], 5000)
-		self.assertAlmostEqual(total["margin_clv"], 3000)
-		self.assertAlmostEqual(summary["CLV"], 5000)
-
-	def test_churned_customer_audit_with_health_nps_and_exit_answers(self):
-		ensure_outgoing_email_account()
-		group = make_customer_group("Audit")
-		stays, leaves = self.customers(group, 2, "Audit")
-		make_contract(stays, "2025-01-01", "2027-12-31")
-		make_contract(leaves, "2025-01-01", "2026-06-30")
-		make_sales_invoice(leaves, 20000, posting_date="2026-01-15")
-		make_contact(leaves)
-		run_pending_recomputes()
-		exit_campaign = make_campaign(
-			"Exit Survey", purpose="Exit", audience="Customer Group", customer_group=group
-		)
-		run_campaign(exit_campaign.name)
-		(invitation,) = frappe.get_all(
-			"Survey Invitation", filters={"campaign": exit_campaign.name}, pluck="name"
-		)
-		submit_answer(invitation, {"1": 3, "2": "Price", "3": "Acme Ltd"})
-		run_pending_recomputes()
-
-		data, summary, chart, _message = run_report(
-			"Churned Customer Audit", from_date="2026-06-01", to_date="2026-10-31", customer_group=group,
-			active_definition="An Active Subscription or Contract", group_by="Size Band", medium_from=10000, large_from=100000,
-		)  # fmt: skip
-		self.assertEqual(summary["Churned Customers"], 1)
-		(row,) = data
-		self.assertEqual((row["customer"], row["size_band"], row["last_nps"]), (leaves, "Medium", 3))
-		self.assertEqual(row["last_health_band"], frappe.db.get_value("Customer Health", leaves, "band"))
-		self.assertIn("Price", row["exit_answers"])
-		self.assertIn("Acme Ltd", row["exit_answers"])
-		self.assertEqual(chart["data"]["labels"], ["Medium"])
-
-
 class TestHealthReports(ReportTestCase):
 	def scored_group(self):
 		group = make_customer_group("Health")
@@ -260,6 +187,8 @@ class TestHealthReports(ReportTestCase):
 	def test_at_risk_customers(self):
 		group, customers = self.scored_group()
 		make_contract(customers[1], add_days(today(), -100), add_days(today(), 40))
+		run_pending_recomputes()  # the commit's drain; then the planted score again
+		frappe.db.set_value("Customer Health", customers[1], {"score": 60, "band": "At Risk"})
 		data, summary, _chart, _message = run_report("At-Risk Customers", customer_group=group)
 		self.assertEqual([row["customer"] for row in data], [customers[2], customers[1]])  # worst first
 		self.assertEqual((summary["At Risk"], summary["Critical"], summary["Average Score"]), (1, 1, 45))

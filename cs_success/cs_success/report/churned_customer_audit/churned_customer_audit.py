@@ -1,99 +1,181 @@
 # Copyright (c) 2026, cs_success contributors
 # For license information, please see license.txt
 
+"""Every churn in the period from the revenue ledger (Customer Lifecycle Event "Churned", dated the first
+day the customer was no longer active), with the MRR it took at the company, the reason, the customer's
+health before it and its last survey answers; or, per segment, how many left and how much MRR went."""
+
+from collections import defaultdict
+from datetime import date
+
 import frappe
 from frappe import _
 from frappe.utils import add_days, getdate
 
 from cs_success.analytics import (
-	active_at_period_bounds,
-	active_definition,
 	column,
 	customer_attributes,
-	describe_active,
-	revenue_by_customer,
+	require_revenue_access,
 	segment_customers,
 	summary,
 )
+from cs_success.engine.ledger import CHURN, CHURNED
+from cs_success.ledger.queries import FAR_FUTURE, active_on_days
+from cs_success.ledger.report_helpers import (
+	CURRENCY_FIELD,
+	company_currency,
+	currency_column,
+	money_column,
+	money_summary,
+	rate_summary,
+	report_company,
+	share,
+)
+
+SEGMENTS = "Segments"
+DIMENSIONS = {
+	"Customer Group": "customer_group",
+	"Territory": "territory",
+	"Churn Reason": "churn_reason",
+	"Size Band": "size_band",
+}
+# Segments that are a property of a customer before it left, so a churn rate against those active at
+# the start means something; a churn reason or the MRR lost is only known once it left.
+RATE_DIMENSIONS = ("customer_group", "territory")
 
 
+@frappe.read_only()
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
-	from_date, to_date = getdate(filters.from_date), getdate(filters.to_date)
-	definition, window = active_definition(filters)
+	require_revenue_access()
+	company = report_company(filters)
+	currency = company_currency(company)
 	customers = segment_customers(filters)
-	at_start, at_end = active_at_period_bounds(from_date, to_date, definition, window, customers)
-	churned = at_start - at_end
-	attributes = customer_attributes(churned)
-	revenue = revenue_by_customer(add_days(from_date, -365), add_days(from_date, -1), list(churned) or [""])
-	health = {
-		row.customer: row
-		for row in frappe.get_all(
-			"Customer Health",
-			filters={"customer": ("in", list(churned) or [""])},
-			fields=["customer", "score", "band"],
-		)
-	}
-	last_nps = latest_nps(churned)
-	exit_answers = exit_survey_answers(churned)
-	medium_from, large_from = (
-		float(filters.get("medium_from") or 10000),
-		float(filters.get("large_from") or 100000),
-	)
+	events = get_data(filters, company, currency, customers)
+	chart_field = DIMENSIONS.get(filters.get("group_by"), "customer_group")
+	if filters.get("view") == SEGMENTS:
+		columns, data = segment_columns(), segment_rows(events, filters, customers, currency)
+	else:
+		columns, data = get_columns(), events
+	return columns, data, get_message(), get_chart(events, chart_field), get_summary(events, currency)
 
+
+def get_data(filters, company: str, currency: str, customers) -> list[dict]:
+	events = churn_events(getdate(filters.from_date), getdate(filters.to_date), customers)
+	if not events:
+		return []
+	names = {event.customer for event in events}
+	attributes = customer_attributes(names)
+	lost = mrr_lost(company, events)
+	health = health_before(events)
+	last_nps = latest_nps(names)
+	exit_answers = exit_survey_answers(names)
+	medium_from = float(filters.get("medium_from") or 10000)
+	large_from = float(filters.get("large_from") or 100000)
 	data = []
-	for customer in sorted(churned):
-		annual = revenue.get(customer, 0.0)
-		size = _("Large") if annual >= large_from else _("Medium") if annual >= medium_from else _("Small")
-		attrs = attributes.get(customer) or frappe._dict()
+	for event in events:
+		attrs = attributes.get(event.customer) or frappe._dict()
+		mrr = lost.get(event.name)
+		score, band, as_of = health.get(event.name, (None, None, None))
 		data.append(
 			{
-				"customer": customer,
+				"customer": event.customer,
 				"customer_name": attrs.customer_name,
 				"customer_group": attrs.customer_group,
 				"territory": attrs.territory,
-				"size_band": size,
-				"annual_revenue": annual,
-				"last_health_score": health[customer].score
-				if customer in health and health[customer].band != "No Data"
-				else None,
-				"last_health_band": health[customer].band if customer in health else None,
-				"last_nps": last_nps.get(customer),
-				"exit_answers": exit_answers.get(customer),
+				"churn_date": event.event_date,
+				"churn_reason": event.churn_reason,
+				"churn_reason_source": event.churn_reason_source,
+				"churn_notes": event.churn_notes,
+				"mrr_lost": mrr,
+				"size_band": size_band(mrr, medium_from, large_from),
+				"health_score": score if band != "No Data" else None,
+				"health_band": band,
+				"health_date": as_of,
+				"last_nps": last_nps.get(event.customer),
+				"exit_answers": exit_answers.get(event.customer),
+				CURRENCY_FIELD: currency,
 			}
 		)
-	chart_field = {"Territory": "territory", "Size Band": "size_band"}.get(
-		filters.get("group_by"), "customer_group"
-	)
-	counts = {}
-	for row in data:
-		counts[row[chart_field] or _("Not Set")] = counts.get(row[chart_field] or _("Not Set"), 0) + 1
-	columns = [
-		column("customer", _("Customer"), "Link", 170, "Customer"),
-		column("customer_group", _("Customer Group"), "Link", 140, "Customer Group"),
-		column("territory", _("Territory"), "Link", 130, "Territory"),
-		column("size_band", _("Size"), "Data", 80),
-		column("annual_revenue", _("Revenue in the Year Before"), "Currency", 150),
-		column("last_health_score", _("Last Health Score"), "Float", 120),
-		column("last_health_band", _("Last Band"), "Data", 90),
-		column("last_nps", _("Last NPS Answer"), "Int", 110),
-		column("exit_answers", _("Exit Survey"), "Data", 300),
-	]
-	chart = {
-		"data": {
-			"labels": list(counts),
-			"datasets": [{"name": _("Churned Customers"), "values": list(counts.values())}],
+	return data
+
+
+def churn_events(from_date: date, to_date: date, customers) -> list:
+	condition = " AND customer IN %(segment)s" if customers is not None else ""
+	return frappe.db.sql(
+		f"""SELECT name, customer, event_date, churn_reason, churn_reason_source, churn_notes
+		FROM `tabCustomer Lifecycle Event`
+		WHERE event_type = %(churned)s AND event_date BETWEEN %(from_date)s AND %(to_date)s {condition}
+		ORDER BY event_date, customer""",
+		{
+			"churned": CHURNED,
+			"from_date": from_date,
+			"to_date": to_date,
+			"segment": tuple(customers or ()) or ("",),
 		},
-		"type": "bar",
-		"colors": ["#e24c4c"],
-	}
-	report_summary = [summary(len(data), _("Churned Customers"), "Int", "Red")]
-	message = (
-		describe_active(definition, window)
-		+ " "
-		+ _("Churned: active the day before the period, not active on its last day.")
+		as_dict=True,
 	)
-	return columns, data, message, chart, report_summary
+
+
+def mrr_lost(company: str, events: list) -> dict:
+	"""event -> the MRR the customer had at `company` when it went: the latest Churn movement there on or
+	before the churn date and within the active span that ended with it (revenue can stop before a
+	signed agreement does). None: no recurring revenue at this company in that span.
+
+	Read set-based: the spans and the Churn movements of these customers, matched here."""
+	customers = tuple({event.customer for event in events})
+	# The span that ends the day before the churn date is the one the customer left.
+	span_starts = {
+		(customer, getdate(to_date)): getdate(from_date)
+		for customer, from_date, to_date in frappe.db.sql(
+			"""SELECT customer, from_date, to_date FROM `tabCustomer Active Span`
+			WHERE customer IN %(customers)s AND to_date IS NOT NULL""",
+			{"customers": customers},
+		)
+	}
+	movements = defaultdict(list)
+	for customer, moved_on, amount in frappe.db.sql(
+		"""SELECT customer, movement_date, amount FROM `tabMRR Movement`
+		WHERE company = %(company)s AND movement_type = %(churn)s AND customer IN %(customers)s
+		ORDER BY movement_date""",
+		{"company": company, "churn": CHURN, "customers": customers},
+	):
+		movements[customer].append((getdate(moved_on), float(amount)))
+	result = {}
+	for event in events:
+		churned_on = getdate(event.event_date)
+		began = span_starts.get((event.customer, getdate(add_days(churned_on, -1))), date.min)
+		within = [amount for moved_on, amount in movements[event.customer] if began <= moved_on <= churned_on]
+		result[event.name] = within[-1] if within else None
+	return result
+
+
+def health_before(events: list) -> dict:
+	"""event -> (score, band, date) of the customer's latest daily health snapshot before the churn date."""
+	rows = frappe.db.sql(
+		"""
+		SELECT event.name, snapshot.score, snapshot.band, snapshot.snapshot_date
+		FROM `tabCustomer Lifecycle Event` event
+		JOIN `tabCustomer Health Snapshot` snapshot ON snapshot.customer = event.customer
+			AND snapshot.kind = 'Daily'
+			AND snapshot.snapshot_date = (
+				SELECT MAX(earlier.snapshot_date) FROM `tabCustomer Health Snapshot` earlier
+				WHERE earlier.customer = event.customer AND earlier.kind = 'Daily'
+					AND earlier.snapshot_date < event.event_date
+			)
+		WHERE event.name IN %(events)s
+		""",
+		{"events": tuple(event.name for event in events)},
+	)
+	return {name: (score, band, snapshot_date) for name, score, band, snapshot_date in rows}
+
+
+def size_band(mrr: float | None, medium_from: float, large_from: float) -> str | None:
+	"""By the ARR lost (12 x MRR); none when no MRR at this company was lost."""
+	if mrr is None:
+		return None
+	arr = 12 * mrr
+	return _("Large") if arr >= large_from else _("Medium") if arr >= medium_from else _("Small")
 
 
 def latest_nps(customers) -> dict:
@@ -137,3 +219,138 @@ def exit_survey_answers(customers) -> dict:
 		if row.comment and f"{_('Comment')}: {row.comment}" not in lines[row.customer]:
 			lines[row.customer].append(f"{_('Comment')}: {row.comment}")
 	return {customer: " · ".join(parts) for customer, parts in lines.items()}
+
+
+def segment_rows(events: list[dict], filters, customers, currency: str) -> list[dict]:
+	"""Per dimension a heading row, then per value: customers lost, MRR lost and their shares; for customer
+	group and territory also how many were active the day before the period and the share of those who
+	churned in it."""
+	day_before = getdate(add_days(getdate(filters.from_date), -1))
+	active = active_at_start(day_before, customers)
+	all_lost = {row["customer"] for row in events}
+	# Of the customers who churned, those who were active the day before the period.
+	were_active = active_on_days([day_before], all_lost)[day_before] if all_lost else set()
+	all_mrr = sum(row["mrr_lost"] or 0 for row in events)
+	data = []
+	for label, field in DIMENSIONS.items():
+		# A heading: its figures are the rows under it, so it shows none (not 0) itself.
+		heading = dict.fromkeys(
+			("customers_lost", "share_lost", "mrr_lost", "share_mrr_lost", "active_at_start", "churn_rate")
+		)
+		data.append({**heading, "segment": _(label), "indent": 0, "bold": 1, CURRENCY_FIELD: currency})
+		by_value = defaultdict(list)
+		for row in events:
+			by_value[row[field] or _("Not Set")].append(row)
+		started = active.get(field, {})
+		for value in sorted(set(by_value) | set(started)):
+			rows = by_value.get(value, [])
+			lost = {row["customer"] for row in rows}
+			mrr = sum(row["mrr_lost"] or 0 for row in rows)
+			rated = field in RATE_DIMENSIONS
+			data.append(
+				{
+					"segment": value,
+					"indent": 1,
+					"customers_lost": len(lost),
+					"share_lost": share(len(lost), len(all_lost)),
+					"mrr_lost": mrr,
+					"share_mrr_lost": share(mrr, all_mrr),
+					"active_at_start": started.get(value, 0) if rated else None,
+					"churn_rate": share(len(lost & were_active), started.get(value, 0)) if rated else None,
+					CURRENCY_FIELD: currency,
+				}
+			)
+	return data
+
+
+def active_at_start(day: date, customers) -> dict:
+	"""{"customer_group": {group: customers active on `day`}, "territory": {...}}, counted in the database
+	(a customer's spans never overlap, so the spans covering the day count its customers)."""
+	condition = " AND span.customer IN %(segment)s" if customers is not None else ""
+	rows = frappe.db.sql(
+		f"""SELECT customer.customer_group, customer.territory, COUNT(*)
+		FROM `tabCustomer Active Span` span
+		JOIN `tabCustomer` customer ON customer.name = span.customer
+		WHERE span.from_date <= %(day)s AND IFNULL(span.to_date, %(far)s) >= %(day)s {condition}
+		GROUP BY customer.customer_group, customer.territory""",
+		{"day": day, "far": FAR_FUTURE, "segment": tuple(customers or ()) or ("",)},
+	)
+	counts = {field: defaultdict(int) for field in RATE_DIMENSIONS}
+	for group, territory, count in rows:
+		counts["customer_group"][group or _("Not Set")] += count
+		counts["territory"][territory or _("Not Set")] += count
+	return counts
+
+
+def get_columns() -> list[dict]:
+	return [
+		column("customer", _("Customer"), "Link", 170, "Customer"),
+		column("customer_name", _("Customer Name"), "Data", 160),
+		column("customer_group", _("Customer Group"), "Link", 140, "Customer Group"),
+		column("territory", _("Territory"), "Link", 120, "Territory"),
+		column("churn_date", _("Churned On"), "Date", 100),
+		column("churn_reason", _("Churn Reason"), "Link", 140, "Churn Reason"),
+		column("churn_reason_source", _("Reason From"), "Data", 100),
+		column("churn_notes", _("Notes"), "Data", 160),
+		money_column("mrr_lost", _("MRR Lost"), 110),
+		column("size_band", _("Size"), "Data", 80),
+		column("health_score", _("Health Score Before"), "Float", 130, precision=1),
+		column("health_band", _("Band Before"), "Data", 100),
+		column("health_date", _("Health As Of"), "Date", 100),
+		column("last_nps", _("Last NPS Answer"), "Int", 110),
+		column("exit_answers", _("Exit Survey"), "Data", 300),
+		currency_column(),
+	]
+
+
+def segment_columns() -> list[dict]:
+	return [
+		column("segment", _("Segment"), "Data", 200),
+		column("customers_lost", _("Customers Lost"), "Int", 120),
+		column("share_lost", _("Share of Customers Lost %"), "Percent", 170, precision=1),
+		money_column("mrr_lost", _("MRR Lost"), 120),
+		column("share_mrr_lost", _("Share of MRR Lost %"), "Percent", 150, precision=1),
+		column("active_at_start", _("Active at Start"), "Int", 110),
+		column("churn_rate", _("Churned of Those %"), "Percent", 140, precision=1),
+		currency_column(),
+	]
+
+
+def get_chart(events: list[dict], field: str) -> dict | None:
+	if not events:
+		return None
+	counts = defaultdict(set)
+	for row in events:
+		counts[row[field] or _("Not Set")].add(row["customer"])
+	labels = sorted(counts)
+	return {
+		"data": {
+			"labels": labels,
+			"datasets": [{"name": _("Customers Lost"), "values": [len(counts[label]) for label in labels]}],
+		},
+		"type": "bar",
+		"colors": ["#e24c4c"],
+	}
+
+
+def get_summary(events: list[dict], currency: str) -> list[dict]:
+	"""Counts are counts (0 when nobody left); the MRR lost and the share with a reason are empty then."""
+	customers = len({row["customer"] for row in events})
+	mrr = sum(row["mrr_lost"] or 0 for row in events) if events else None
+	with_reason = share(sum(1 for row in events if row["churn_reason"]), len(events))
+	return [
+		summary(customers, _("Churned Customers"), "Int", "Red" if customers else None),
+		money_summary(mrr, _("MRR Lost"), currency, "Red" if mrr else None),
+		rate_summary(with_reason, _("With a Churn Reason %")),
+	]
+
+
+def get_message() -> str:
+	return _(
+		"From the revenue ledger. Churned: the customer's last recurring revenue and signed agreement (at any "
+		"company) ended; the date is the first day it was no longer active, and a customer who left twice is "
+		"listed twice. MRR Lost: its MRR at the selected company when it went (the Churn movement within the "
+		"active span that ended), empty when it had none there; Size by that ARR (12 x MRR). Health: the "
+		"last daily snapshot before the churn date. Churned of Those %: of the customers active the day "
+		"before the period (in that segment today), the share who churned in it, even if they came back."
+	)

@@ -3,9 +3,14 @@
 
 frappe.query_reports["Customer Lifetime Value"] = {
 	filters: [
+		...cs_success.report_filters.company(),
 		...cs_success.report_filters.date_range(12),
 		...cs_success.report_filters.segment(),
-		...cs_success.report_filters.active_customer(),
 		{ fieldname: "gross_margin", label: __("Gross Margin (%)"), fieldtype: "Percent" },
 	],
+	formatter(value, row, column, data, default_formatter) {
+		const html = default_formatter(value, row, column, data);
+		// The total row.
+		return data && data.bold ? `<b>${html}</b>` : html;
+	},
 };

@@ -3,9 +3,9 @@
 
 frappe.query_reports["Renewal Rate"] = {
 	filters: [
+		...cs_success.report_filters.company(),
 		...cs_success.report_filters.date_range(12),
 		...cs_success.report_filters.segment(),
-		{ fieldname: "renewal_window_days", label: __("Renewal Window (Days)"), fieldtype: "Int", default: 30 },
 		{ fieldname: "upcoming_days", label: __("Upcoming Within (Days)"), fieldtype: "Int", default: 30 },
 	],
 };

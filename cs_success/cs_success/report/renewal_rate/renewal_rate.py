@@ -1,142 +1,205 @@
 # Copyright (c) 2026, cs_success contributors
 # For license information, please see license.txt
 
-from datetime import date
+"""Renewal rate by count and by value from the revenue ledger's Agreement Renewal rows: each signed contract
+or subscription term, its last covered day (due date), whether it was renewed, and its MRR on that day."""
+
+from datetime import date, timedelta
 
 import frappe
 from frappe import _
-from frappe.utils import add_days, getdate, today
+from frappe.utils import getdate, today
 
-from cs_success.analytics import (
-	column,
-	customer_filter,
-	may_see_revenue,
-	permitted_values,
-	segment_customers,
-	summary,
-)
+from cs_success.analytics import column, customer_attributes, may_see_revenue, segment_customers, summary
+from cs_success.engine.ledger import RENEWAL_LOOKBACK_DAYS
 from cs_success.engine.retention import renewal_rate
+from cs_success.ledger.build import ledger_settings
+from cs_success.ledger.report_helpers import (
+	CURRENCY_FIELD,
+	company_currency,
+	currency_column,
+	money_column,
+	money_summary,
+	rate_summary,
+	report_company,
+	retention_indicator,
+)
 
-AGREEMENTS_SQL = """
-	SELECT 'Subscription' AS agreement_type, name AS agreement, party AS customer, start_date, end_date
-	FROM `tabSubscription` WHERE party_type = 'Customer' {sub_condition}
-	UNION ALL
-	SELECT 'Contract', name, party_name, start_date, end_date
-	FROM `tabContract` WHERE party_type = 'Customer' AND docstatus < 2 {contract_condition}
-"""
+RENEWED = "Renewed"
+NOT_RENEWED = "Not Renewed"
+CANCELLED = "Cancelled"
+PENDING = "Pending"
+UPCOMING = "Upcoming"
+DECIDED = (RENEWED, NOT_RENEWED, CANCELLED)
 
 
+@frappe.read_only()
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
-	window = int(filters.get("renewal_window_days") or 30)
+	company = report_company(filters)
+	currency = company_currency(company)
+	grace = ledger_settings().renewal_grace_days
+	# Values are MRR per customer, Sales Invoice data: blank for users who may not read Sales Invoices.
+	show_value = may_see_revenue()
+	data = get_data(filters, company, currency, grace, show_value)
+	return (
+		get_columns(),
+		data,
+		get_message(grace, show_value),
+		get_chart(data),
+		get_summary(data, currency, show_value),
+	)
+
+
+def get_data(filters, company: str, currency: str, grace: int, show_value: bool) -> list[dict]:
 	now = getdate(today())
-	customers = segment_customers(filters)
-	sub_condition, params = customer_filter("party", customers)
-	contract_condition, _params = customer_filter("party_name", customers)
-	agreements = frappe.db.sql(
-		AGREEMENTS_SQL.format(sub_condition=sub_condition, contract_condition=contract_condition),
-		params,
+	from_date, to_date = getdate(filters.from_date), getdate(filters.to_date)
+	upcoming_until = now + timedelta(days=int(filters.get("upcoming_days") or 30))
+	terms = renewal_terms(company, from_date, to_date, now, upcoming_until, segment_customers(filters))
+	attributes = customer_attributes({term.customer for term in terms}, ("customer_name", "customer_group"))
+	data = []
+	for term in terms:
+		due = getdate(term.due_date)
+		status = status_of(term.outcome, due, now, grace)
+		attrs = attributes.get(term.customer) or frappe._dict()
+		data.append(
+			{
+				"customer": term.customer,
+				"customer_name": attrs.customer_name,
+				"customer_group": attrs.customer_group,
+				"agreement_type": term.agreement_type,
+				"agreement": term.agreement,
+				"due_date": due,
+				"status": status,
+				"status_label": _(status),
+				"counted": status in DECIDED and from_date <= due <= to_date,
+				"mrr": float(term.mrr or 0) if show_value else None,
+				CURRENCY_FIELD: currency,
+			}
+		)
+	return data
+
+
+def renewal_terms(company: str, from_date: date, to_date: date, now: date, upcoming_until: date, customers):
+	"""The terms due in the period, and those due from tomorrow up to `upcoming_until`."""
+	condition = " AND customer IN %(segment)s" if customers is not None else ""
+	return frappe.db.sql(
+		f"""SELECT customer, agreement_type, agreement, due_date, outcome, mrr
+		FROM `tabAgreement Renewal`
+		WHERE company = %(company)s {condition}
+			AND (due_date BETWEEN %(from_date)s AND %(to_date)s
+				OR (due_date > %(now)s AND due_date <= %(upcoming_until)s))
+		ORDER BY due_date, customer, agreement""",
+		{
+			"company": company,
+			"from_date": from_date,
+			"to_date": to_date,
+			"now": now,
+			"upcoming_until": upcoming_until,
+			"segment": tuple(customers or ()) or ("",),
+		},
 		as_dict=True,
 	)
-	starts_by_customer = {}
-	for agreement in agreements:
-		if agreement.start_date:
-			starts_by_customer.setdefault(agreement.customer, []).append(
-				(agreement.agreement, getdate(agreement.start_date))
-			)
 
-	from_date, to_date = getdate(filters.from_date), getdate(filters.to_date)
-	upcoming_until = add_days(now, int(filters.get("upcoming_days") or 30))
-	listed = []
-	for agreement in sorted(agreements, key=lambda a: (a.end_date or getdate("9999-12-31"), a.customer)):
-		if not agreement.end_date:
-			continue
-		ends_on = getdate(agreement.end_date)
-		if ends_on > now and ends_on <= upcoming_until:
-			status = "Upcoming"
-		elif from_date <= ends_on <= to_date and ends_on <= now:
-			renewed = any(
-				other != agreement.agreement
-				and add_days(ends_on, -window) <= started <= add_days(ends_on, window)
-				for other, started in starts_by_customer.get(agreement.customer, [])
-			)
-			status = "Renewed" if renewed else "Not Renewed"
-		else:
-			continue
-		listed.append((agreement, ends_on, status))
 
-	# Values are revenue per customer: blank for users who may not read Sales Invoices.
-	show_value = may_see_revenue()
-	values = (
-		values_before_end({(agreement.customer, ends_on) for agreement, ends_on, _status in listed})
-		if show_value
-		else {}
+def status_of(outcome: str, due: date, now: date, grace: int) -> str:
+	"""A term still ahead is upcoming whatever it says yet (even renewed early): it is not due. A stored
+	Pending whose grace window has closed is Not Renewed (the daily settle_pending_renewals may not have
+	run yet)."""
+	if due > now:
+		return UPCOMING
+	if outcome == PENDING and due + timedelta(days=1 + grace) <= now:
+		return NOT_RENEWED
+	return outcome
+
+
+def totals(data: list[dict]) -> frappe._dict:
+	due = [row for row in data if row["counted"]]
+	renewed = [row for row in due if row["status"] == RENEWED]
+	values_shown = bool(data) and data[0]["mrr"] is not None
+	due_value = sum(row["mrr"] for row in due) if values_shown else None
+	renewed_value = sum(row["mrr"] for row in renewed) if values_shown else None
+	return frappe._dict(
+		due=len(due),
+		renewed=len(renewed),
+		not_renewed=len(due) - len(renewed),
+		pending=sum(1 for row in data if row["status"] == PENDING),
+		upcoming=sum(1 for row in data if row["status"] == UPCOMING),
+		due_value=due_value,
+		renewed_value=renewed_value,
+		rate_by_count=renewal_rate(len(renewed), len(due)),
+		rate_by_value=renewal_rate(renewed_value, due_value) if due_value else None,
 	)
-	data, due_value, renewed_value, due_count, renewed_count, upcoming = [], 0.0, 0.0, 0, 0, 0
-	for agreement, ends_on, status in listed:
-		value = values.get((agreement.customer, ends_on), 0.0) if show_value else None
-		if status == "Upcoming":
-			upcoming += 1
-		else:
-			due_count += 1
-			due_value += value or 0.0
-			if status == "Renewed":
-				renewed_count += 1
-				renewed_value += value or 0.0
-		data.append({**agreement, "status": _(status), "value": value})
 
-	columns = [
-		column("customer", _("Customer"), "Link", 180, "Customer"),
+
+def get_columns() -> list[dict]:
+	return [
+		column("customer", _("Customer"), "Link", 170, "Customer"),
+		column("customer_name", _("Customer Name"), "Data", 160),
+		column("customer_group", _("Customer Group"), "Link", 140, "Customer Group"),
 		column("agreement_type", _("Type"), "Data", 100),
 		column("agreement", _("Agreement"), "Dynamic Link", 160, "agreement_type"),
-		column("end_date", _("Ends On"), "Date", 100),
-		column("status", _("Status"), "Data", 110),
-		column("value", _("Annual Value"), "Currency", 130),
+		column("due_date", _("Due On (Last Covered Day)"), "Date", 170),
+		column("status_label", _("Status"), "Data", 110),
+		money_column("mrr", _("MRR on Due Date"), 130),
+		currency_column(),
 	]
-	rate_by_count = renewal_rate(renewed_count, due_count)
-	rate_by_value = renewal_rate(renewed_value, due_value)
-	chart = {
+
+
+def get_chart(data: list[dict]) -> dict | None:
+	if not data:
+		return None
+	figures = totals(data)
+	return {
 		"data": {
-			"labels": [_("Renewed"), _("Not Renewed"), _("Upcoming")],
+			"labels": [_(RENEWED), _(NOT_RENEWED), _(PENDING), _(UPCOMING)],
 			"datasets": [
-				{"name": _("Agreements"), "values": [renewed_count, due_count - renewed_count, upcoming]}
+				{
+					"name": _("Terms"),
+					"values": [figures.renewed, figures.not_renewed, figures.pending, figures.upcoming],
+				}
 			],
 		},
 		"type": "bar",
 	}
-	report_summary = [
-		summary(due_count, _("Due"), "Int"),
-		summary(renewed_count, _("Renewed"), "Int", "Green"),
-		summary(round(rate_by_count or 0, 2), _("Renewal Rate by Count"), "Percent"),
-		summary(round(rate_by_value or 0, 2), _("Renewal Rate by Value"), "Percent"),
-		summary(upcoming, _("Upcoming Renewals"), "Int", "Blue"),
+
+
+def get_summary(data: list[dict], currency: str, show_value: bool) -> list[dict]:
+	figures = totals(data)
+	items = [
+		summary(figures.due, _("Due"), "Int"),
+		summary(figures.renewed, _("Renewed"), "Int"),
+		summary(figures.not_renewed, _("Not Renewed"), "Int", "Red" if figures.not_renewed else None),
+		rate_summary(
+			figures.rate_by_count, _("Renewal Rate by Count"), retention_indicator(figures.rate_by_count)
+		),
 	]
+	if show_value:
+		items += [
+			money_summary(figures.due_value if figures.due else None, _("MRR Due"), currency),
+			rate_summary(
+				figures.rate_by_value, _("Renewal Rate by Value"), retention_indicator(figures.rate_by_value)
+			),
+		]
+	items += [
+		summary(
+			figures.pending, _("Pending (Grace Window Open)"), "Int", "Orange" if figures.pending else None
+		),
+		summary(figures.upcoming, _("Upcoming Renewals"), "Int", "Blue" if figures.upcoming else None),
+	]
+	return items
+
+
+def get_message(grace: int, show_value: bool) -> str:
 	message = _(
-		"Due: subscriptions and contracts ending in the period. Renewed: the customer has another one starting within {0} days of that end. "
-		"Value: the customer's invoiced amount in the 365 days before the end."
-	).format(window)
-	return columns, data, message, chart, report_summary
-
-
-def values_before_end(pairs: set[tuple[str, date]], chunk: int = 500) -> dict[tuple[str, date], float]:
-	"""Each (customer, end date): the customer's invoiced amount in the 365 days up to that end. One
-	grouped query per `chunk` agreements rather than one per agreement."""
-	values = {}
-	pairs = sorted(pairs)
-	for start in range(0, len(pairs), chunk):
-		batch = pairs[start : start + chunk]
-		ends = " UNION ALL ".join(["SELECT %s AS customer, %s AS ends_on"] * len(batch))
-		companies = permitted_values("Company")
-		placeholders = ", ".join(["%s"] * len(companies or []))
-		company_condition = f" AND si.company IN ({placeholders})" if companies else ""
-		rows = frappe.db.sql(
-			f"""SELECT due.customer, due.ends_on, COALESCE(SUM(si.base_net_total), 0)
-			FROM ({ends}) due
-			LEFT JOIN `tabSales Invoice` si ON si.customer = due.customer AND si.docstatus = 1
-				AND si.posting_date > DATE_SUB(due.ends_on, INTERVAL 365 DAY) AND si.posting_date <= due.ends_on
-				{company_condition}
-			GROUP BY due.customer, due.ends_on""",
-			[value for pair in batch for value in pair] + (companies or []),
-		)
-		values.update({(customer, getdate(ends_on)): float(total) for customer, ends_on, total in rows})
-	return values
+		"From the revenue ledger, at the selected company. Due: a signed contract or subscription term whose "
+		"last covered day (its end date, or the day before its cancellation) falls in the period and has "
+		"passed. Renewed: another signed contract or subscription of the customer starts from {0} days "
+		"before that day up to {1} days after the term ended (the grace window, CS Settings). Cancelled counts as due and not "
+		"renewed; drafts and unsigned contracts never count. Pending: not renewed yet while the grace window "
+		"is open, listed but not counted; so are upcoming terms. By value: each term's MRR at the company on "
+		"its due date."
+	).format(RENEWAL_LOOKBACK_DAYS, grace)
+	if not show_value:
+		message += " " + _("Values are not shown: they need permission to read Sales Invoices.")
+	return message
