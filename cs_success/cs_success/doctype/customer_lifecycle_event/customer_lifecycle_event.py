@@ -1,6 +1,7 @@
 # Copyright (c) 2026, cs_success contributors
 # For license information, please see license.txt
 
+import frappe
 from frappe.model.document import Document
 
 
@@ -10,3 +11,9 @@ class CustomerLifecycleEvent(Document):
 			self.churn_reason = None
 		if self.has_value_changed("churn_reason") and self.churn_reason:
 			self.churn_reason_source = "Manual"
+
+
+def on_doctype_update():
+	# Reports read the ledger by company and date, rebuilds delete and read it by customer.
+	frappe.db.add_index("Customer Lifecycle Event", ["event_type", "event_date"])
+	frappe.db.add_index("Customer Lifecycle Event", ["customer"])

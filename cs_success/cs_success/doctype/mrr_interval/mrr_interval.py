@@ -1,8 +1,15 @@
 # Copyright (c) 2026, cs_success contributors
 # For license information, please see license.txt
 
+import frappe
 from frappe.model.document import Document
 
 
 class MRRInterval(Document):
 	pass
+
+
+def on_doctype_update():
+	# Reports read the ledger by company and date, rebuilds delete and read it by customer.
+	frappe.db.add_index("MRR Interval", ["company", "from_date"])
+	frappe.db.add_index("MRR Interval", ["customer"])
