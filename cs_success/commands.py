@@ -88,7 +88,7 @@ def ledger(context, rebuild, shards):
 @click.option(
 	"--scales", default="10000,100000", show_default=True, help="Customer counts for the full recompute."
 )
-@click.option("--skip", default="", help="Comma-separated benchmark numbers to skip (1-5).")
+@click.option("--skip", default="", help="Comma-separated benchmark numbers to skip (1-6).")
 @click.option("--output", default=None, help="Write the figures as JSON here.")
 @click.option(
 	"--force",
@@ -117,6 +117,31 @@ def benchmark(context, scales, skip, output, force):
 		except BenchmarkRefused as refused:
 			click.secho(str(refused), fg="red")
 			raise SystemExit(1) from None
+	finally:
+		frappe.destroy()
+
+
+@cs_success_group.command("backfill")
+@click.option("--months", default=12, show_default=True, help="How many past month starts to score.")
+@pass_context
+def backfill(context, months):
+	"""Health snapshots for the past month starts, scored as of each day from the documents of the time
+	and marked as back-filled, so trends and the score validation have history from day one."""
+	import frappe
+
+	from cs_success.health.backfill import backfill as run_backfill
+
+	frappe.init(site=get_site(context))
+	frappe.connect()
+	frappe.set_user("Administrator")
+	try:
+		written = run_backfill(months)
+		frappe.db.commit()
+		for day, customers in written.items():
+			click.echo(f"{day}: {customers} customers")
+		click.secho(
+			f"Back-filled {sum(written.values())} snapshots over {len(written)} month starts.", fg="green"
+		)
 	finally:
 		frappe.destroy()
 

@@ -136,4 +136,6 @@ ignore_links_on_delete = [
 	"Customer Active Span",
 	"Customer Lifecycle Event",
 	"Agreement Renewal",
+	# Kept when its scorecard goes: stored snapshots still name the version that made them.
+	"Health Scorecard Version",
 ]

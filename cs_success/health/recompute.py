@@ -575,7 +575,9 @@ def _upsert_snapshots(outcomes: list[Outcome], today: date, now: datetime, user:
 	"""One Daily snapshot per customer per day (the day's latest), plus one on a band change.
 
 	Copied inside the database from the Customer Health rows just written, so the daily run sends no
-	snapshot values over the wire. Row names are 80 bits of a hash over a fresh UUID; the upsert
+	snapshot values over the wire; that includes the breakdown (measure_scores, for the per-measure
+	validation and the weight fit) and the scorecard version that produced the score. A recompute on
+	a back-filled day replaces the back-filled row. Row names are 80 bits of a hash over a fresh UUID; the upsert
 	matches on the unique (customer, day, kind) key."""
 	for kind, names in (
 		("Daily", [o.customer.name for o in outcomes]),
@@ -587,15 +589,20 @@ def _upsert_snapshots(outcomes: list[Outcome], today: date, now: datetime, user:
 			"""
 			INSERT INTO `tabCustomer Health Snapshot`
 				(name, customer, snapshot_date, kind, score, band, computed_score, data_coverage,
-				override_active, creation, modified, owner, modified_by, docstatus)
+				override_active, scorecard, scorecard_version, is_backfilled, measure_scores,
+				creation, modified, owner, modified_by, docstatus)
 			SELECT LEFT(SHA2(CONCAT_WS('|', UUID(), h.name), 256), 20), h.name, %(day)s, %(kind)s,
 				h.score, h.band, h.computed_score, h.data_coverage, h.override_active,
+				h.scorecard, IFNULL(sc.version, 0), 0, h.contributions,
 				%(now)s, %(now)s, %(user)s, %(user)s, 0
 			FROM `tabCustomer Health` h
+			LEFT JOIN `tabHealth Scorecard` sc ON sc.name = h.scorecard
 			WHERE h.name IN %(names)s
 			ON DUPLICATE KEY UPDATE score = VALUES(score), band = VALUES(band),
 				computed_score = VALUES(computed_score), data_coverage = VALUES(data_coverage),
-				override_active = VALUES(override_active), modified = VALUES(modified)
+				override_active = VALUES(override_active), scorecard = VALUES(scorecard),
+				scorecard_version = VALUES(scorecard_version), is_backfilled = 0,
+				measure_scores = VALUES(measure_scores), modified = VALUES(modified)
 			""",
 			{"day": today, "kind": kind, "now": now, "user": user, "names": tuple(names)},
 		)

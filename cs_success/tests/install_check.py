@@ -15,6 +15,7 @@ OUR_DOCTYPES = (
 	"Health Measure",
 	"Health Scorecard",
 	"Health Scorecard Measure",
+	"Health Scorecard Version",
 	"Customer Health",
 	"Customer Health Measure",
 	"Customer Health Snapshot",

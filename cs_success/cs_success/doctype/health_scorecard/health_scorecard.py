@@ -1,9 +1,12 @@
 # Copyright (c) 2026, cs_success contributors
 # For license information, please see license.txt
 
+import json
+
 import frappe
 from frappe import _
 from frappe.model.document import Document
+from frappe.utils import cint, flt
 
 from cs_success.engine.health_score import ScoringError
 from cs_success.health.config import rule_from_row, scoring_error_message
@@ -16,6 +19,25 @@ class HealthScorecard(Document):
 		self.validate_age_bounds()
 		if self.is_default and not self.enabled:
 			frappe.throw(_("The default scorecard must be enabled."))
+		self.track_version()
+
+	def track_version(self):
+		"""A change to the measures, weights or thresholds is a new version; scores say which made them."""
+		previous = self.get_doc_before_save()
+		# Flags live as long as the document object: reset them, a second save must not re-record.
+		self.flags.version_changed = False
+		self.flags.previous_version = None
+		if previous is None:
+			# Versions outlive a deleted scorecard: one made again under its name carries on counting.
+			kept = frappe.db.get_value("Health Scorecard Version", {"scorecard": self.name}, "MAX(version)")
+			self.version = (kept or 0) + 1
+			self.flags.version_changed = True
+			return
+		self.version = previous.version or 1
+		if version_rows(previous) != version_rows(self):
+			self.version += 1
+			self.flags.version_changed = True
+			self.flags.previous_version = previous
 
 	def validate_measures(self):
 		seen = set()
@@ -44,7 +66,19 @@ class HealthScorecard(Document):
 			frappe.db.set_value(
 				"Health Scorecard", {"is_default": 1, "name": ("!=", self.name)}, "is_default", 0
 			)
+		if self.flags.version_changed:
+			self.record_version()
 		enqueue_full_recompute()
+
+	def record_version(self):
+		"""Keep this version (and the one it replaces, when that predates version records)."""
+		previous = self.flags.previous_version
+		if previous is not None and not frappe.db.exists(
+			"Health Scorecard Version", {"scorecard": self.name, "version": previous.version or 1}
+		):
+			insert_version(previous, "Manual")
+		insert_version(self, self.flags.version_source or "Manual", **(self.flags.version_details or {}))
+		self.flags.version_source = self.flags.version_details = None
 
 	def on_trash(self):
 		if self.is_default:
@@ -52,3 +86,31 @@ class HealthScorecard(Document):
 
 	def after_delete(self):
 		enqueue_full_recompute()
+
+
+def version_rows(doc) -> list[dict]:
+	"""What a version is made of: the measure rows, in order."""
+	return [
+		{
+			"measure": row.measure,
+			"enabled": cint(row.enabled),
+			"weight": flt(row.weight),
+			"scoring_method": row.scoring_method,
+			"score_100_at": flt(row.score_100_at),
+			"score_0_at": flt(row.score_0_at),
+		}
+		for row in doc.measures
+	]
+
+
+def insert_version(doc, source: str, **details) -> None:
+	frappe.get_doc(
+		{
+			"doctype": "Health Scorecard Version",
+			"scorecard": doc.name,
+			"version": doc.version or 1,
+			"source": source,
+			"measures": json.dumps(version_rows(doc), default=str),
+			**details,
+		}
+	).insert(ignore_permissions=True)
