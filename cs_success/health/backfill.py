@@ -30,7 +30,7 @@ from frappe.utils import add_days, add_months, get_first_day, getdate, now_datet
 from cs_success.engine.health_score import compute_health
 from cs_success.engine.scorecards import CustomerSegment, select_scorecard
 from cs_success.health.config import get_bands, load_scorecards
-from cs_success.health.measure_data import RawValues, helpdesk_ticket_select
+from cs_success.health.measure_data import RawValues, helpdesk_ticket_select, renewal_measures
 from cs_success.ledger.queries import active_on_days
 
 BACKFILLED_MEASURES = (
@@ -176,36 +176,8 @@ def _tickets_on(params) -> RawValues:
 
 
 def _ledger_on(params) -> RawValues:
-	values: RawValues = defaultdict(dict)
-	for customer, active in frappe.db.sql(
-		"""SELECT customer, MAX(from_date <= %(day)s AND IFNULL(to_date, %(far)s) >= %(day)s)
-		FROM `tabCustomer Active Span` WHERE from_date <= %(day)s AND customer IN %(customers)s
-		GROUP BY customer""",
-		params,
-	):
-		values[customer]["renewal_standing"] = 100.0 if active else 0.0
-	for customer, days in frappe.db.sql(
-		"""SELECT customer, MIN(DATEDIFF(due_date, %(day)s)) FROM `tabAgreement Renewal`
-		WHERE due_date >= %(day)s AND customer IN %(customers)s GROUP BY customer""",
-		params,
-	):
-		values[customer]["days_to_renewal"] = float(days)
-	then_and_now = defaultdict(list)
-	for customer, then, now in frappe.db.sql(
-		"""SELECT customer,
-			SUM(IF(from_date <= %(d90)s AND IFNULL(to_date, %(far)s) >= %(d90)s, mrr, 0)),
-			SUM(IF(from_date <= %(day)s AND IFNULL(to_date, %(far)s) >= %(day)s, mrr, 0))
-		FROM `tabMRR Interval`
-		WHERE from_date <= %(day)s AND IFNULL(to_date, %(far)s) >= %(d90)s AND customer IN %(customers)s
-		GROUP BY customer, company""",
-		params,
-	):
-		then_and_now[customer].append((float(then or 0), float(now or 0)))
-	for customer, pairs in then_and_now.items():
-		then, now = max(pairs)
-		if then > 0:
-			values[customer]["mrr_change_90d"] = round(100.0 * (now - then) / then, 1)
-	return values
+	# The live measures' own queries, as of the day: one definition of standing, renewal and MRR change.
+	return renewal_measures(params["customers"], params["day"])
 
 
 def _touchpoints_on(params) -> RawValues:

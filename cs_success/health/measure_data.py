@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import frappe
-from frappe.utils import add_days
+from frappe.utils import add_days, getdate
 
 # Raw values: customer -> measure key -> value. A measure missing for a customer has no data.
 RawValues = dict[str, dict[str, float]]
@@ -203,11 +203,13 @@ def billing_measures(customers: Sequence[str] | None, today: date) -> RawValues:
 
 
 def renewal_measures(customers: Sequence[str] | None, today: date) -> RawValues:
-	"""From the revenue ledger. Standing: 100 while the customer is active (recurring revenue or a
-	signed agreement), 0 once it has churned; no data for one that never was a customer. Days to
-	renewal: to the end of the nearest term not yet decided. MRR change: today's MRR against 90 days
-	ago, in percent, at the company where the customer had the most MRR then."""
+	"""From the revenue ledger, as of `today` (a past day for the back-fill). Standing: 100 while the
+	customer is active (recurring revenue or a signed agreement), 0 once it has churned; no data for
+	one that never was a customer. Days to renewal: to the end of the nearest term not yet decided
+	(on a past day: any term still to end, as nothing was decided yet). MRR change: MRR against 90
+	days before, in percent, at the company where the customer had the most MRR then."""
 	params = _params(customers, today)
+	undecided = "outcome = 'Pending'" if today >= getdate(frappe.utils.today()) else "1 = 1"
 	values: RawValues = defaultdict(dict)
 	for customer, active in frappe.db.sql(
 		f"""SELECT customer, MAX(from_date <= %(today)s AND IFNULL(to_date, '9999-12-31') >= %(today)s)
@@ -218,7 +220,7 @@ def renewal_measures(customers: Sequence[str] | None, today: date) -> RawValues:
 		values[customer]["renewal_standing"] = 100.0 if active else 0.0
 	for customer, days in frappe.db.sql(
 		f"""SELECT customer, MIN(DATEDIFF(due_date, %(today)s)) FROM `tabAgreement Renewal`
-		WHERE outcome = 'Pending' AND due_date >= %(today)s {_customer_filter("customer", customers)}
+		WHERE {undecided} AND due_date >= %(today)s {_customer_filter("customer", customers)}
 		GROUP BY customer""",
 		params,
 	):
