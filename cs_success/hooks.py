@@ -65,6 +65,9 @@ doc_events = {
 	"Communication": {"after_insert": "cs_success.touchpoints.sources.on_communication_insert"},
 	"Customer": {
 		"on_update": "cs_success.health.events.on_customer_update",
+		# A merge folds our records first: Frappe repoints links before after_rename, and unique keys
+		# (one health record per customer, one snapshot a day) would collide.
+		"before_rename": "cs_success.health.events.on_customer_before_rename",
 		"after_rename": "cs_success.health.events.on_customer_rename",
 		"on_trash": "cs_success.health.events.on_customer_trash",
 	},

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 DONE = "Done"
 ACHIEVED = "Achieved"
+NOT_STARTED = "Not Started"
 CLOSED_OBJECTIVE = ("Achieved", "Missed")
 
 BEFORE_SERVICE = "Before service"
@@ -38,13 +39,25 @@ def objective_progress(
 ) -> float:
 	"""Share of the way from baseline to target, 0-100, in either direction (a target below the
 	baseline, such as churn or ticket volume, counts progress as the value falls). An objective
-	marked achieved is 100; one without a measurable target (target = baseline) counts only then."""
+	marked achieved is 100; one without a measurable target (target = baseline) counts only then.
+	No current value yet (None) is 0, in either direction: read as 0, a falling objective would
+	count as already past its target."""
 	if achieved:
 		return 100.0
 	if current is None or target == baseline:
 		return 0.0
 	share = (current - baseline) / (target - baseline)
 	return max(0.0, min(100.0, 100.0 * share))
+
+
+def measured_value(current: float | None, status: str | None) -> float | None:
+	"""The objective's current value, or None while it has none. Frappe v15 stores an empty Float as
+	0 (the column is NOT NULL DEFAULT 0), so a saved objective's 0 is "not measured yet" while its
+	status is still Not Started; once it is On Track, At Risk or closed, a 0 is a measurement (e.g.
+	churned customers down to 0). Unsaved rows and API input can carry None itself."""
+	if current is None or (current == 0 and (status or NOT_STARTED) == NOT_STARTED):
+		return None
+	return current
 
 
 @dataclass(frozen=True)

@@ -118,6 +118,16 @@ def on_customer_update(doc, method=None):
 
 
 @safe_hook
+def on_customer_before_rename(doc, method=None, old_name=None, new_name=None, merge=False):
+	"""A merge folds our records into the survivor's first (health.records.prepare_customer_merge,
+	all or nothing). Should that fail it is logged; a merge with nothing to fold still goes through."""
+	if merge and old_name and new_name and old_name != new_name:
+		from cs_success.health.records import prepare_customer_merge
+
+		prepare_customer_merge(old_name, new_name)
+
+
+@safe_hook
 def on_customer_rename(doc, method=None, old_name=None, new_name=None, merge=False):
 	from cs_success.health.records import rename_customer_records
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import frappe
+from frappe.utils import now_datetime
 
 # Our doctypes that point at a Customer through a `customer` field.
 CUSTOMER_RECORD_DOCTYPES = (
@@ -21,8 +22,102 @@ CUSTOMER_RECORD_DOCTYPES = (
 )
 
 
+def prepare_customer_merge(old_name: str, new_name: str) -> None:
+	"""Before a merge of Customer `old_name` into `new_name` (Customer before_rename, merge only).
+
+	Frappe then points every Link at the survivor with one UPDATE per field, which would break two
+	unique keys (Customer Health.customer; a snapshot's customer + snapshot_date + kind) and leave
+	doubles where a record means "once per customer". The rule: **the survivor's own record wins
+	a collision; everything of the merged customer that does not collide moves over**:
+
+	- Customer Health: the survivor's is kept (score, override, audit); the merged one's is dropped.
+	  If the survivor has none, the merged one's becomes the survivor's. Either way the drain
+	  recomputes the survivor (and rebuilds its revenue ledger) from the combined documents.
+	- Snapshots: on a day and kind both have, the survivor's is kept and the merged one's dropped;
+	  the merged one's other days move over, so the trend keeps its history.
+	- Touchpoints: all move over. One email to a contact of both customers was recorded once per
+	  customer (its source key names the customer): the survivor's is kept, the merged one's dropped,
+	  and the moved ones get the survivor's key so a re-run cannot record them again.
+	- Open alerts: one open alert per customer and band; the merged one's is resolved where the
+	  survivor has an open one in the same band.
+	- Everything else (changes, usage, invitations, responses, plans, ledger rows) simply moves:
+	  nothing there is unique per customer, and the ledger is rebuilt after the merge.
+
+	All or nothing: a failure rolls back to the start, and the merge then stops on the unique key
+	rather than half-fold the records."""
+	frappe.db.savepoint("cs_success_merge")
+	try:
+		_merge_health(old_name, new_name)
+		_merge_snapshots(old_name, new_name)
+		_merge_touchpoints(old_name, new_name)
+		_merge_alerts(old_name, new_name)
+	except Exception:
+		frappe.db.rollback(save_point="cs_success_merge")
+		raise
+
+
+def _merge_health(old_name: str, new_name: str) -> None:
+	if not frappe.db.exists("Customer Health", old_name):
+		return
+	if frappe.db.exists("Customer Health", new_name):
+		_delete_health(old_name)
+	else:
+		frappe.rename_doc("Customer Health", old_name, new_name, force=True, show_alert=False)
+
+
+def _merge_snapshots(old_name: str, new_name: str) -> None:
+	kept = {
+		(row.snapshot_date, row.kind)
+		for row in frappe.get_all(
+			"Customer Health Snapshot", filters={"customer": new_name}, fields=["snapshot_date", "kind"]
+		)
+	}
+	colliding = [
+		row.name
+		for row in frappe.get_all(
+			"Customer Health Snapshot",
+			filters={"customer": old_name},
+			fields=["name", "snapshot_date", "kind"],
+		)
+		if (row.snapshot_date, row.kind) in kept
+	]
+	if colliding:
+		frappe.db.delete("Customer Health Snapshot", {"name": ("in", colliding)})
+
+
+def _merge_touchpoints(old_name: str, new_name: str) -> None:
+	suffix = f":{old_name}"
+	for row in frappe.get_all(
+		"Touchpoint",
+		filters={"customer": old_name, "source_key": ("like", f"Communication:%{suffix}")},
+		fields=["name", "source_key"],
+	):
+		if not row.source_key.endswith(suffix):  # LIKE's _ and % in a customer name
+			continue
+		key = row.source_key[: -len(suffix)] + f":{new_name}"
+		if frappe.db.exists("Touchpoint", {"source_key": key}):
+			frappe.db.delete("Touchpoint", {"name": row.name})
+		else:
+			frappe.db.set_value("Touchpoint", row.name, "source_key", key, update_modified=False)
+
+
+def _merge_alerts(old_name: str, new_name: str) -> None:
+	open_bands = frappe.get_all(
+		"Customer Health Alert", filters={"customer": new_name, "status": "Open"}, pluck="band"
+	)
+	if open_bands:
+		frappe.db.set_value(
+			"Customer Health Alert",
+			{"customer": old_name, "status": "Open", "band": ("in", open_bands)},
+			{"status": "Resolved", "resolved_on": now_datetime()},
+		)
+
+
 def rename_customer_records(old_name: str, new_name: str, merge: bool = False) -> None:
-	"""Link fields follow a rename by themselves; Customer Health is *named* after the customer."""
+	"""After a rename. Link fields follow by themselves; Customer Health is *named* after the customer.
+	On a merge `prepare_customer_merge` has already folded the records; what is left here is a
+	merged customer's health row that it could not fold (it then only needs dropping: the survivor
+	is recomputed)."""
 	if not frappe.db.exists("Customer Health", old_name):
 		return
 	if merge or frappe.db.exists("Customer Health", new_name):

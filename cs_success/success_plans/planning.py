@@ -12,6 +12,7 @@ from cs_success.engine.success_plans import (
 	PlanItem,
 	due_date_from,
 	is_overdue,
+	measured_value,
 	objective_progress,
 	plan_progress,
 )
@@ -26,7 +27,10 @@ def refresh_plan(plan) -> None:
 	now = getdate(today())
 	for row in plan.objectives:
 		row.progress = objective_progress(
-			row.baseline or 0, row.target or 0, row.current_value or 0, achieved=row.status == ACHIEVED
+			row.baseline or 0,
+			row.target or 0,
+			measured_value(row.current_value, row.status),
+			achieved=row.status == ACHIEVED,
 		)
 		row.is_overdue = int(
 			row.status not in ("Achieved", "Missed") and bool(row.due_date) and getdate(row.due_date) < now
