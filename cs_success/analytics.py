@@ -28,6 +28,32 @@ def segment_customers(filters) -> list[str] | None:
 	return frappe.get_all("Customer", filters=conditions, pluck="name")
 
 
+# Disabled customers. Recompute skips them, but their last Customer Health row (and snapshots) stay
+# as history; the present-tense surfaces (number cards, health reports, survey audiences) leave them
+# out through these two helpers, one for get_all filters and one for SQL. The ledger and revenue
+# reports are history and keep them.
+
+
+def enabled_customers_only(filters: dict | list | None = None, field: str = "customer") -> list:
+	"""get_all filters (a dict or a list) plus: `field` is not a disabled Customer. Disabled customers
+	are few, so a NOT IN list is cheap and needs no join."""
+	if isinstance(filters, dict):
+		filters = [
+			[key, *value] if isinstance(value, list | tuple) else [key, "=", value]
+			for key, value in filters.items()
+		]
+	filters = list(filters or [])
+	disabled = frappe.get_all("Customer", filters={"disabled": 1}, pluck="name")
+	if disabled:
+		filters.append([field, "not in", disabled])
+	return filters
+
+
+def enabled_customer_condition(column: str) -> str:
+	"""SQL: ` AND <column> is a Customer that is not disabled` (a semi-join on the primary key)."""
+	return f" AND {column} IN (SELECT name FROM `tabCustomer` WHERE disabled = 0)"
+
+
 def permitted_values(doctype: str) -> list[str] | None:
 	"""The records of `doctype` the session user is restricted to by User Permissions; None: none set.
 	Our reports read with SQL for speed, so they apply these themselves."""
@@ -123,5 +149,22 @@ def summary(value, label: str, datatype: str = "Float", indicator: str | None = 
 	return item
 
 
-BAND_COLORS = {"Healthy": "Green", "At Risk": "Orange", "Critical": "Red", "No Data": "Grey"}
-BANDS = ("Healthy", "At Risk", "Critical", "No Data")
+# Only Healthy is ever green: the bands that say "we cannot tell" or "gone" are grey.
+BAND_COLORS = {
+	"Healthy": "Green",
+	"At Risk": "Orange",
+	"Critical": "Red",
+	"Insufficient Data": "Grey",
+	"Churned": "Grey",
+	"No Data": "Grey",
+}
+# The same colours for charts, in the order of BANDS.
+BAND_CHART_COLORS = {
+	"Healthy": "#29cd42",
+	"At Risk": "#ffa00a",
+	"Critical": "#e24c4c",
+	"Insufficient Data": "#a8b0b8",
+	"Churned": "#5f6b77",
+	"No Data": "#d8dde2",
+}
+BANDS = tuple(BAND_COLORS)

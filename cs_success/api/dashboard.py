@@ -1,11 +1,13 @@
 """Number cards for the Customer Success workspace.
 
 A card with no data shows "-", never 0: Frappe shows a plain string as it is, and formats a
-{"value", "fieldtype"} answer."""
+{"value", "fieldtype"} answer. Cards are about the customers we have now: disabled customers' old
+health rows, responses and renewals are left out (cs_success.analytics)."""
 
 import frappe
 from frappe.utils import add_days, now_datetime, today
 
+from cs_success.analytics import enabled_customers_only
 from cs_success.engine.health_score import AT_RISK, CRITICAL, NO_DATA
 from cs_success.engine.survey_metrics import csat_percent, nps
 
@@ -15,7 +17,9 @@ NO_DATA_SHOWN = "-"
 def _headline_scores(headline_type: str, days: int = 90) -> list[int]:
 	return frappe.get_all(
 		"Survey Response",
-		filters={"headline_type": headline_type, "submitted_on": (">=", add_days(now_datetime(), -days))},
+		filters=enabled_customers_only(
+			{"headline_type": headline_type, "submitted_on": (">=", add_days(now_datetime(), -days))}
+		),
 		pluck="headline_score",
 	)
 
@@ -40,8 +44,8 @@ def csat_last_90_days(filters: str | list | dict | None = None) -> dict | str:
 	return _card(round(value) if value is not None else None, "Percent")
 
 
-def _scored() -> dict:
-	return {"band": ("!=", NO_DATA)}
+def _scored() -> list:
+	return enabled_customers_only({"band": ("!=", NO_DATA)})
 
 
 @frappe.whitelist()
@@ -55,9 +59,14 @@ def average_customer_health(filters: str | list | dict | None = None) -> dict | 
 def customers_at_risk(filters: str | list | dict | None = None) -> dict | str:
 	"""At Risk or Critical; "-" when nobody has been scored yet (0 would look like good news)."""
 	frappe.has_permission("Customer Health", "read", throw=True)
-	if not frappe.db.exists("Customer Health", _scored()):
+	if not frappe.get_all("Customer Health", filters=_scored(), limit=1):
 		return NO_DATA_SHOWN
-	return _card(frappe.db.count("Customer Health", {"band": ("in", (AT_RISK, CRITICAL))}), "Int")
+	at_risk = frappe.get_all(
+		"Customer Health",
+		filters=enabled_customers_only({"band": ("in", (AT_RISK, CRITICAL))}),
+		fields=["count(name) as n"],
+	)[0].n
+	return _card(at_risk, "Int")
 
 
 @frappe.whitelist()
@@ -65,7 +74,11 @@ def renewals_due_in_30_days(filters: str | list | dict | None = None) -> dict | 
 	"""Contract and subscription terms of the revenue ledger that end in the next 30 days, not yet
 	renewed (signed, submitted agreements only)."""
 	frappe.has_permission("Customer Health", "read", throw=True)
-	count = frappe.db.count(
-		"Agreement Renewal", {"outcome": "Pending", "due_date": ("between", (today(), add_days(today(), 30)))}
-	)
+	count = frappe.get_all(
+		"Agreement Renewal",
+		filters=enabled_customers_only(
+			{"outcome": "Pending", "due_date": ("between", (today(), add_days(today(), 30)))}
+		),
+		fields=["count(name) as n"],
+	)[0].n
 	return _card(count, "Int")

@@ -11,6 +11,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, add_months, add_to_date, get_datetime, getdate, now_datetime, today
 
+from cs_success.analytics import enabled_customer_condition, enabled_customers_only
 from cs_success.engine.survey_metrics import SCALES
 from cs_success.engine.tokens import new_nonce
 from cs_success.surveys.i18n import in_language, respondent_language
@@ -89,6 +90,8 @@ def run_due_campaigns() -> None:
 
 
 def audience_customers(campaign, on: date) -> list[str]:
+	"""The customers a campaign invites on `on`. Never a disabled Customer (a Health Band audience would
+	otherwise reach one through its last Customer Health row), except for an exit survey."""
 	filters = {"disabled": 0}
 	if campaign.audience == "Customer Group":
 		filters["customer_group"] = ("descendants of (inclusive)", campaign.customer_group)
@@ -96,7 +99,10 @@ def audience_customers(campaign, on: date) -> list[str]:
 		filters["territory"] = ("descendants of (inclusive)", campaign.territory)
 	elif campaign.audience == "Health Band":
 		return frappe.get_all(
-			"Customer Health", filters={"band": campaign.health_band}, pluck="customer", order_by="customer"
+			"Customer Health",
+			filters=enabled_customers_only({"band": campaign.health_band}),
+			pluck="customer",
+			order_by="customer",
 		)
 	elif campaign.audience == "Event":
 		return event_customers(campaign, on)
@@ -118,10 +124,11 @@ def event_customers(campaign, on: date) -> list[str]:
 			SELECT customer FROM `tabSales Invoice` WHERE docstatus = 1 AND is_return = 0
 			GROUP BY customer
 			HAVING MIN(posting_date) > %(since)s AND MIN(posting_date) <= %(first_invoice_by)s
-				{not_yet_invited}
+				{not_yet_invited} {enabled_customer_condition("customer")}
 			""",
 			params,
 		)
+	# Exit surveys go to customers who just left, who are often disabled on leaving: no filter on that.
 	if campaign.purpose == "Exit":
 		return frappe.db.sql_list(
 			f"""
@@ -423,6 +430,8 @@ def ticket_recipient(doctype: str, name: str) -> Recipient | None:
 		if not contact or contact.unsubscribed or contact.cs_no_surveys:
 			return None
 		email = contact.email_id or email
+	if customer and frappe.db.get_value("Customer", customer, "disabled"):
+		return None  # a disabled customer is in no audience
 	if not customer or not email or "@" not in email or opted_out([email]):
 		return None
 	return Recipient(customer, ticket.contact, email.strip())

@@ -5,7 +5,7 @@ import frappe
 from frappe import _
 from frappe.utils import today
 
-from cs_success.analytics import BAND_COLORS, column, segment_customers, summary
+from cs_success.analytics import BAND_COLORS, column, enabled_customers_only, segment_customers, summary
 from cs_success.health.config import measure_label
 
 
@@ -18,7 +18,7 @@ def execute(filters=None):
 		conditions["customer"] = ("in", customers or [""])
 	records = frappe.get_all(
 		"Customer Health",
-		filters=conditions,
+		filters=enabled_customers_only(conditions),  # a disabled customer's last row is history
 		fields=[
 			"customer",
 			"customer_name",
