@@ -19,7 +19,7 @@ HEALTH_BAND_FIELD = {
 	"fieldname": "cs_health_band",
 	"fieldtype": "Select",
 	"label": "Customer Health",
-	"options": "\nHealthy\nAt Risk\nCritical\nNo Data",
+	"options": "\nHealthy\nAt Risk\nCritical\nInsufficient Data\nChurned\nNo Data",
 	"insert_after": "customer",
 	"read_only": 1,
 	"in_list_view": 1,
@@ -201,13 +201,15 @@ def sync_health_measures() -> None:
 			"default_weight": measure.default_weight,
 			"default_score_100_at": measure.score_100_at,
 			"default_score_0_at": measure.score_0_at,
+			"usage_metric": measure.usage_metric or None,
+			"is_standard": 1,
 		}
 		if frappe.db.exists("Health Measure", measure.key):
 			frappe.db.set_value("Health Measure", measure.key, values, update_modified=False)
 		else:
-			frappe.get_doc({"doctype": "Health Measure", "measure_key": measure.key, **values}).insert(
-				ignore_permissions=True
-			)
+			doc = frappe.get_doc({"doctype": "Health Measure", "measure_key": measure.key, **values})
+			doc.flags.from_registry = True
+			doc.insert(ignore_permissions=True)
 
 
 def offer_new_measures_on_default_scorecard() -> None:

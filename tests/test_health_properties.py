@@ -100,4 +100,17 @@ def test_bands_are_ordered_with_score(a, b):
 	bands = Bands()
 	order = {"Healthy": 0, "At Risk": 1, "Critical": 2}
 	lo, hi = sorted((a, b))
-	assert order[bands.band_for(hi)] <= order[bands.band_for(lo)]
+	assert order[bands.band_for(hi, 100)] <= order[bands.band_for(lo, 100)]
+
+
+@given(
+	st.floats(min_value=0, max_value=100),
+	st.floats(min_value=0, max_value=100),
+	st.floats(min_value=0, max_value=100),
+	st.booleans(),
+)
+def test_no_false_healthy(score, coverage, floor, churned):
+	"""Healthy needs a score at the threshold, coverage at the floor and a customer still there."""
+	band = Bands(75, 50, floor).band_for(score, coverage, churned)
+	if band == "Healthy":
+		assert score >= 75 and coverage >= floor and not churned

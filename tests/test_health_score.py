@@ -5,8 +5,10 @@ import pytest
 from cs_success.engine.health_score import (
 	AT_RISK,
 	BINS,
+	CHURNED,
 	CRITICAL,
 	HEALTHY,
+	INSUFFICIENT_DATA,
 	NO_DATA,
 	Bands,
 	MeasureRule,
@@ -22,7 +24,7 @@ from cs_success.engine.health_score import (
 from cs_success.engine.measures import MEASURES, MEASURES_BY_KEY, default_rules
 
 OPEN_TICKETS = MeasureRule("open_tickets", 1, 0, 5)
-NPS = MeasureRule("latest_nps", 1, 9, 6)
+NPS = MeasureRule("account_nps", 1, 9, 6)
 
 
 def test_linear_lower_is_better():
@@ -69,11 +71,11 @@ def test_no_data_at_all_gives_no_score():
 	result = compute_health([OPEN_TICKETS, NPS], {})
 	assert result.score is None
 	assert result.coverage == 0
-	assert Bands().band_for(result.score) == NO_DATA
+	assert Bands().band_for(result.score, result.coverage) == NO_DATA
 
 
 def test_nan_is_missing_data():
-	result = compute_health([OPEN_TICKETS, NPS], {"open_tickets": float("nan"), "latest_nps": 10})
+	result = compute_health([OPEN_TICKETS, NPS], {"open_tickets": float("nan"), "account_nps": 10})
 	assert result.score == 100 and result.coverage == pytest.approx(50)
 
 
@@ -107,13 +109,32 @@ def test_prevalidated_rules_give_the_same_result():
 
 def test_bands_defaults_and_edges():
 	bands = Bands()
-	assert bands.band_for(75) == HEALTHY
-	assert bands.band_for(74.99) == AT_RISK
-	assert bands.band_for(50) == AT_RISK
-	assert bands.band_for(49.9) == CRITICAL
-	assert Bands(80, 40).band_for(79) == AT_RISK
+	assert bands.band_for(75, 100) == HEALTHY
+	assert bands.band_for(74.99, 100) == AT_RISK
+	assert bands.band_for(50, 100) == AT_RISK
+	assert bands.band_for(49.9, 100) == CRITICAL
+	assert Bands(80, 40).band_for(79, 100) == AT_RISK
 	with pytest.raises(ScoringError):
 		Bands(50, 75).validate()
+	with pytest.raises(ScoringError):
+		Bands(75, 50, 101).validate()
+
+
+def test_coverage_floor_and_churn_override_the_score_band():
+	bands = Bands()  # floor 50 %
+	# A perfect score on 22 % of the weight (the "no tickets, so 100" customer) claims nothing.
+	assert bands.band_for(100, 22) == INSUFFICIENT_DATA
+	assert bands.band_for(100, 49.9) == INSUFFICIENT_DATA
+	assert bands.band_for(100, 50) == HEALTHY
+	# Low coverage does not hide a bad score behind "insufficient" either: the floor is about trust.
+	assert bands.band_for(10, 30) == INSUFFICIENT_DATA
+	# Gone is gone, whatever the score and coverage.
+	assert bands.band_for(100, 100, churned=True) == CHURNED
+	assert bands.band_for(None, 0, churned=True) == NO_DATA
+	assert Bands(75, 50, 0).band_for(80, 1) == HEALTHY
+	# No alert for moving into the unranked bands.
+	assert not entered_worse_band(HEALTHY, INSUFFICIENT_DATA)
+	assert not entered_worse_band(HEALTHY, CHURNED)
 
 
 def test_entered_worse_band():
@@ -172,7 +193,7 @@ def test_registry_defaults_are_valid_rules():
 		rule.validate()
 	expected = {
 		"open_tickets", "tickets_90d", "avg_resolution_hours", "sla_failures_90d", "overdue_invoices",
-		"overdue_share", "avg_days_paid_late", "days_to_renewal", "renewal_standing", "mrr_change_90d", "latest_nps",
-		"avg_csat", "avg_ces", "days_since_touchpoint", "touchpoints_90d", "success_plan_progress", "overdue_plan_items", "usage",
+		"overdue_share", "avg_days_paid_late", "days_to_renewal", "renewal_standing", "mrr_change_90d", "account_nps",
+		"avg_csat", "avg_ces", "days_since_touchpoint", "touchpoints_90d", "days_since_activity", "success_plan_progress", "overdue_plan_items", "usage",
 	}  # fmt: skip
 	assert expected == set(MEASURES_BY_KEY)

@@ -127,3 +127,42 @@ def apply_suggested_weights(
 		"version": doc.version,
 		"weights": {r.measure: r.weight for r in doc.measures},
 	}
+
+
+@frappe.whitelist()
+def scorecard_summary(scorecard: str, horizon: int = DEFAULT_HORIZON) -> dict:
+	"""The Score Validation report's verdict for one scorecard over the last 12 months, for its form:
+	the verdict line, AUC, lift, sample sizes, and which measures predict churn here and which do not."""
+	from cs_success.cs_success.report.score_validation.score_validation import (
+		DIRECTIONS,
+		compute_figures,
+		verdict_indicator,
+		verdict_text,
+	)
+	from cs_success.health.score_validation import load_observations, observation_dates
+
+	horizon = int(horizon)
+	if horizon not in HORIZONS:
+		frappe.throw(_("The horizon must be one of {0} days.").format(", ".join(map(str, HORIZONS))))
+	frappe.has_permission("Health Scorecard", "read", scorecard, throw=True)
+	frappe.has_permission("Customer Health", "read", throw=True)
+	start, end = _range(None, None)
+	data = load_observations(observation_dates(start, end, horizon, today()), horizon, None, scorecard)
+	figures = compute_figures(data, horizon)
+	return {
+		"verdict": verdict_text(figures),
+		"indicator": (verdict_indicator(figures.verdict.code) or "Grey").lower(),
+		"auc": _round(figures.auc),
+		"lift": _round(figures.lift, 2),
+		"customers": figures.customers,
+		"churn_events": figures.churn_events,
+		"measures": [
+			{
+				"label": _(measure_label(row.key)),
+				"auc": _round(row.auc),
+				"observations": row.n,
+				"direction": DIRECTIONS[row.direction]() if row.direction else None,
+			}
+			for row in figures.measures
+		],
+	}

@@ -21,8 +21,14 @@ HEALTHY = "Healthy"
 AT_RISK = "At Risk"
 CRITICAL = "Critical"
 NO_DATA = "No Data"
-# Best first: a band later in this tuple is worse.
+# Scored, but on too little of the scorecard's weight to call the customer healthy or not.
+INSUFFICIENT_DATA = "Insufficient Data"
+# No recurring revenue and no agreement any more (revenue ledger): gone, whatever the score says.
+CHURNED = "Churned"
+# Best first: a band later in this tuple is worse. The bands outside it rank nowhere, so moving
+# into or out of them is never an alert of a worse band.
 BAND_ORDER = (HEALTHY, AT_RISK, CRITICAL)
+BANDS = (*BAND_ORDER, INSUFFICIENT_DATA, CHURNED, NO_DATA)
 
 # Score a "Bins" measure gives between its healthy and poor thresholds ("Concerning").
 CONCERNING_SCORE = 50.0
@@ -108,7 +114,8 @@ def score_measure(rule: MeasureRule, raw_value: float) -> float:
 		return 0.0
 	if rule.method == BINS:
 		return CONCERNING_SCORE
-	return 100.0 * (raw_value - bad) / (good - bad)
+	# Clamped: the division can land a rounding error past either end.
+	return _clamp(100.0 * (raw_value - bad) / (good - bad))
 
 
 def _has_data(raw_value) -> bool:
@@ -165,16 +172,29 @@ def _clamp(value: float) -> float:
 
 @dataclass(frozen=True)
 class Bands:
+	"""Score thresholds, and the coverage (percent of the scorecard's weight with data) below which a
+	score is shown but no band is claimed: a customer nobody knows anything about is not Healthy."""
+
 	healthy_min: float = 75.0
 	at_risk_min: float = 50.0
+	coverage_floor: float = 50.0
 
 	def validate(self) -> None:
 		if not (0 < self.at_risk_min < self.healthy_min <= 100):
 			raise ScoringError("bands_out_of_order")
+		if not (0 <= self.coverage_floor <= 100):
+			raise ScoringError("coverage_floor_range")
 
-	def band_for(self, score: float | None) -> str:
+	def band_for(self, score: float | None, coverage: float, churned: bool = False) -> str:
 		if score is None:
 			return NO_DATA
+		if churned:
+			return CHURNED
+		if coverage < self.coverage_floor:
+			return INSUFFICIENT_DATA
+		return self.band_by_score(score)
+
+	def band_by_score(self, score: float) -> str:
 		if score >= self.healthy_min:
 			return HEALTHY
 		if score >= self.at_risk_min:

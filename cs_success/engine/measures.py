@@ -28,6 +28,8 @@ class MeasureDefinition:
 	score_0_at: float
 	default_weight: float
 	description: str
+	# Product usage measures: the `metric` of the usage records they score.
+	usage_metric: str = ""
 
 	def default_rule(self) -> MeasureRule:
 		return MeasureRule(self.key, self.default_weight, self.score_100_at, self.score_0_at, LINEAR)
@@ -81,8 +83,9 @@ MEASURES: tuple[MeasureDefinition, ...] = (
 		"100, a fall of 30 % or more scores 0. No data without recurring revenue 90 days ago.",
 	),
 	MeasureDefinition(
-		"latest_nps", "Latest NPS Answer", SURVEYS, "0-10", 9, 6, 10,
-		"The customer's most recent NPS answer (0-10).",
+		"account_nps", "Account NPS", SURVEYS, "-100-100", 50, -50, 10,
+		"Net Promoter Score of the account's respondents over the last 365 days: each contact's latest "
+		"answer counts once (promoters 9-10 minus detractors 0-6, in percent).",
 	),
 	MeasureDefinition(
 		"avg_csat", "Average CSAT", SURVEYS, "1-5", 4.5, 2, 5,
@@ -101,6 +104,11 @@ MEASURES: tuple[MeasureDefinition, ...] = (
 		"Touchpoints with the customer in the last 90 days.",
 	),
 	MeasureDefinition(
+		"days_since_activity", "Days Since Last Activity", ENGAGEMENT, "days", 30, 180, 10,
+		"Days since the customer's latest invoice, ticket, touchpoint or usage record. No data for a "
+		"customer with none of them.",
+	),
+	MeasureDefinition(
 		"success_plan_progress", "Success Plan Progress", ENGAGEMENT, "%", 100, 0, 5,
 		"Average progress of the customer's active success plans.",
 	),
@@ -110,7 +118,9 @@ MEASURES: tuple[MeasureDefinition, ...] = (
 	),
 	MeasureDefinition(
 		"usage", "Product Usage", USAGE, "0-100", 80, 10, 10,
-		"Latest usage value pushed by a product system through the API in the last 30 days.",
+		"Latest value of the usage metric \"usage\" pushed by a product system through the API in the "
+		"last 30 days. Other metrics become measures of their own (Health Measure, Usage Metric).",
+		"usage",
 	),
 )  # fmt: skip
 

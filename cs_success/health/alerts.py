@@ -137,6 +137,39 @@ def raise_alert(customer, band: str, previous_band: str, score: float | None, re
 	return alert.name
 
 
+def notify_band_moves(moves: dict[tuple[str, str], int]) -> None:
+	"""One notification to every CS Manager after a configuration change moved customers between
+	bands: how many entered a worse band, how many a better one, and the moves themselves."""
+	from frappe.desk.doctype.notification_log.notification_log import enqueue_create_notification
+
+	managers = [
+		user
+		for user in frappe.get_all(
+			"Has Role", filters={"role": "CS Manager", "parenttype": "User"}, pluck="parent"
+		)
+		if user not in ("Administrator", "Guest") and frappe.db.get_value("User", user, "enabled")
+	]
+	if not managers:
+		return
+	worse = sum(count for (before, after), count in moves.items() if entered_worse_band(before, after))
+	better = sum(count for (before, after), count in moves.items() if entered_worse_band(after, before))
+	lines = "".join(
+		f"<li>{escape_html(_(before))} → {escape_html(_(after))}: {count}</li>"
+		for (before, after), count in sorted(moves.items(), key=lambda item: -item[1])
+	)
+	enqueue_create_notification(
+		sorted(set(managers)),
+		{
+			"type": "Alert",
+			"document_type": "Customer Health",
+			"subject": _(
+				"Health recomputed after a configuration change: {0} customers entered a worse band, {1} a better one."
+			).format(worse, better),
+			"email_content": f"<ul>{lines}</ul>",
+		},
+	)
+
+
 def webhook_queue() -> str:
 	return WEBHOOK_QUEUE if WEBHOOK_QUEUE in get_queues_timeout() else FALLBACK_QUEUE
 

@@ -2,48 +2,28 @@
 
 History otherwise starts on install day, so trends and the score validation would be empty for
 months. For each month start D, every customer active on D (revenue ledger) is scored by the same
-engine and scorecards as a live recompute, from what was true on D, and stored as a Daily snapshot
-marked `is_backfilled` with the scorecard and version that scored it. A snapshot recorded live on
-that day is never overwritten; re-running the back-fill refreshes only back-filled rows.
+engine, scorecards and measure queries as a live recompute (measure_data.AS_OF_SOURCES read what was
+true on D: tickets open then, invoices overdue then, ledger standing and MRR then, survey answers,
+touchpoints, usage and other activity recorded by then), and stored as a Daily snapshot marked
+`is_backfilled` with the scorecard and version that scored it. A snapshot recorded live on that day is
+never overwritten; re-running the back-fill refreshes only back-filled rows.
 
-Measures evaluated as of D (the others have no data in a back-filled snapshot, so they drop out and
-the coverage says so):
-- tickets: open on D (opened on or before D, not resolved by D), opened in the 90 days to D, mean
-  resolution time of those resolved in the 90 days to D (Issue, and HD Ticket when installed);
-- revenue ledger: standing on D, MRR change over the 90 days to D, days from D to the nearest term
-  due on or after D (its outcome was not known on D);
-- touchpoints: days since the last one before D, and how many in the 90 days to D;
-- surveys: the latest NPS answer submitted by D.
-Not back-filled (they have no history to read): overdue invoices and payment lateness (the invoice's
-outstanding amount is today's), usage, success plans, CSAT and CES.
-
-Raw SQL: a fixed number of grouped queries per month start, as in measure_data.
+Not back-filled: success plans (a plan's progress and status have no history), so their measures
+drop out of back-filled scores and the coverage says so.
 """
 
 import json
-from collections import defaultdict
 from datetime import date
 
 import frappe
-from frappe.utils import add_days, add_months, get_first_day, getdate, now_datetime, today
+from frappe.utils import add_months, get_first_day, getdate, now_datetime, today
 
 from cs_success.engine.health_score import compute_health
 from cs_success.engine.scorecards import CustomerSegment, select_scorecard
 from cs_success.health.config import get_bands, load_scorecards
-from cs_success.health.measure_data import RawValues, helpdesk_ticket_select, renewal_measures
+from cs_success.health.measure_data import AS_OF_SOURCES, gather_raw_values
 from cs_success.ledger.queries import active_on_days
 
-BACKFILLED_MEASURES = (
-	"open_tickets",
-	"tickets_90d",
-	"avg_resolution_hours",
-	"renewal_standing",
-	"mrr_change_90d",
-	"days_to_renewal",
-	"days_since_touchpoint",
-	"touchpoints_90d",
-	"latest_nps",
-)
 UPDATED_COLUMNS = (
 	"score",
 	"band",
@@ -82,7 +62,7 @@ def backfill(months: int, on: date | None = None) -> dict[date, int]:
 
 
 def score_on(day: date, customers: list[str], scorecards, versions, bands) -> list[tuple]:
-	raw = raw_values_on(day, customers)
+	raw = gather_raw_values(customers, customers, day, AS_OF_SOURCES)
 	rows, now, user = [], now_datetime(), frappe.session.user
 	for name, group, territory, age in _segments(day, customers):
 		scorecard = select_scorecard(scorecards, CustomerSegment(group, territory, int(age)))
@@ -94,7 +74,7 @@ def score_on(day: date, customers: list[str], scorecards, versions, bands) -> li
 		rows.append(
 			(
 				frappe.generate_hash(length=20), name, day, "Daily",
-				_stored(result.score), bands.band_for(result.score), _stored(result.score),
+				_stored(result.score), bands.band_for(result.score, result.coverage), _stored(result.score),
 				round(result.coverage), 0, scorecard.name or None, int(versions.get(scorecard.name) or 0), 1,
 				json.dumps(state, sort_keys=True), now, now, user, user, 0,
 			)
@@ -126,87 +106,6 @@ def _segments(day: date, customers: list[str]):
 		""",
 		{"day": day, "customers": tuple(customers)},
 	)
-
-
-def raw_values_on(day: date, customers: list[str]) -> RawValues:
-	params = {
-		"day": day,
-		"end": f"{day} 23:59:59",
-		"d90": add_days(day, -90),
-		"customers": tuple(customers),
-		"far": "9999-12-31",
-	}
-	values: RawValues = {name: {"open_tickets": 0.0, "tickets_90d": 0.0} for name in customers}
-	for source in (_tickets_on, _ledger_on, _touchpoints_on, _nps_on):
-		for customer, measures in source(params).items():
-			if customer in values:
-				values[customer].update(measures)
-	return values
-
-
-def _tickets_on(params) -> RawValues:
-	tickets = """
-		SELECT customer, opening_date AS opened_on,
-			IF(status IN ('Resolved', 'Closed'), COALESCE(sla_resolution_date, modified), NULL) AS resolved_at,
-			COALESCE(NULLIF(resolution_time, 0),
-				TIMESTAMPDIFF(SECOND, creation, COALESCE(sla_resolution_date, modified))) AS resolution_seconds
-		FROM `tabIssue` WHERE customer IN %(customers)s
-	"""
-	if hd_tickets := helpdesk_ticket_select(params["customers"]):
-		tickets += (
-			f" UNION ALL SELECT customer, opened_on, resolved_at, resolution_seconds FROM ({hd_tickets}) hd"
-		)
-	values: RawValues = defaultdict(dict)
-	for customer, open_tickets, recent, hours in frappe.db.sql(
-		f"""
-		SELECT customer,
-			SUM(opened_on <= %(day)s AND (resolved_at IS NULL OR resolved_at > %(end)s)),
-			SUM(opened_on > %(d90)s AND opened_on <= %(day)s),
-			AVG(IF(resolved_at >= %(d90)s AND resolved_at <= %(end)s, resolution_seconds, NULL)) / 3600
-		FROM ({tickets}) tickets WHERE customer IS NOT NULL GROUP BY customer
-		""",
-		params,
-	):
-		v = values[customer]
-		v["open_tickets"] = float(open_tickets or 0)
-		v["tickets_90d"] = float(recent or 0)
-		if hours is not None:
-			v["avg_resolution_hours"] = float(hours)
-	return values
-
-
-def _ledger_on(params) -> RawValues:
-	# The live measures' own queries, as of the day: one definition of standing, renewal and MRR change.
-	return renewal_measures(params["customers"], params["day"])
-
-
-def _touchpoints_on(params) -> RawValues:
-	return {
-		customer: {"days_since_touchpoint": float(max(0, days)), "touchpoints_90d": float(recent or 0)}
-		for customer, days, recent in frappe.db.sql(
-			"""SELECT customer, DATEDIFF(%(day)s, MAX(touchpoint_date)), SUM(touchpoint_date > %(d90)s)
-			FROM `tabTouchpoint` WHERE touchpoint_date <= %(end)s AND customer IN %(customers)s
-			GROUP BY customer""",
-			params,
-		)
-	}
-
-
-def _nps_on(params) -> RawValues:
-	return {
-		customer: {"latest_nps": float(score)}
-		for customer, score in frappe.db.sql(
-			"""SELECT r.customer, r.headline_score FROM `tabSurvey Response` r
-			JOIN (
-				SELECT customer, MAX(submitted_on) AS submitted_on FROM `tabSurvey Response`
-				WHERE headline_type = 'NPS' AND submitted_on <= %(end)s AND customer IN %(customers)s
-				GROUP BY customer
-			) latest ON latest.customer = r.customer AND latest.submitted_on = r.submitted_on
-			WHERE r.headline_type = 'NPS'""",
-			params,
-		)
-		if score is not None
-	}
 
 
 def _upsert(rows: list[tuple]) -> None:

@@ -22,6 +22,7 @@ SCORING_ERROR_MESSAGES = {
 	"bands_out_of_order": lambda d: _(
 		"Band thresholds must satisfy 0 < At Risk From Score < Healthy From Score <= 100."
 	),
+	"coverage_floor_range": lambda d: _("The coverage floor must be between 0 and 100 percent."),
 	"override_score_missing": lambda d: _("An override needs a score."),
 	"override_score_range": lambda d: _("The override score must be between 0 and 100."),
 	"override_reason_missing": lambda d: _("An override needs a reason."),
@@ -36,8 +37,18 @@ def scoring_error_message(error: ScoringError) -> str:
 
 
 def measure_label(key: str) -> str:
+	"""Untranslated; built-in measures from the registry, usage measures added on the site from theirs."""
 	definition = MEASURES_BY_KEY.get(key)
-	return definition.label if definition else key
+	if definition:
+		return definition.label
+	return frappe.get_cached_value("Health Measure", key, "label") or key
+
+
+def measure_unit(key: str) -> str | None:
+	definition = MEASURES_BY_KEY.get(key)
+	if definition:
+		return definition.unit
+	return frappe.get_cached_value("Health Measure", key, "unit")
 
 
 def get_settings():
@@ -46,7 +57,12 @@ def get_settings():
 
 def get_bands() -> Bands:
 	settings = get_settings()
-	return Bands(float(settings.healthy_min_score or 75), float(settings.at_risk_min_score or 50))
+	floor = settings.get("coverage_floor")
+	return Bands(
+		float(settings.healthy_min_score or 75),
+		float(settings.at_risk_min_score or 50),
+		float(50 if floor is None else floor),
+	)
 
 
 def rule_from_row(row) -> MeasureRule:

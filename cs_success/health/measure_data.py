@@ -15,6 +15,8 @@ from datetime import date
 import frappe
 from frappe.utils import add_days, getdate
 
+from cs_success.engine.survey_metrics import nps
+
 # Raw values: customer -> measure key -> value. A measure missing for a customer has no data.
 RawValues = dict[str, dict[str, float]]
 
@@ -34,8 +36,11 @@ def _customer_filter(column: str, customers: Sequence[str] | None) -> str:
 
 
 def _params(customers: Sequence[str] | None, today: date) -> dict:
+	"""Query parameters for values as of `today`: the live day, or a past one for the back-fill.
+	Windows are the N days up to and including the day: (day - N, day]."""
 	params = {
 		"today": today,
+		"end": f"{today} 23:59:59.999999",
 		"d30": add_days(today, -30),
 		"d90": add_days(today, -90),
 		"d180": add_days(today, -180),
@@ -44,6 +49,10 @@ def _params(customers: Sequence[str] | None, today: date) -> dict:
 	if customers is not None:
 		params["customers"] = tuple(customers) or ("",)
 	return params
+
+
+def is_past(today: date) -> bool:
+	return today < getdate(frappe.utils.today())
 
 
 def get_customers(customers: Sequence[str] | None, today: date) -> list[CustomerRow]:
@@ -70,7 +79,8 @@ def get_customers(customers: Sequence[str] | None, today: date) -> list[Customer
 
 
 def helpdesk_ticket_select(customers: Sequence[str] | None) -> str | None:
-	"""HD Tickets as rows shaped like Issue rows, mapped to ERPNext customers; None without Helpdesk.
+	"""HD Tickets as rows shaped like Issue rows (customer, opened_on, resolved_at, resolution_seconds,
+	agreement_status, first_deadline), mapped to ERPNext customers; None without Helpdesk.
 
 	HD Customer maps to Customer through our `cs_customer` field, else by the same name.
 	"""
@@ -80,14 +90,14 @@ def helpdesk_ticket_select(customers: Sequence[str] | None) -> str | None:
 	customer = f"COALESCE({mapped}, c.name)"
 	return f"""
 		SELECT {customer} AS customer,
-			COALESCE(NULLIF(t.status_category, ''),
-				IF(t.status IN ('Resolved', 'Closed'), 'Resolved', 'Open')) IN ('Open', 'Paused') AS is_open,
 			t.opening_date AS opened_on,
 			IF(t.status_category = 'Resolved' OR t.status IN ('Resolved', 'Closed'),
 				COALESCE(t.resolution_date, t.modified), NULL) AS resolved_at,
 			COALESCE(NULLIF(t.resolution_time, 0), TIMESTAMPDIFF(SECOND, t.creation, t.resolution_date))
 				AS resolution_seconds,
-			t.agreement_status
+			t.agreement_status,
+			LEAST(COALESCE(t.response_by, t.resolution_by), COALESCE(t.resolution_by, t.response_by))
+				AS first_deadline
 		FROM `tabHD Ticket` t
 		LEFT JOIN `tabHD Customer` hdc ON hdc.name = t.customer
 		LEFT JOIN `tabCustomer` c ON c.name = t.customer
@@ -97,15 +107,19 @@ def helpdesk_ticket_select(customers: Sequence[str] | None) -> str | None:
 
 
 def ticket_measures(customers: Sequence[str] | None, today: date) -> RawValues:
+	"""As of the day: open then (opened by the day, not resolved by its end), opened in the 90 days to
+	it, mean resolution time of those resolved in those 90 days, and service level failures of tickets
+	opened in them whose deadline had passed by the day."""
 	# Issues without an SLA carry no resolution timestamp: their last modification stands in for it.
 	tickets = f"""
 		SELECT customer,
-			status IN ('Open', 'Replied', 'On Hold') AS is_open,
 			opening_date AS opened_on,
 			IF(status IN ('Resolved', 'Closed'), COALESCE(sla_resolution_date, modified), NULL) AS resolved_at,
 			COALESCE(NULLIF(resolution_time, 0),
 				TIMESTAMPDIFF(SECOND, creation, COALESCE(sla_resolution_date, modified))) AS resolution_seconds,
-			agreement_status
+			agreement_status,
+			LEAST(COALESCE(response_by, sla_resolution_by), COALESCE(sla_resolution_by, response_by))
+				AS first_deadline
 		FROM `tabIssue`
 		WHERE customer IS NOT NULL AND customer != '' {_customer_filter("customer", customers)}
 	"""
@@ -115,12 +129,14 @@ def ticket_measures(customers: Sequence[str] | None, today: date) -> RawValues:
 	rows = frappe.db.sql(
 		f"""
 		SELECT customer,
-			SUM(is_open) AS open_tickets,
-			SUM(opened_on >= %(d90)s) AS tickets_90d,
-			AVG(IF(resolved_at >= %(d90)s AND NOT is_open, resolution_seconds, NULL)) / 3600
+			SUM(opened_on <= %(today)s AND (resolved_at IS NULL OR resolved_at > %(end)s)) AS open_tickets,
+			SUM(opened_on > %(d90)s AND opened_on <= %(today)s) AS tickets_90d,
+			AVG(IF(resolved_at > %(d90)s AND resolved_at <= %(end)s, resolution_seconds, NULL)) / 3600
 				AS avg_resolution_hours,
-			SUM(opened_on >= %(d90)s AND agreement_status = 'Failed') AS sla_failures_90d,
-			SUM(opened_on >= %(d90)s AND COALESCE(agreement_status, '') != '') AS sla_tracked_90d
+			SUM(opened_on > %(d90)s AND opened_on <= %(today)s AND agreement_status = 'Failed'
+				AND first_deadline <= %(end)s) AS sla_failures_90d,
+			SUM(opened_on > %(d90)s AND opened_on <= %(today)s AND COALESCE(agreement_status, '') != '')
+				AS sla_tracked_90d
 		FROM ({tickets}) tickets
 		WHERE customer IS NOT NULL
 		GROUP BY customer
@@ -140,33 +156,69 @@ def ticket_measures(customers: Sequence[str] | None, today: date) -> RawValues:
 	return values
 
 
-def ticket_counts_default(customers: list[CustomerRow]) -> RawValues:
+def ticket_counts_default(customers: Sequence[str]) -> RawValues:
 	"""Zero open tickets is an observation, not missing data: every customer has ticket counts."""
-	return {c.name: {"open_tickets": 0.0, "tickets_90d": 0.0} for c in customers}
+	return {name: {"open_tickets": 0.0, "tickets_90d": 0.0} for name in customers}
+
+
+def _invoices_as_of(customers: Sequence[str] | None, today: date) -> str:
+	"""Submitted invoices posted by the day, with what was outstanding on it, in the party account's
+	currency: today's outstanding amount plus what Payment Entries and credit notes settled after
+	the day. Live (the day is today) nothing was settled after it. Journal Entry settlements are not
+	taken back: a past day may then show an invoice as paid a little early."""
+	outstanding = "si.outstanding_amount"
+	settled_after = ""
+	if is_past(today):
+		outstanding = (
+			"si.outstanding_amount + COALESCE(paid_after.amount, 0) + COALESCE(returned_after.amount, 0)"
+		)
+		settled_after = f"""
+			LEFT JOIN (
+				SELECT per.reference_name, SUM(per.allocated_amount) AS amount
+				FROM `tabPayment Entry Reference` per
+				JOIN `tabPayment Entry` pe ON pe.name = per.parent AND pe.docstatus = 1
+				WHERE per.reference_doctype = 'Sales Invoice' AND pe.posting_date > %(today)s
+				GROUP BY per.reference_name
+			) paid_after ON paid_after.reference_name = si.name
+			LEFT JOIN (
+				SELECT ret.return_against, -SUM(IF(ret.party_account_currency = ret.currency,
+					COALESCE(NULLIF(ret.rounded_total, 0), ret.grand_total), ret.base_grand_total)) AS amount
+				FROM `tabSales Invoice` ret
+				WHERE ret.docstatus = 1 AND ret.is_return = 1 AND ret.posting_date > %(today)s
+					AND IFNULL(ret.return_against, '') != '' {_customer_filter("ret.customer", customers)}
+				GROUP BY ret.return_against
+			) returned_after ON returned_after.return_against = si.name"""
+	return f"""
+		SELECT si.name, si.customer, si.company, si.posting_date, si.due_date, si.base_grand_total,
+			si.currency, si.party_account_currency, si.conversion_rate, {outstanding} AS outstanding
+		FROM `tabSales Invoice` si {settled_after}
+		WHERE si.docstatus = 1 AND si.is_return = 0 AND si.posting_date <= %(today)s
+			{_customer_filter("si.customer", customers)}
+	"""
 
 
 def billing_measures(customers: Sequence[str] | None, today: date) -> RawValues:
-	"""Overdue invoices and the overdue share of billing, in each company's own currency: the
-	outstanding amount is kept in the party account's currency, so it is brought to the company's
-	before it is compared with base totals, and companies (possibly in other currencies) are never
-	added up: the share is that of the company where it is worst."""
-	invoice_filter = _customer_filter("si.customer", customers)
+	"""As of the day: overdue invoices and the overdue share of billing, in each company's own currency
+	(the outstanding amount is kept in the party account's currency, so it is brought to the company's
+	before it is compared with base totals, and companies, possibly in other currencies, are never
+	added up: the share is that of the company where it is worst); and how late invoices of the 365
+	days to the day that were paid in full by then were paid."""
 	params = _params(customers, today)
-	overdue = "si.outstanding_amount > 0 AND si.due_date < %(today)s"
+	invoices = _invoices_as_of(customers, today)
+	overdue = "inv.outstanding > 0 AND inv.due_date < %(today)s"
 	base_outstanding = (
-		"IF(si.party_account_currency = si.currency AND si.currency != company.default_currency, "
-		"si.outstanding_amount * si.conversion_rate, si.outstanding_amount)"
+		"IF(inv.party_account_currency = inv.currency AND inv.currency != company.default_currency, "
+		"inv.outstanding * inv.conversion_rate, inv.outstanding)"
 	)
 	rows = frappe.db.sql(
 		f"""
-		SELECT si.customer,
+		SELECT inv.customer,
 			SUM({overdue}) AS overdue_invoices,
 			SUM(IF({overdue}, {base_outstanding}, 0)) AS overdue_amount,
-			SUM(IF(si.posting_date >= %(d365)s OR ({overdue}), si.base_grand_total, 0)) AS billed_amount
-		FROM `tabSales Invoice` si
-		JOIN `tabCompany` company ON company.name = si.company
-		WHERE si.docstatus = 1 AND si.is_return = 0 {invoice_filter}
-		GROUP BY si.customer, si.company
+			SUM(IF(inv.posting_date > %(d365)s OR ({overdue}), inv.base_grand_total, 0)) AS billed_amount
+		FROM ({invoices}) inv
+		JOIN `tabCompany` company ON company.name = inv.company
+		GROUP BY inv.customer, inv.company
 		""",
 		params,
 		as_dict=True,
@@ -183,14 +235,14 @@ def billing_measures(customers: Sequence[str] | None, today: date) -> RawValues:
 		f"""
 		SELECT paid.customer, AVG(GREATEST(0, DATEDIFF(paid.paid_on, paid.due_date))) AS avg_days_late
 		FROM (
-			SELECT si.customer, si.due_date, MAX(pe.posting_date) AS paid_on
-			FROM `tabSales Invoice` si
+			SELECT inv.customer, inv.due_date, MAX(pe.posting_date) AS paid_on
+			FROM ({invoices}) inv
 			JOIN `tabPayment Entry Reference` per
-				ON per.reference_doctype = 'Sales Invoice' AND per.reference_name = si.name
+				ON per.reference_doctype = 'Sales Invoice' AND per.reference_name = inv.name
 			JOIN `tabPayment Entry` pe ON pe.name = per.parent AND pe.docstatus = 1
-			WHERE si.docstatus = 1 AND si.is_return = 0 AND si.outstanding_amount <= 0
-				AND si.posting_date >= %(d365)s {invoice_filter}
-			GROUP BY si.name, si.customer, si.due_date
+				AND pe.posting_date <= %(today)s
+			WHERE inv.outstanding <= 0 AND inv.posting_date > %(d365)s
+			GROUP BY inv.name, inv.customer, inv.due_date
 		) paid
 		GROUP BY paid.customer
 		""",
@@ -209,7 +261,7 @@ def renewal_measures(customers: Sequence[str] | None, today: date) -> RawValues:
 	(on a past day: any term still to end, as nothing was decided yet). MRR change: MRR against 90
 	days before, in percent, at the company where the customer had the most MRR then."""
 	params = _params(customers, today)
-	undecided = "outcome = 'Pending'" if today >= getdate(frappe.utils.today()) else "1 = 1"
+	undecided = "1 = 1" if is_past(today) else "outcome = 'Pending'"
 	values: RawValues = defaultdict(dict)
 	for customer, active in frappe.db.sql(
 		f"""SELECT customer, MAX(from_date <= %(today)s AND IFNULL(to_date, '9999-12-31') >= %(today)s)
@@ -245,47 +297,77 @@ def renewal_measures(customers: Sequence[str] | None, today: date) -> RawValues:
 
 
 def usage_measures(customers: Sequence[str] | None, today: date) -> RawValues:
+	"""Per usage metric, the latest value recorded in the 30 days to the day. Each metric feeds the
+	measure that names it (the built-in "Product Usage" reads the metric "usage")."""
+	measure_of_metric = usage_metric_measures()
+	if not measure_of_metric:
+		return {}
+	params = {**_params(customers, today), "metrics": tuple(measure_of_metric)}
 	rows = frappe.db.sql(
 		f"""
-		SELECT u.customer, u.value
+		SELECT u.customer, u.metric, u.value
 		FROM `tabCustomer Usage Record` u
 		JOIN (
-			SELECT customer, MAX(recorded_on) AS recorded_on FROM `tabCustomer Usage Record`
-			WHERE recorded_on >= %(d30)s {_customer_filter("customer", customers)}
-			GROUP BY customer
-		) latest ON latest.customer = u.customer AND latest.recorded_on = u.recorded_on
+			SELECT customer, metric, MAX(recorded_on) AS recorded_on FROM `tabCustomer Usage Record`
+			WHERE recorded_on > %(d30)s AND recorded_on <= %(end)s AND metric IN %(metrics)s
+				{_customer_filter("customer", customers)}
+			GROUP BY customer, metric
+		) latest ON latest.customer = u.customer AND latest.metric = u.metric
+			AND latest.recorded_on = u.recorded_on
 		""",
-		_params(customers, today),
-		as_dict=True,
+		params,
 	)
-	return {row.customer: {"usage": float(row.value)} for row in rows}
+	values: RawValues = defaultdict(dict)
+	for customer, metric, value in rows:
+		if value is not None:
+			values[customer][measure_of_metric[metric]] = float(value)
+	return values
+
+
+def usage_metric_measures() -> dict[str, str]:
+	"""Usage metric -> the measure that scores it."""
+	return {
+		metric: key
+		for key, metric in frappe.get_all(
+			"Health Measure",
+			filters={"usage_metric": ("is", "set")},
+			fields=["name", "usage_metric"],
+			as_list=True,
+		)
+	}
 
 
 def survey_measures(customers: Sequence[str] | None, today: date) -> RawValues:
-	"""Latest NPS answer; mean CSAT and CES of the last 180 days (headline answers)."""
+	"""As of the day: the account's NPS over the 365 days to it, from every respondent's latest answer
+	(one voice per contact; an answer without a contact is its own respondent), and mean CSAT and CES
+	of the 180 days to it (headline answers)."""
 	params = _params(customers, today)
 	customer_filter = _customer_filter("customer", customers)
 	values: RawValues = defaultdict(dict)
-	for row in frappe.db.sql(
+	latest_by_respondent: dict[tuple[str, str], tuple] = {}
+	for customer, respondent, submitted_on, score in frappe.db.sql(
 		f"""
-		SELECT r.customer, r.headline_score
-		FROM `tabSurvey Response` r
-		JOIN (
-			SELECT customer, MAX(submitted_on) AS submitted_on FROM `tabSurvey Response`
-			WHERE headline_type = 'NPS' {customer_filter}
-			GROUP BY customer
-		) latest ON latest.customer = r.customer AND latest.submitted_on = r.submitted_on
-		WHERE r.headline_type = 'NPS'
+		SELECT customer, COALESCE(NULLIF(contact, ''), name), submitted_on, headline_score
+		FROM `tabSurvey Response`
+		WHERE headline_type = 'NPS' AND submitted_on > %(d365)s AND submitted_on <= %(end)s
+			AND headline_score IS NOT NULL {customer_filter}
 		""",
 		params,
-		as_dict=True,
 	):
-		values[row.customer]["latest_nps"] = float(row.headline_score)
+		key = (customer, respondent)
+		if key not in latest_by_respondent or submitted_on > latest_by_respondent[key][0]:
+			latest_by_respondent[key] = (submitted_on, score)
+	answers: dict[str, list[int]] = defaultdict(list)
+	for (customer, _respondent), (_submitted_on, score) in latest_by_respondent.items():
+		answers[customer].append(int(score))
+	for customer, scores in answers.items():
+		values[customer]["account_nps"] = float(nps(scores))
 	for row in frappe.db.sql(
 		f"""
 		SELECT customer, headline_type, AVG(headline_score) AS mean_score
 		FROM `tabSurvey Response`
-		WHERE headline_type IN ('CSAT', 'CES') AND submitted_on >= %(d180)s {customer_filter}
+		WHERE headline_type IN ('CSAT', 'CES') AND submitted_on > %(d180)s AND submitted_on <= %(end)s
+			{customer_filter}
 		GROUP BY customer, headline_type
 		""",
 		params,
@@ -300,12 +382,12 @@ def touchpoint_measures(customers: Sequence[str] | None, today: date) -> RawValu
 	rows = frappe.db.sql(
 		f"""
 		SELECT customer, DATEDIFF(%(today)s, MAX(touchpoint_date)) AS days_since,
-			SUM(touchpoint_date >= %(d90)s) AS last_90_days
+			SUM(touchpoint_date > %(d90)s) AS last_90_days
 		FROM `tabTouchpoint`
-		WHERE touchpoint_date <= %(now)s {_customer_filter("customer", customers)}
+		WHERE touchpoint_date <= %(end)s {_customer_filter("customer", customers)}
 		GROUP BY customer
 		""",
-		{**_params(customers, today), "now": f"{today} 23:59:59"},
+		_params(customers, today),
 		as_dict=True,
 	)
 	return {
@@ -314,6 +396,37 @@ def touchpoint_measures(customers: Sequence[str] | None, today: date) -> RawValu
 			"touchpoints_90d": float(row.last_90_days),
 		}
 		for row in rows
+	}
+
+
+def activity_measures(customers: Sequence[str] | None, today: date) -> RawValues:
+	"""Days from the latest sign of life to the day: an invoice, a ticket, a touchpoint or a usage
+	record. A customer with none of them ever has no data."""
+	params = _params(customers, today)
+	latest = [
+		f"""SELECT customer, MAX(posting_date) AS day FROM `tabSales Invoice`
+		WHERE docstatus = 1 AND posting_date <= %(today)s {_customer_filter("customer", customers)}
+		GROUP BY customer""",
+		f"""SELECT customer, MAX(opening_date) FROM `tabIssue`
+		WHERE opening_date <= %(today)s AND IFNULL(customer, '') != '' {_customer_filter("customer", customers)}
+		GROUP BY customer""",
+		f"""SELECT customer, DATE(MAX(touchpoint_date)) FROM `tabTouchpoint`
+		WHERE touchpoint_date <= %(end)s {_customer_filter("customer", customers)} GROUP BY customer""",
+		f"""SELECT customer, DATE(MAX(recorded_on)) FROM `tabCustomer Usage Record`
+		WHERE recorded_on <= %(end)s {_customer_filter("customer", customers)} GROUP BY customer""",
+	]
+	if hd_tickets := helpdesk_ticket_select(customers):
+		latest.append(
+			f"""SELECT customer, MAX(opened_on) FROM ({hd_tickets}) hd
+			WHERE opened_on <= %(today)s GROUP BY customer"""
+		)
+	rows = frappe.db.sql(
+		f"""SELECT customer, DATEDIFF(%(today)s, MAX(day)) FROM ({" UNION ALL ".join(latest)}) signs
+		WHERE customer IS NOT NULL GROUP BY customer""",
+		params,
+	)
+	return {
+		customer: {"days_since_activity": float(max(0, days))} for customer, days in rows if days is not None
 	}
 
 
@@ -344,23 +457,28 @@ def success_plan_measures(customers: Sequence[str] | None, today: date) -> RawVa
 	return values
 
 
-# Sources in the order they are read.
-SOURCES: tuple[Callable[[Sequence[str] | None, date], RawValues], ...] = (
+# Sources in the order they are read. All but the success plans read as of a past day as well (a
+# plan's progress and status have no history to read); the back-fill uses AS_OF_SOURCES.
+AS_OF_SOURCES: tuple[Callable[[Sequence[str] | None, date], RawValues], ...] = (
 	ticket_measures,
 	billing_measures,
 	renewal_measures,
 	usage_measures,
 	survey_measures,
 	touchpoint_measures,
-	success_plan_measures,
+	activity_measures,
 )
+SOURCES = (*AS_OF_SOURCES, success_plan_measures)
 
 
-def gather_raw_values(customers: list[CustomerRow], names: Sequence[str] | None, today: date) -> RawValues:
-	"""All measures for the given customers (names=None: everyone), a fixed number of queries."""
+def gather_raw_values(
+	customers: Sequence[str], names: Sequence[str] | None, today: date, sources=SOURCES
+) -> RawValues:
+	"""All measures as of `today` for the given customers (names=None: read everyone, keep
+	`customers`), a fixed number of queries."""
 	values = ticket_counts_default(customers)
 	wanted = set(values)
-	for source in SOURCES:
+	for source in sources:
 		for customer, measures in source(names, today).items():
 			if customer in wanted:
 				values[customer].update(measures)

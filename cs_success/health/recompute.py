@@ -26,10 +26,9 @@ from cs_success.engine.health_score import (
 	compute_health,
 	effective_score,
 )
-from cs_success.engine.measures import MEASURES_BY_KEY
 from cs_success.engine.scorecards import CustomerSegment, select_scorecard
 from cs_success.health import alerts
-from cs_success.health.config import get_bands, load_scorecards, measure_label
+from cs_success.health.config import get_bands, load_scorecards, measure_label, measure_unit
 from cs_success.health.events import transaction_lost
 from cs_success.health.measure_data import CustomerRow, gather_raw_values, get_customers
 
@@ -135,7 +134,7 @@ def recompute_customers(
 	customers = get_customers(names, today)
 	if not customers:
 		return 0
-	raw_values = gather_raw_values(customers, names, today)
+	raw_values = gather_raw_values([c.name for c in customers], names, today)
 	scorecards = load_scorecards()
 	bands = get_bands()
 	existing = _load_existing(names)
@@ -148,9 +147,12 @@ def recompute_customers(
 		for customer in customers[start : start + CHUNK]:
 			segment = CustomerSegment(customer.customer_group, customer.territory, customer.age_days)
 			scorecard = select_scorecard(scorecards, segment)
-			result = compute_health(scorecard.rules, raw_values.pop(customer.name, {}), validated=True)
+			raw = raw_values.pop(customer.name, {})
+			result = compute_health(scorecard.rules, raw, validated=True)
 			previous = existing.pop(customer.name, None)
-			outcomes.append(_outcome(customer, scorecard.name, result, previous, bands, now))
+			outcomes.append(
+				_outcome(customer, scorecard.name, result, previous, bands, now, has_churned(raw))
+			)
 		_persist(
 			outcomes,
 			past_scores,
@@ -233,18 +235,47 @@ def recompute_isolated(names: Sequence[str], with_ledger: bool = False, **kwargs
 
 
 def enqueue_full_recompute() -> None:
-	"""Configuration changed: everyone's score may move. One job, however many saves."""
+	"""Configuration changed (a scorecard, the bands, a manager's "recompute all"): everyone's score
+	may move at once. One job, however many saves; one summary, not one alert per customer."""
 	frappe.enqueue(
-		"cs_success.health.recompute.recompute_all",
+		"cs_success.health.recompute.recompute_after_configuration_change",
 		queue="long",
 		job_id="cs_success:health:recompute_all",
-		deduplicate=True,
+		# Tests run it at once; a job left queued in Redis (no worker on a test bench) must not stop them.
+		deduplicate=not frappe.flags.in_test,
 		enqueue_after_commit=True,
 		now=frappe.flags.in_test,
 	)
 
 
-def _outcome(customer, scorecard, result, previous, bands: Bands, now) -> Outcome:
+def recompute_after_configuration_change() -> dict[tuple[str, str], int]:
+	"""Recompute everyone without per-customer alerts (a manager who moves a threshold must not get
+	hundreds of ToDos), then tell CS Managers in one notification how many customers moved between
+	bands. Alerts of bands customers left are still resolved. Returns the moves, (from, to) -> count."""
+	# The change may still be in the document cache's old copy (in tests this runs inside on_update,
+	# before Frappe clears it): read the configuration afresh.
+	frappe.clear_document_cache("CS Settings", "CS Settings")
+	frappe.clear_document_cache("Health Scorecard")
+	before = dict(frappe.get_all("Customer Health", fields=["name", "band"], as_list=True))
+	recompute_customers(None, raise_alerts=False, publish=False)
+	after = dict(frappe.get_all("Customer Health", fields=["name", "band"], as_list=True))
+	moves: dict[tuple[str, str], int] = {}
+	for customer, band in after.items():
+		previous = before.get(customer)
+		if previous and previous != band:
+			moves[previous, band] = moves.get((previous, band), 0) + 1
+	if moves:
+		alerts.notify_band_moves(moves)
+	return moves
+
+
+def has_churned(raw: dict) -> bool:
+	"""Churned by the revenue ledger: it was a customer and has no recurring revenue or agreement now.
+	Read from the raw values, so it holds whether or not the scorecard weighs the standing."""
+	return raw.get("renewal_standing") == 0.0
+
+
+def _outcome(customer, scorecard, result, previous, bands: Bands, now, churned: bool) -> Outcome:
 	override = None
 	if previous and previous.override_active and previous.override_expires_on is not None:
 		override = Override(
@@ -261,8 +292,9 @@ def _outcome(customer, scorecard, result, previous, bands: Bands, now) -> Outcom
 		scorecard=scorecard,
 		result=result,
 		score=score,
-		band=bands.band_for(score),
-		computed_band=bands.band_for(result.score),
+		# An override is a person's judgement of the score, so the coverage floor does not apply to it.
+		band=bands.band_for(score, 100.0 if override_active else result.coverage, churned),
+		computed_band=bands.band_for(result.score, result.coverage, churned),
 		override_active=override_active,
 		override_lapsed=override is not None and not override_active,
 		previous=previous,
@@ -537,12 +569,11 @@ def _rewrite_breakdowns(outcomes: list[Outcome], now: datetime, user: str):
 	rows = []
 	for o in outcomes:
 		for idx, m in enumerate(o.result.measures, start=1):
-			definition = MEASURES_BY_KEY.get(m.key)
 			rows.append(
 				(
 					frappe.generate_hash(length=20), o.customer.name, "Customer Health", "measures", idx,
-					*base.values(), m.key, definition.label if definition else m.key, int(m.has_data),
-					_stored_raw(m.raw_value), definition.unit if definition else None, _stored(m.score), m.weight,
+					*base.values(), m.key, measure_label(m.key), int(m.has_data),
+					_stored_raw(m.raw_value), measure_unit(m.key), _stored(m.score), m.weight,
 					round(100 * m.effective_weight, 3), round(m.contribution, 3),
 				)
 			)  # fmt: skip

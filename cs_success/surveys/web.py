@@ -23,7 +23,9 @@ LINK_STATES = (ANSWERED, EXPIRED, INVALID, OPTED_OUT, OPTED_OUT_DONE)
 def guest_rate_limit(bucket: str, limit: int, seconds: int = 60) -> None:
 	"""Fixed window per address. The counter is created with its expiry and incremented in one
 	transaction, so no crash between two calls can leave a counter that never expires."""
-	key = frappe.cache.make_key(f"cs_success:rl:{bucket}:{getattr(frappe.local, 'request_ip', None) or 'local'}")
+	key = frappe.cache.make_key(
+		f"cs_success:rl:{bucket}:{getattr(frappe.local, 'request_ip', None) or 'local'}"
+	)
 	pipeline = frappe.cache.pipeline(transaction=True)
 	pipeline.set(key, 0, ex=seconds, nx=True)
 	pipeline.incr(key)

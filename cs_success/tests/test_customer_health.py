@@ -28,8 +28,16 @@ class CustomerHealthTestCase(FrappeTestCase):
 	def setUp(self):
 		frappe.set_user("Administrator")
 		settings = frappe.get_single("CS Settings")
+		# No coverage floor: these tests are about thresholds and alerts on customers with few
+		# measures; TestNoFalseHealthy sets the floor itself.
 		settings.update(
-			{"enable_event_recompute": 1, "enable_alerts": 1, "alert_webhook_url": None, "default_csm": None}
+			{
+				"enable_event_recompute": 1,
+				"enable_alerts": 1,
+				"alert_webhook_url": None,
+				"default_csm": None,
+				"coverage_floor": 0,
+			}
 		)
 		settings.save()
 		reset_health_queue()
@@ -351,9 +359,14 @@ class TestAlerts(CustomerHealthTestCase):
 	def _drop_into_critical(self, customer, invoices=3):
 		for _ in range(6):
 			make_issue(customer)
+		# Annual service periods that run on past today: an overdue customer, not a churned one.
 		for _ in range(invoices):
 			make_sales_invoice(
-				customer, 100, posting_date=add_days(today(), -50), due_date=add_days(today(), -40)
+				customer,
+				100,
+				posting_date=add_days(today(), -50),
+				due_date=add_days(today(), -40),
+				period=(add_days(today(), -50), add_days(today(), 314)),
 			)
 		run_pending_recomputes()
 
@@ -382,6 +395,77 @@ class TestAlerts(CustomerHealthTestCase):
 		customer = make_customer("FirstScore")
 		self._drop_into_critical(customer)
 		self.assertIn(health(customer).band, ("At Risk", "Critical"))
+		self.assertEqual(frappe.db.count("Customer Health Alert", {"customer": customer}), 0)
+
+
+class TestConfigurationChange(CustomerHealthTestCase):
+	def test_changing_bands_sends_one_summary_not_an_alert_per_customer(self):
+		manager = make_user("CS Manager")
+		customers = [make_customer("Moved"), make_customer("Moved")]
+		for customer in customers:
+			make_issue(customer)
+		run_pending_recomputes()
+		# One open ticket (80, weight 15), one ticket in 90 days (100, w 5), no SLA failure (100, w 10),
+		# its touchpoint today (100, w 5), one touchpoint in 90 days (1/6 of 100 = 16.7, w 5) and activity
+		# today (100, w 10): (1200 + 500 + 1000 + 500 + 83.3 + 1000) / 50 = 85.7.
+		self.assertEqual([health(c).score for c in customers], [85.7, 85.7])
+		settings = frappe.get_single("CS Settings")
+		try:
+			settings.update({"healthy_min_score": 96, "at_risk_min_score": 95})
+			settings.save()  # in tests the full recompute runs at once
+			self.assertEqual([health(c).band for c in customers], ["Critical", "Critical"])
+			self.assertEqual(frappe.db.count("Customer Health Alert", {"customer": ("in", customers)}), 0)
+			notes = frappe.get_all(
+				"Notification Log",
+				filters={"for_user": manager, "document_type": "Customer Health"},
+				fields=["subject", "email_content"],
+			)
+			self.assertEqual(len(notes), 1)
+			self.assertIn("configuration change", notes[0].subject)
+			self.assertIn("→", notes[0].email_content)
+		finally:
+			settings.reload()
+			settings.update({"healthy_min_score": 75, "at_risk_min_score": 50})
+			settings.save()
+
+
+class TestNoFalseHealthy(CustomerHealthTestCase):
+	"""Built-in weights (reset before tests) total 150. A customer invoiced today, with no tickets,
+	payments, surveys or touchpoints, has data on: open tickets 15, tickets in 90 days 5, overdue
+	invoices 10, overdue share 10, standing 15, days since activity 10 = 65, coverage 43 %."""
+
+	def setUp(self):
+		super().setUp()
+		frappe.db.set_single_value("CS Settings", "coverage_floor", 50)
+
+	def test_perfect_score_on_too_little_data_is_not_healthy(self):
+		customer = make_customer("Floor")
+		invoice = make_sales_invoice(customer, 100, period=(today(), add_days(today(), 30)))
+		run_pending_recomputes()
+		record = health(customer)
+		# Every measure with data is at its best: 100, but on 65 / 150 of the weight.
+		self.assertEqual((record.score, record.data_coverage), (100, 43))
+		self.assertEqual(record.band, "Insufficient Data")
+		self.assertEqual(frappe.db.count("Customer Health Alert", {"customer": customer}), 0)
+
+		# Paid (on time) adds average days paid late, weight 10: 75 / 150 = 50 %, at the floor.
+		pay_invoice(invoice.name)
+		run_pending_recomputes()
+		record = health(customer)
+		self.assertEqual((record.score, record.data_coverage, record.band), (100, 50, "Healthy"))
+
+	def test_churned_customer_is_never_healthy(self):
+		customer = make_customer("Gone")
+		# One month of service that ended 70 days ago (past the 7-day grace): churned by the ledger.
+		invoice = make_sales_invoice(
+			customer, 100, add_days(today(), -100), period=(add_days(today(), -100), add_days(today(), -71))
+		)
+		pay_invoice(invoice.name, add_days(today(), -95))
+		frappe.db.set_single_value("CS Settings", "coverage_floor", 0)
+		run_pending_recomputes()
+		record = health(customer)
+		self.assertEqual(measure(customer, "renewal_standing").raw_value, 0)
+		self.assertEqual(record.band, "Churned")
 		self.assertEqual(frappe.db.count("Customer Health Alert", {"customer": customer}), 0)
 
 

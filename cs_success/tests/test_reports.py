@@ -161,10 +161,13 @@ class TestRenewalAndRevenue(ReportTestCase):
 class TestHealthReports(ReportTestCase):
 	def scored_group(self):
 		group = make_customer_group("Health")
-		customers = self.customers(group, 4, "Health")
+		customers = self.customers(group, 6, "Health")
 		run_pending_recomputes()
 		for customer, score, band in zip(
-			customers, (90, 60, 30, 0), ("Healthy", "At Risk", "Critical", "No Data"), strict=True
+			customers,
+			(90, 60, 30, 0, 95, 20),
+			("Healthy", "At Risk", "Critical", "No Data", "Insufficient Data", "Churned"),
+			strict=True,
 		):
 			frappe.db.set_value(
 				"Customer Health", customer, {"score": score, "band": band, "has_trend": 1, "trend_delta": -5}
@@ -176,13 +179,19 @@ class TestHealthReports(ReportTestCase):
 		data, summary, chart, _message = run_report(
 			"Customer Health Overview", customer_group=group, group_by="Customer Group"
 		)
+		# The average is over the customers a band is claimed for: (90 + 60 + 30) / 3 = 60; the 95 on
+		# too little data and the 20 of a customer who left are counted in their bands, not averaged.
 		self.assertEqual(summary["Average Score"], 60)
 		self.assertEqual(
-			(summary["Healthy"], summary["At Risk"], summary["Critical"], summary["No Data"]), (1, 1, 1, 1)
+			[
+				summary[band]
+				for band in ("Healthy", "At Risk", "Critical", "Insufficient Data", "Churned", "No Data")
+			],
+			[1, 1, 1, 1, 1, 1],
 		)
 		(row,) = data
-		self.assertEqual((row["segment"], row["customers"], row["average_score"]), (group, 4, 60))
-		self.assertEqual(chart["data"]["datasets"][0]["values"], [1, 1, 1, 1])
+		self.assertEqual((row["segment"], row["customers"], row["average_score"]), (group, 6, 60))
+		self.assertEqual(chart["data"]["datasets"][0]["values"], [1, 1, 1, 1, 1, 1])
 
 	def test_at_risk_customers(self):
 		group, customers = self.scored_group()

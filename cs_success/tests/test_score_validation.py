@@ -73,7 +73,7 @@ def planted(rng, soon):
 	"""Churn follows open tickets: its measure scores low before churn; NPS is noise."""
 	tickets = rng.uniform(0, 45) if soon else rng.uniform(40, 100)
 	nps = rng.uniform(0, 100)
-	return (tickets + nps) / 2, {"open_tickets": tickets, "latest_nps": nps}
+	return (tickets + nps) / 2, {"open_tickets": tickets, "account_nps": nps}
 
 
 def noise(rng, soon):
@@ -192,10 +192,10 @@ def one_measure_drives_churn(rng, soon):
 	overdue = rng.uniform(0, 40) if soon else rng.uniform(30, 100)
 	measures = {
 		"overdue_invoices": overdue,
-		"latest_nps": rng.uniform(0, 100),
+		"account_nps": rng.uniform(0, 100),
 		"touchpoints_90d": rng.uniform(0, 100),
 	}
-	score = (10 * overdue + 45 * measures["latest_nps"] + 45 * measures["touchpoints_90d"]) / 100
+	score = (10 * overdue + 45 * measures["account_nps"] + 45 * measures["touchpoints_90d"]) / 100
 	return score, measures
 
 
@@ -210,7 +210,7 @@ class TestSuggestedWeights(FrappeTestCase):
 					"enabled": 0,  # never picked for scoring: the fit reads only its snapshots
 					"measures": [
 						{"measure": "overdue_invoices", "enabled": 1, "weight": 10, "scoring_method": "Linear", "score_100_at": 0, "score_0_at": 3},
-						{"measure": "latest_nps", "enabled": 1, "weight": 45, "scoring_method": "Linear", "score_100_at": 10, "score_0_at": 0},
+						{"measure": "account_nps", "enabled": 1, "weight": 45, "scoring_method": "Linear", "score_100_at": 10, "score_0_at": 0},
 						{"measure": "touchpoints_90d", "enabled": 1, "weight": 45, "scoring_method": "Linear", "score_100_at": 6, "score_0_at": 0},
 						# No data in the history: no suggestion, and applying keeps its weight.
 						{"measure": "usage", "enabled": 1, "weight": 20, "scoring_method": "Linear", "score_100_at": 80, "score_0_at": 10},
@@ -268,7 +268,7 @@ class TestSuggestedWeights(FrappeTestCase):
 		self.assertEqual(versions[1].source, "Manual")
 		self.assertEqual(versions[2].source, "Suggested Weights")
 		old = {row["measure"]: row["weight"] for row in json.loads(versions[1].measures)}
-		self.assertEqual(old, {"overdue_invoices": 10, "latest_nps": 45, "touchpoints_90d": 45, "usage": 20})
+		self.assertEqual(old, {"overdue_invoices": 10, "account_nps": 45, "touchpoints_90d": 45, "usage": 20})
 		self.assertAlmostEqual(versions[2].suggested_auc, suggestion["suggested_auc"], places=3)
 		# A stale suggestion is refused.
 		self.assertRaises(frappe.ValidationError, self.call, "apply_suggested_weights", expected_version=1)
@@ -290,7 +290,7 @@ class TestBackfill(FrappeTestCase):
 
 		from cs_success.health.backfill import backfill, backfill_dates
 		from cs_success.health.score_validation import measure_scores
-		from cs_success.tests.utils import make_customer, make_issue
+		from cs_success.tests.utils import make_customer, make_issue, make_sales_invoice, pay_invoice
 
 		day0, day1, day2 = backfill_dates(3)
 		self.assertEqual(day2, getdate(get_first_day(add_days(frappe.utils.today(), -1))))
@@ -313,6 +313,21 @@ class TestBackfill(FrappeTestCase):
 			},
 			update_modified=False,
 		)
+		# Billing as of each day: an invoice (a year of service, so the ledger keeps the customer active)
+		# posted 20 days before day0, due 5 days before it, paid 3 days before day1.
+		invoice = make_sales_invoice(
+			customer,
+			100,
+			add_days(day0, -20),
+			add_days(day0, -5),
+			period=(add_days(day0, -20), add_days(day0, 345)),
+		)
+		pay_invoice(invoice.name, add_days(day1, -3))
+		# Usage recorded 3 days before day1 exists on day1 and day2 (within 30 days), not on day0.
+		frappe.get_doc(
+			{"doctype": "Customer Usage Record", "customer": customer, "metric": "usage", "value": 45,
+			 "recorded_on": f"{add_days(day1, -3)} 12:00:00"}
+		).insert(ignore_permissions=True)  # fmt: skip
 		# A snapshot recorded live on day2 is never overwritten.
 		frappe.get_doc(
 			{"doctype": "Customer Health Snapshot", "customer": customer, "snapshot_date": day2,
@@ -352,6 +367,22 @@ class TestBackfill(FrappeTestCase):
 		self.assertEqual(measure_scores(rows[day1].measure_scores)["open_tickets"], 80.0)
 		self.assertEqual(measure_scores(rows[day1].measure_scores)["renewal_standing"], 100.0)
 
+		def raw(day, key):
+			return json.loads(rows[day].measure_scores)[key][0]
+
+		# day0: the invoice was overdue (unpaid, due 5 days before): 1 invoice, and all of it is
+		# overdue against what was billed (100 %); not yet paid, so no lateness yet.
+		self.assertEqual((raw(day0, "overdue_invoices"), raw(day0, "overdue_share")), (1.0, 100.0))
+		self.assertIsNone(raw(day0, "avg_days_paid_late"))
+		self.assertIsNone(raw(day0, "usage"))
+		# day1: paid 3 days before it, (day1 - 3) - (day0 - 5) = days between the month starts + 2 late.
+		self.assertEqual((raw(day1, "overdue_invoices"), raw(day1, "overdue_share")), (0.0, 0.0))
+		self.assertEqual(raw(day1, "avg_days_paid_late"), (day1 - day0).days + 2)
+		self.assertEqual(raw(day1, "usage"), 45.0)
+		# Latest activity before day0 is the invoice, 20 days before it; before day1, the usage record.
+		self.assertEqual(raw(day0, "days_since_activity"), 20.0)
+		self.assertEqual(raw(day1, "days_since_activity"), 3.0)
+
 
 class TestScorecardVersions(FrappeTestCase):
 	def tearDown(self):
@@ -365,7 +396,7 @@ class TestScorecardVersions(FrappeTestCase):
 				"enabled": 0,
 				"measures": [
 					{"measure": "open_tickets", "enabled": 1, "weight": 50, "scoring_method": "Linear", "score_100_at": 0, "score_0_at": 5},
-					{"measure": "latest_nps", "enabled": 1, "weight": 50, "scoring_method": "Linear", "score_100_at": 10, "score_0_at": 0},
+					{"measure": "account_nps", "enabled": 1, "weight": 50, "scoring_method": "Linear", "score_100_at": 10, "score_0_at": 0},
 				],
 			}
 		).insert(ignore_permissions=True)  # fmt: skip

@@ -333,15 +333,51 @@ class TestGuestSubmission(SurveyTestCase):
 		submit(token, {"1": 5, "2": "Price", "3": "Acme Ltd"})
 
 
+class TestAccountNPS(SurveyTestCase):
+	def test_every_respondent_of_the_year_counts_once(self):
+		from cs_success.health.recompute import insert_rows, recompute_customers
+
+		customer = make_customer("AccountNPS")
+		first, second, third = (make_contact(customer) for _ in range(3))
+		now, user = now_datetime(), frappe.session.user
+
+		columns = [
+			"name", "creation", "modified", "owner", "modified_by", "docstatus", "customer", "contact",
+			"headline_type", "headline_score", "submitted_on",
+		]  # fmt: skip
+
+		def answer(contact, score, days_ago):
+			return (frappe.generate_hash(length=20), now, now, user, user, 0, customer, contact, "NPS", score,
+				add_to_date(now, days=-days_ago))  # fmt: skip
+
+		insert_rows(
+			"Survey Response",
+			columns,
+			[
+				answer(first, 3, 200),  # replaced by the same contact's later answer
+				answer(first, 10, 20),  # promoter
+				answer(second, 6, 40),  # detractor
+				answer(third, 10, 400),  # more than a year ago: not counted
+				answer(None, 8, 10),  # no contact: a respondent of its own, passive
+			],
+		)
+		recompute_customers([customer], raise_alerts=False)
+		# Respondents 3: 1 promoter, 1 detractor, 1 passive: NPS = (1 - 1) / 3 = 0; scored 50 on
+		# the line from -50 (0) to +50 (100). The latest single answer (8) would have said 33.
+		self.assertEqual(measure(customer, "account_nps").raw_value, 0)
+		self.assertEqual(measure(customer, "account_nps").measure_score, 50)
+
+
 class TestClosingTheLoop(SurveyTestCase):
 	def test_response_updates_health_and_campaign_statistics(self):
 		customer, _contact, campaign, _invitation, token = self.campaign_with_one_invitation()
 		run_pending_recomputes()
-		self.assertFalse(measure(customer, "latest_nps").has_data)
+		self.assertFalse(measure(customer, "account_nps").has_data)
 		submit(token, {"1": 10})
 		run_pending_recomputes()
-		self.assertEqual(measure(customer, "latest_nps").raw_value, 10)
-		self.assertEqual(measure(customer, "latest_nps").measure_score, 100)
+		# One respondent, a promoter: NPS 100, scored 100 (100 at +50).
+		self.assertEqual(measure(customer, "account_nps").raw_value, 100)
+		self.assertEqual(measure(customer, "account_nps").measure_score, 100)
 		stats = frappe.get_doc("Survey Campaign", campaign.name)
 		self.assertEqual(
 			(stats.invited_count, stats.answered_count, stats.response_rate, stats.nps_score),

@@ -1,1 +1,3 @@
+import "./bands.js";
 import "./report_filters.js";
+import "./suggest_weights.js";

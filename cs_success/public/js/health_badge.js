@@ -3,8 +3,6 @@
 frappe.provide("cs_success");
 
 cs_success.health_badge = cs_success.health_badge || {
-	colors: { Healthy: "green", "At Risk": "orange", Critical: "red", "No Data": "gray" },
-
 	refresh(frm, args) {
 		frm.cs_health_args = args;
 		if (!args) {
@@ -39,8 +37,8 @@ cs_success.health_badge = cs_success.health_badge || {
 	},
 
 	html(health) {
-		const color = this.colors[health.band] || "gray";
-		const score = health.band === "No Data" ? "–" : Math.round(health.score);
+		const color = cs_success.bands.color(health.band);
+		const score = cs_success.bands.score_label(health.score, health.band, health.data_coverage);
 		let trend = "";
 		if (health.trend_delta !== null && health.trend_delta !== undefined) {
 			const arrow = health.trend_delta > 0 ? "↑" : health.trend_delta < 0 ? "↓" : "→";

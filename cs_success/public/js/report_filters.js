@@ -52,3 +52,9 @@ cs_success.report_filters = {
 		];
 	},
 };
+
+// In our reports a figure that is not there (a key absent from the row) shows empty, never 0: Frappe's
+// formatters show null as empty but format undefined as 0.
+cs_success.report_formatter = function (value, row, column, data, default_formatter) {
+	return default_formatter(value === undefined ? null : value, row, column, data);
+};

@@ -4,7 +4,7 @@
 import frappe
 from frappe import _
 from frappe.model.document import Document
-from frappe.utils import cint
+from frappe.utils import cint, flt
 
 from cs_success.engine.health_score import Bands, ScoringError
 from cs_success.health.alerts import (
@@ -27,7 +27,7 @@ class CSSettings(Document):
 
 	def validate_bands(self):
 		try:
-			Bands(self.healthy_min_score, self.at_risk_min_score).validate()
+			Bands(self.healthy_min_score, self.at_risk_min_score, flt(self.coverage_floor)).validate()
 		except ScoringError as error:
 			frappe.throw(scoring_error_message(error))
 
@@ -57,6 +57,7 @@ class CSSettings(Document):
 		if before and (
 			before.healthy_min_score != self.healthy_min_score
 			or before.at_risk_min_score != self.at_risk_min_score
+			or flt(before.coverage_floor) != flt(self.coverage_floor)
 		):
 			enqueue_full_recompute()
 		if before and self.ledger_settings_changed(before):

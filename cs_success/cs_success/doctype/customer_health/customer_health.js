@@ -4,14 +4,19 @@
 frappe.ui.form.on("Customer Health", {
 	refresh(frm) {
 		frm.disable_save();
-		const colors = { Healthy: "green", "At Risk": "orange", Critical: "red", "No Data": "gray" };
-		frm.page.set_indicator(__(frm.doc.band), colors[frm.doc.band] || "gray");
-		if (frm.doc.data_coverage < 50 && frm.doc.band !== "No Data") {
+		frm.page.set_indicator(__(frm.doc.band), cs_success.bands.color(frm.doc.band));
+		if (frm.doc.band === "Insufficient Data") {
 			frm.dashboard.set_headline(
-				__("Built on {0}% of the scorecard's weight: read this score with care.", [
-					Math.round(frm.doc.data_coverage),
-				]),
+				__(
+					"Built on {0}% of the scorecard's weight, below the coverage floor: no band is claimed until more is known.",
+					[Math.round(frm.doc.data_coverage)]
+				),
 				"orange"
+			);
+		} else if (frm.doc.band === "Churned") {
+			frm.dashboard.set_headline(
+				__("This customer has no recurring revenue and no active agreement (revenue ledger)."),
+				"gray"
 			);
 		}
 		if (frappe.user.has_role("CS Manager") || frappe.user.has_role("System Manager")) {

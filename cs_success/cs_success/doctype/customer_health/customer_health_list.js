@@ -2,9 +2,14 @@
 // For license information, please see license.txt
 
 frappe.listview_settings["Customer Health"] = {
-	add_fields: ["band", "score"],
+	add_fields: ["band", "score", "data_coverage"],
 	get_indicator(doc) {
-		const colors = { Healthy: "green", "At Risk": "orange", Critical: "red", "No Data": "gray" };
-		return [__(doc.band), colors[doc.band] || "gray", "band,=," + doc.band];
+		return [__(doc.band), cs_success.bands.color(doc.band), "band,=," + doc.band];
+	},
+	formatters: {
+		// The coverage beside every score: a score on a fifth of the weight is not a score on all of it.
+		score(value, df, doc) {
+			return frappe.utils.escape_html(cs_success.bands.score_label(value, doc.band, doc.data_coverage));
+		},
 	},
 };

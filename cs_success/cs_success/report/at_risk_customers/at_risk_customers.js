@@ -2,6 +2,7 @@
 // For license information, please see license.txt
 
 frappe.query_reports["At-Risk Customers"] = {
+	formatter: cs_success.report_formatter,
 	filters: [
 		...cs_success.report_filters.segment(),
 		{ fieldname: "band", label: __("Band"), fieldtype: "Select", options: "\nAt Risk\nCritical" },

@@ -32,6 +32,7 @@ frappe.query_reports["Churned Customer Audit"] = {
 		{ fieldname: "large_from", label: __("Large From (ARR)"), fieldtype: "Currency", default: 100000 },
 	],
 	formatter(value, row, column, data, default_formatter) {
+		if (value === undefined) value = null; // absent: empty, not 0 (see cs_success.report_formatter)
 		// The heading row of each segment dimension: its name only, no figures of its own.
 		if (data && data.bold) {
 			return column.fieldname === "segment" ? `<b>${default_formatter(value, row, column, data)}</b>` : "";

@@ -37,6 +37,7 @@ frappe.query_reports["Cohort Retention"] = {
 		...cs_success.report_filters.segment(),
 	],
 	formatter(value, row, column, data, default_formatter) {
+		if (value === undefined) value = null; // absent: empty, not 0 (see cs_success.report_formatter)
 		let html = default_formatter(value, row, column, data);
 		// The "All Cohorts" row.
 		if (data && data.bold) html = `<b>${html}</b>`;

@@ -4,7 +4,16 @@
 import frappe
 from frappe import _
 
-from cs_success.analytics import BAND_COLORS, BANDS, column, segment_customers, summary
+from cs_success.analytics import (
+	BAND_CHART_COLORS,
+	BAND_COLORS,
+	BANDS,
+	column,
+	enabled_customers_only,
+	segment_customers,
+	summary,
+)
+from cs_success.engine.health_score import BAND_ORDER
 
 
 def execute(filters=None):
@@ -16,7 +25,7 @@ def execute(filters=None):
 		conditions["customer"] = ("in", customers or [""])
 	records = frappe.get_all(
 		"Customer Health",
-		filters=conditions,
+		filters=enabled_customers_only(conditions),  # a disabled customer's last row is history
 		fields=["customer", "score", "band", "data_coverage", group_field],
 	)
 
@@ -36,7 +45,7 @@ def execute(filters=None):
 		)
 		row["customers"] += 1
 		row[record.band] = row.get(record.band, 0) + 1
-		if record.band != "No Data":
+		if record.band in BAND_ORDER:
 			row["scored"] += 1
 			row["score_total"] += record.score
 			row["coverage_total"] += record.data_coverage
@@ -46,17 +55,16 @@ def execute(filters=None):
 		row["average_coverage"] = round(row["coverage_total"] / row["scored"], 1) if row["scored"] else None
 		data.append(row)
 
-	scored = [r for r in records if r.band != "No Data"]
+	# Averages over the customers a band is claimed for: not a score on too little data, nor one of a
+	# customer who left.
+	scored = [r for r in records if r.band in BAND_ORDER]
 	average = sum(r.score for r in scored) / len(scored) if scored else None
 	counts = {band: sum(1 for r in records if r.band == band) for band in BANDS}
 	columns = [
 		column("segment", _(filters.get("group_by") or "Customer Group"), "Data", 200),
 		column("customers", _("Customers"), "Int", 100),
 		column("average_score", _("Average Score"), "Float", 120, precision=1),
-		column("Healthy", _("Healthy"), "Int", 90),
-		column("At Risk", _("At Risk"), "Int", 90),
-		column("Critical", _("Critical"), "Int", 90),
-		column("No Data", _("No Data"), "Int", 90),
+		*(column(band, _(band), "Int", 90) for band in BANDS),
 		column("average_coverage", _("Average Data Coverage"), "Percent", 150),
 	]
 	chart = {
@@ -65,9 +73,9 @@ def execute(filters=None):
 			"datasets": [{"name": _("Customers"), "values": [counts[b] for b in BANDS]}],
 		},
 		"type": "donut",
-		"colors": ["#29cd42", "#ffa00a", "#e24c4c", "#c0c6cc"],
+		"colors": [BAND_CHART_COLORS[b] for b in BANDS],
 	}
-	report_summary = [summary(round(average, 1) if average is not None else 0, _("Average Score"))] + [
+	report_summary = [summary(round(average, 1) if average is not None else None, _("Average Score"))] + [
 		summary(counts[b], _(b), "Int", BAND_COLORS[b]) for b in BANDS
 	]
 	return columns, data, None, chart, report_summary

@@ -9,6 +9,7 @@ frappe.query_reports["Customer Lifetime Value"] = {
 		{ fieldname: "gross_margin", label: __("Gross Margin (%)"), fieldtype: "Percent" },
 	],
 	formatter(value, row, column, data, default_formatter) {
+		if (value === undefined) value = null; // absent: empty, not 0 (see cs_success.report_formatter)
 		const html = default_formatter(value, row, column, data);
 		// The total row.
 		return data && data.bold ? `<b>${html}</b>` : html;

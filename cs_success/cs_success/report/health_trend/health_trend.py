@@ -4,16 +4,24 @@
 import frappe
 from frappe import _
 
-from cs_success.analytics import column, customer_filter, segment_customers, summary
+from cs_success.analytics import (
+	column,
+	customer_filter,
+	enabled_customer_condition,
+	segment_customers,
+	summary,
+)
 
 
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
 	condition, params = customer_filter("customer", segment_customers(filters))
+	# The customers we have now: a disabled customer's snapshots drop out of every day of the trend.
+	condition += enabled_customer_condition("customer")
 	data = frappe.db.sql(
 		f"""
 		SELECT snapshot_date,
-			AVG(IF(band != 'No Data', score, NULL)) AS average_score,
+			AVG(IF(band IN ('Healthy', 'At Risk', 'Critical'), score, NULL)) AS average_score,
 			SUM(band = 'Healthy') AS healthy, SUM(band = 'At Risk') AS at_risk,
 			SUM(band = 'Critical') AS critical, COUNT(*) AS customers
 		FROM `tabCustomer Health Snapshot`

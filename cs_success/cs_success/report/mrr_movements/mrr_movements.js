@@ -2,6 +2,7 @@
 // For license information, please see license.txt
 
 frappe.query_reports["MRR Movements"] = {
+	formatter: cs_success.report_formatter,
 	filters: [
 		...cs_success.report_filters.company(),
 		...cs_success.report_filters.date_range(12),

@@ -2,6 +2,7 @@
 // For license information, please see license.txt
 
 frappe.query_reports["Retention and Churn"] = {
+	formatter: cs_success.report_formatter,
 	filters: [
 		...cs_success.report_filters.date_range(12),
 		...cs_success.report_filters.periodicity("Quarterly"),
