@@ -8,7 +8,7 @@ import frappe
 from frappe.utils import add_days, now_datetime, today
 
 from cs_success.analytics import enabled_customers_only
-from cs_success.engine.health_score import AT_RISK, CRITICAL, NO_DATA
+from cs_success.engine.health_score import AT_RISK, BAND_ORDER, CHURNED, CRITICAL, NO_DATA
 from cs_success.engine.survey_metrics import csat_percent, nps
 
 NO_DATA_SHOWN = "-"
@@ -27,7 +27,8 @@ def _headline_scores(headline_type: str, days: int = 90) -> list[int]:
 def _card(value, fieldtype: str) -> dict | str:
 	if value is None:
 		return NO_DATA_SHOWN
-	return {"value": value, "fieldtype": fieldtype, "precision": 0 if fieldtype != "Float" else 1}
+	# "0" as a string: Frappe's Percent formatter takes a numeric 0 for "not set" and shows 3 decimals.
+	return {"value": value, "fieldtype": fieldtype, "precision": 1 if fieldtype == "Float" else "0"}
 
 
 @frappe.whitelist()
@@ -50,9 +51,27 @@ def _scored() -> list:
 
 @frappe.whitelist()
 def average_customer_health(filters: str | list | dict | None = None) -> dict | str:
+	"""Over the customers a band is claimed for: not a score on too little data, nor one who left."""
 	frappe.has_permission("Customer Health", "read", throw=True)
-	value = frappe.get_all("Customer Health", filters=_scored(), fields=["avg(score) as average"])[0].average
+	value = frappe.get_all(
+		"Customer Health",
+		filters=enabled_customers_only({"band": ("in", BAND_ORDER)}),
+		fields=["avg(score) as average"],
+	)[0].average
 	return _card(round(value) if value is not None else None, "Int")
+
+
+@frappe.whitelist()
+def health_data_coverage(filters: str | list | dict | None = None) -> dict | str:
+	"""The average share of the scorecards' weight that had data, over every scored customer still
+	with us: how much the scores above rest on."""
+	frappe.has_permission("Customer Health", "read", throw=True)
+	value = frappe.get_all(
+		"Customer Health",
+		filters=enabled_customers_only({"band": ("not in", (NO_DATA, CHURNED))}),
+		fields=["avg(data_coverage) as average"],
+	)[0].average
+	return _card(round(value) if value is not None else None, "Percent")
 
 
 @frappe.whitelist()

@@ -11,6 +11,7 @@ from cs_success.api.dashboard import (
 	average_customer_health,
 	csat_last_90_days,
 	customers_at_risk,
+	health_data_coverage,
 	nps_last_90_days,
 	renewals_due_in_30_days,
 )
@@ -121,10 +122,24 @@ class TestWorkspace(FrappeTestCase):
 				"NPS Last 90 Days",
 				"CSAT Last 90 Days",
 				"Renewals Due in 30 Days",
+				"Health Data Coverage",
 			},
 		)
 		blocks = json.loads(workspace.content)
 		self.assertEqual({b["data"]["number_card_name"] for b in blocks if b["type"] == "number_card"}, cards)
+
+	def test_band_chart_colours_follow_the_bands(self):
+		"""The workspace donut reads the overview report's chart, in band order; its colours are the
+		bands' own (only Healthy green), kept in the chart's options."""
+		from cs_success.analytics import BAND_CHART_COLORS, BANDS
+
+		chart = frappe.get_doc("Dashboard Chart", "Customers by Health Band")
+		self.assertEqual((chart.chart_type, chart.report_name), ("Report", "Customer Health Overview"))
+		self.assertEqual(json.loads(chart.custom_options)["colors"], [BAND_CHART_COLORS[b] for b in BANDS])
+		from cs_success.cs_success.report.health_trend.health_trend import HEALTH_TREND_COLORS
+
+		trend = frappe.get_doc("Dashboard Chart", "Average Health Score Trend")
+		self.assertEqual(json.loads(trend.custom_options)["colors"], HEALTH_TREND_COLORS)
 
 	def test_number_cards_compute(self):
 
@@ -152,3 +167,21 @@ class TestWorkspace(FrappeTestCase):
 		frappe.db.delete("Customer Health")
 		self.assertEqual(customers_at_risk(), "-")
 		self.assertEqual(average_customer_health(), "-")
+		self.assertEqual(health_data_coverage(), "-")
+
+	def test_coverage_card_and_average_leave_out_what_claims_no_band(self):
+		frappe.db.delete("Customer Health")
+		customers = [make_customer("Coverage") for _ in range(4)]
+		run_pending_recomputes()
+		for customer, (score, band, coverage) in zip(
+			customers,
+			((80, "Healthy", 90), (40, "Critical", 60), (95, "Insufficient Data", 30), (10, "Churned", 70)),
+			strict=True,
+		):
+			frappe.db.set_value(
+				"Customer Health", customer, {"score": score, "band": band, "data_coverage": coverage}
+			)
+		# Average health over the banded customers: (80 + 40) / 2 = 60. Coverage over everyone scored
+		# and still a customer: (90 + 60 + 30) / 3 = 60 %; the churned customer's 70 is left out.
+		self.assertEqual(average_customer_health()["value"], 60)
+		self.assertEqual(health_data_coverage()["value"], 60)

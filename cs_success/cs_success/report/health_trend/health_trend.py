@@ -12,6 +12,9 @@ from cs_success.analytics import (
 	summary,
 )
 
+# Average score in a neutral blue; the At Risk and Critical counts in their bands' colours (never green).
+HEALTH_TREND_COLORS = ["#2490ef", "#ffa00a", "#e24c4c"]
+
 
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
@@ -50,10 +53,15 @@ def execute(filters=None):
 			],
 		},
 		"type": "line",
+		"colors": HEALTH_TREND_COLORS,
 	}
 	first, last = (data[0], data[-1]) if data else (None, None)
+
+	def average(row):
+		return round(row.average_score, 1) if row and row.average_score is not None else None
+
 	report_summary = [
-		summary(round(first.average_score or 0, 1) if first else 0, _("Average Score at Start")),
-		summary(round(last.average_score or 0, 1) if last else 0, _("Average Score at End")),
+		summary(average(first), _("Average Score at Start")),
+		summary(average(last), _("Average Score at End")),
 	]
 	return columns, data, None, chart, report_summary
