@@ -398,6 +398,65 @@ class TestAlerts(CustomerHealthTestCase):
 		self.assertEqual(frappe.db.count("Customer Health Alert", {"customer": customer}), 0)
 
 
+class TestUsageMetricMeasures(CustomerHealthTestCase):
+	def tearDown(self):
+		frappe.db.rollback()
+		super().tearDown()
+
+	def test_each_usage_metric_is_a_measure_of_its_own(self):
+		measure_doc = frappe.get_doc(
+			{
+				"doctype": "Health Measure",
+				"measure_key": "weekly_logins",
+				"label": "Weekly Logins",
+				"category": "Usage",
+				"unit": "logins",
+				"usage_metric": "logins",
+				"default_weight": 10,
+				"default_score_100_at": 10,
+				"default_score_0_at": 0,
+			}
+		).insert()
+		scorecard = frappe.get_doc("Health Scorecard", {"is_default": 1})
+		scorecard.append(
+			"measures",
+			{"measure": "weekly_logins", "enabled": 1, "weight": 10, "scoring_method": "Linear",
+			 "score_100_at": 10, "score_0_at": 0},
+		)  # fmt: skip
+		scorecard.save()
+		customer = make_customer("Logins")
+		for metric, value, days_ago in (
+			("logins", 2, 3),
+			("logins", 5, 1),
+			("usage", 90, 1),
+			("seats", 7, 1),
+		):
+			frappe.get_doc(
+				{"doctype": "Customer Usage Record", "customer": customer, "metric": metric, "value": value,
+				 "recorded_on": add_to_date(now_datetime(), days=-days_ago)}
+			).insert(ignore_permissions=True)  # fmt: skip
+		recompute_customers([customer], raise_alerts=False)
+		# The latest "logins" value (5) on its own line from 0 (0) to 10 (100): 50; "usage" still feeds
+		# Product Usage; "seats" has no measure and is ignored.
+		logins = measure(customer, "weekly_logins")
+		self.assertEqual(
+			(logins.raw_value, logins.measure_score, logins.measure_label), (5, 50, "Weekly Logins")
+		)
+		self.assertEqual(measure(customer, "usage").raw_value, 90)
+
+		with self.assertRaises(frappe.ValidationError):  # one measure per metric
+			frappe.get_doc({**measure_doc.as_dict(), "name": None, "measure_key": "more_logins"}).insert()
+		with self.assertRaises(frappe.ValidationError):  # only usage measures can be added
+			frappe.get_doc(
+				{"doctype": "Health Measure", "measure_key": "my_tickets", "label": "Mine", "category": "Support",
+				 "default_score_100_at": 0, "default_score_0_at": 5}
+			).insert()  # fmt: skip
+		builtin = frappe.get_doc("Health Measure", "open_tickets")
+		builtin.label = "Renamed"
+		with self.assertRaises(frappe.ValidationError):
+			builtin.save()
+
+
 class TestConfigurationChange(CustomerHealthTestCase):
 	def test_changing_bands_sends_one_summary_not_an_alert_per_customer(self):
 		manager = make_user("CS Manager")
