@@ -249,6 +249,10 @@ def extract_messages():
 			add((message, None, _rel(path)) for message in extractor(data))
 	module_names = (APP / "modules.txt").read_text(encoding="utf-8").splitlines()
 	add((name.strip(), None, "cs_success/modules.txt") for name in module_names)
+	# Measure labels live in the registry and reach people through _(measure_label(key)).
+	from cs_success.engine.measures import MEASURES
+
+	add((measure.label, None, "cs_success/engine/measures.py") for measure in MEASURES)
 	return messages, problems
 
 

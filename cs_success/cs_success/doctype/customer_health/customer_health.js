@@ -2,6 +2,19 @@
 // For license information, please see license.txt
 
 frappe.ui.form.on("Customer Health", {
+	onload(frm) {
+		// A measure without data is stored as 0 beside has_data = 0: show it empty, never as 0. Labels
+		// are stored in English and shown in the user's language. The grid keeps its own copies of the
+		// fields, so the formatters go on those.
+		const grid = frm.fields_dict.measures.grid;
+		for (const fieldname of ["raw_value", "measure_score", "contribution"]) {
+			const df = grid.get_docfield(fieldname);
+			const standard = frappe.form.get_formatter(df.fieldtype);
+			df.formatter = (value, field, options, doc) =>
+				doc && !doc.has_data ? "" : standard(value, field, options, doc);
+		}
+		grid.get_docfield("measure_label").formatter = (value) => frappe.utils.escape_html(__(value || ""));
+	},
 	refresh(frm) {
 		frm.disable_save();
 		frm.page.set_indicator(__(frm.doc.band), cs_success.bands.color(frm.doc.band));
