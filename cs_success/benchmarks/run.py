@@ -26,10 +26,21 @@ import urllib.request
 from contextlib import contextmanager
 
 import frappe
-from frappe.utils import add_days, get_bench_path, getdate, now_datetime, today
+from frappe.utils import add_days, add_months, get_bench_path, getdate, now_datetime, today
 
 PREFIX = "BENCH-"
 SURVEY_CAMPAIGN = "BENCH Survey Load"
+# Benchmark 6 (revenue ledger): its own customers, a subscription plan and a one-off item group.
+LEDGER_PREFIX = f"{PREFIX}L"
+LEDGER_PLAN = "BENCH-PLAN"
+ONE_OFF_GROUP = "BENCH-One-off"
+LEDGER_TABLES = (
+	"MRR Interval",
+	"MRR Movement",
+	"Customer Active Span",
+	"Customer Lifecycle Event",
+	"Agreement Renewal",
+)
 # MariaDB's LIKE ignores case under the site's collation; BINARY makes "BENCH-%" miss "Bench-Craft Ltd".
 OURS = "LIKE BINARY %s"
 RESULTS: dict = {}
@@ -64,6 +75,12 @@ def run_all(scales: list[int], skip: set[int], output: str | None = None, force:
 					full_recompute(scale)
 				if 4 not in skip:
 					report_latency(scale)
+		if 6 not in skip:
+			# The ledger is rebuilt for every customer on the site: benchmark 3's must go first.
+			cleanup()
+			for scale in sorted(scales):
+				grow_ledger_to(scale)
+				ledger_rebuild(scale)
 		if 5 not in skip:
 			survey_load()
 	finally:
@@ -865,6 +882,620 @@ def wait_for(url: str, seconds: int = 60) -> None:
 	raise RuntimeError(f"{url} did not answer")
 
 
+# 6. Revenue ledger ------------------------------------------------------------------------------
+
+# How each ledger customer is billed: the share of customers up to each bound.
+LEDGER_CADENCES = ((0.55, "monthly"), (0.80, "quarterly"), (0.92, "annual"), (1.0, "subscription"))
+
+
+def grow_ledger_to(customers: int) -> None:
+	"""Bulk-insert ledger customers up to `customers`, each with 10 submitted invoices of one item line over
+	the last two years: billed monthly (55 %: 30 % of them change their amount once, 10 % pause for three
+	months, a fifth have a signed contract), quarterly with two one-off invoices (25 %, 40 % under a
+	two-year contract with a value), annually under a signed contract per year with eight one-off invoices
+	(12 %), or by an ERPNext Subscription whose invoices name it (8 %: the ledger takes the subscription's
+	plan, not its invoices). One-off invoices are of an item group that CS Settings lists as one-off."""
+	ours = f"{LEDGER_PREFIX}%"
+	existing = frappe.db.sql(f"SELECT COUNT(*) FROM `tabCustomer` WHERE name {OURS}", ours)[0][0]
+	if existing >= customers:
+		return
+	item = ledger_fixtures()
+	group = frappe.db.get_value("Customer Group", {"is_group": 0}, "name")
+	territory = frappe.db.get_value("Territory", {"is_group": 0}, "name")
+	started = time.perf_counter()
+	batch = 5000
+	for start in range(existing, customers, batch):
+		rng = random.Random(start)
+		names = [f"{LEDGER_PREFIX}{n:07d}" for n in range(start, min(customers, start + batch))]
+		now = now_datetime()
+		frappe.db.bulk_insert(
+			"Customer",
+			[
+				"name",
+				"customer_name",
+				"customer_group",
+				"territory",
+				"customer_type",
+				"creation",
+				"modified",
+				"owner",
+				"modified_by",
+			],
+			[(n, n, group, territory, "Company", now, now, "Administrator", "Administrator") for n in names],
+		)
+		insert_ledger_documents(names, rng, f"{PREFIX}LS{start:07d}-", item)
+		frappe.db.commit()
+	RESULTS.setdefault("ledger_data_generation_s", {})[customers] = time.perf_counter() - started
+	frappe.db.sql(
+		"ANALYZE TABLE `tabCustomer`, `tabSales Invoice`, `tabSales Invoice Item`, `tabContract`, "
+		"`tabSubscription`, `tabSubscription Plan Detail`"
+	)
+
+
+def ledger_fixtures() -> str:
+	"""The subscription plan, and the one-off item group listed in CS Settings (written directly, so that
+	no settings hook queues a ledger rebuild). Returns the item every invoice line bills."""
+	item = bench_item()
+	now = now_datetime()
+	standard = ["creation", "modified", "owner", "modified_by"]
+	if not frappe.db.exists("Subscription Plan", LEDGER_PLAN):
+		frappe.db.bulk_insert(
+			"Subscription Plan",
+			[
+				"name",
+				"plan_name",
+				"currency",
+				"item",
+				"price_determination",
+				"cost",
+				"billing_interval",
+				"billing_interval_count",
+				*standard,
+			],
+			[
+				(
+					LEDGER_PLAN,
+					LEDGER_PLAN,
+					company_currency(),
+					item,
+					"Fixed Rate",
+					100,
+					"Month",
+					1,
+					now,
+					now,
+					"Administrator",
+					"Administrator",
+				)
+			],
+		)
+	if not frappe.db.exists("Item Group", ONE_OFF_GROUP):
+		frappe.get_doc(
+			{
+				"doctype": "Item Group",
+				"item_group_name": ONE_OFF_GROUP,
+				"parent_item_group": frappe.db.get_value("Item Group", {"is_group": 1}, "name"),
+				"is_group": 0,
+			}
+		).insert(ignore_permissions=True)
+	if not frappe.db.exists("CS One-off Item Group", {"parent": "CS Settings", "item_group": ONE_OFF_GROUP}):
+		frappe.db.bulk_insert(
+			"CS One-off Item Group",
+			["name", "parent", "parenttype", "parentfield", "idx", "item_group", *standard],
+			[
+				(
+					frappe.generate_hash(length=10),
+					"CS Settings",
+					"CS Settings",
+					"one_off_item_groups",
+					99,
+					ONE_OFF_GROUP,
+					now,
+					now,
+					"Administrator",
+					"Administrator",
+				)
+			],
+		)
+		frappe.clear_document_cache("CS Settings", "CS Settings")
+	frappe.db.commit()
+	return item
+
+
+def remove_one_off_group() -> None:
+	frappe.db.delete("CS One-off Item Group", {"parent": "CS Settings", "item_group": ONE_OFF_GROUP})
+	frappe.clear_document_cache("CS Settings", "CS Settings")
+	if frappe.db.exists("Item Group", ONE_OFF_GROUP):
+		frappe.delete_doc("Item Group", ONE_OFF_GROUP, force=True, ignore_permissions=True)
+
+
+def company_currency() -> str:
+	return frappe.get_cached_value(
+		"Company", frappe.defaults.get_global_default("company"), "default_currency"
+	)
+
+
+def insert_ledger_documents(customers, rng, prefix, item):
+	company = frappe.defaults.get_global_default("company")
+	currency = company_currency()
+	recurring = frappe.db.get_value("Item", item, "item_group")
+	window = add_days(getdate(today()), -730)
+	now = now_datetime()
+	audit = (now, now, "Administrator", "Administrator")
+	invoices, lines, contracts, subscriptions, plans = [], [], [], [], []
+
+	def contract(name, customer, start, months, value):
+		end = add_days(add_months(start, months), -1)
+		status = "Active" if end >= getdate(today()) else "Inactive"
+		contracts.append((name, "Customer", customer, start, end, status, 1, 1, "bench", value, *audit))
+
+	for c, customer in enumerate(customers):
+		roll = rng.random()
+		kind = next(k for bound, k in LEDGER_CADENCES if roll < bound)
+		subscription, bills = None, []  # bills: (posting date, amount, item group)
+		if kind in ("monthly", "subscription"):
+			# a tenth pause for three months after the fifth invoice: churn, then reactivation
+			pause = 3 if kind == "monthly" and rng.random() < 0.1 else 0
+			first = add_days(window, rng.randint(0, 430 - 31 * pause))
+			amount = float(rng.choice((50, 100, 250, 500)))
+			step = rng.randint(3, 8) if rng.random() < 0.3 else 10
+			factor = rng.choice((0.5, 1.5, 2.0))
+			bills = [
+				(
+					add_months(first, i + (pause if i >= 5 else 0)),
+					amount * (factor if i >= step else 1),
+					recurring,
+				)
+				for i in range(10)
+			]
+			if kind == "subscription":
+				subscription = f"{prefix}U{c}"
+				cancelled = add_months(first, 10) if rng.random() < 0.3 else None
+				subscriptions.append(
+					(
+						subscription,
+						"Customer",
+						customer,
+						company,
+						first,
+						add_days(add_months(first, 12), -1),
+						cancelled,
+						"Cancelled" if cancelled else "Active",
+						*audit,
+					)
+				)
+				plans.append(
+					(
+						f"{subscription}-P",
+						subscription,
+						"Subscription",
+						"plans",
+						1,
+						LEDGER_PLAN,
+						rng.randint(1, 5),
+						*audit,
+					)
+				)
+			elif rng.random() < 0.2:
+				contract(f"{prefix}K{c}", customer, first, 12, 0)
+		elif kind == "quarterly":
+			first = add_days(window, rng.randint(0, 60))
+			amount = float(rng.choice((300, 750, 1500, 3000)))
+			bills = [(add_months(first, 3 * i), amount, recurring) for i in range(8)]
+			if rng.random() < 0.4:
+				contract(f"{prefix}K{c}", customer, first, 24, 8 * amount)
+		else:
+			first = add_days(window, rng.randint(0, 60))
+			amount = float(rng.choice((1200, 6000, 12000, 24000)))
+			for year in range(2):
+				bills.append((add_months(first, 12 * year), amount, recurring))
+				contract(f"{prefix}K{c}-{year}", customer, add_months(first, 12 * year), 12, amount)
+		while len(bills) < 10:  # one-off: setup fees, services
+			bills.append(
+				(add_days(first, rng.randint(0, 700)), float(rng.choice((200, 500, 1000))), ONE_OFF_GROUP)
+			)
+		for i, (posted, amount, item_group) in enumerate(bills):
+			name = f"{prefix}{c}-{i}"
+			invoices.append(
+				(
+					name,
+					customer,
+					company,
+					currency,
+					posted,
+					add_days(posted, 30),
+					1,
+					0,
+					subscription,
+					amount,
+					amount,
+					amount,
+					amount,
+					0,
+					*audit,
+				)
+			)
+			lines.append(
+				(
+					f"{name}-1",
+					name,
+					"Sales Invoice",
+					"items",
+					1,
+					item,
+					item,
+					item_group,
+					1,
+					amount,
+					amount,
+					amount,
+					amount,
+					amount,
+					amount,
+					*audit,
+				)
+			)
+
+	standard = ["creation", "modified", "owner", "modified_by"]
+	frappe.db.bulk_insert(
+		"Sales Invoice",
+		[
+			"name",
+			"customer",
+			"company",
+			"currency",
+			"posting_date",
+			"due_date",
+			"docstatus",
+			"is_return",
+			"subscription",
+			"grand_total",
+			"base_grand_total",
+			"net_total",
+			"base_net_total",
+			"outstanding_amount",
+			*standard,
+		],
+		invoices,
+	)
+	frappe.db.bulk_insert(
+		"Sales Invoice Item",
+		[
+			"name",
+			"parent",
+			"parenttype",
+			"parentfield",
+			"idx",
+			"item_code",
+			"item_name",
+			"item_group",
+			"qty",
+			"rate",
+			"amount",
+			"base_rate",
+			"base_amount",
+			"net_amount",
+			"base_net_amount",
+			*standard,
+		],
+		lines,
+	)
+	frappe.db.bulk_insert(
+		"Contract",
+		[
+			"name",
+			"party_type",
+			"party_name",
+			"start_date",
+			"end_date",
+			"status",
+			"is_signed",
+			"docstatus",
+			"contract_terms",
+			"cs_contract_value",
+			*standard,
+		],
+		contracts,
+	)
+	frappe.db.bulk_insert(
+		"Subscription",
+		[
+			"name",
+			"party_type",
+			"party",
+			"company",
+			"start_date",
+			"end_date",
+			"cancelation_date",
+			"status",
+			*standard,
+		],
+		subscriptions,
+	)
+	frappe.db.bulk_insert(
+		"Subscription Plan Detail",
+		["name", "parent", "parenttype", "parentfield", "idx", "plan", "qty", *standard],
+		plans,
+	)
+
+
+def ledger_bare_aggregates(excluded: list[str]) -> None:
+	"""The baseline: one plain aggregate per table the rebuild reads, with the same filters as sources.py and
+	build.py, in one pass each and with nothing done with the result. Invoice lines summed per customer and
+	company; contracts, subscriptions with their plans, the customer list with billing overrides, and the
+	kept churn reasons read as they are."""
+	frappe.db.sql(
+		f"""SELECT si.customer, si.company, COUNT(*), SUM(item.base_net_amount), MIN(si.posting_date),
+			MAX(si.posting_date)
+		FROM `tabSales Invoice Item` item JOIN `tabSales Invoice` si ON si.name = item.parent
+		WHERE si.docstatus = 1 AND IFNULL(si.subscription, '') = ''
+			{" AND IFNULL(item.item_group, '') NOT IN %(excluded)s" if excluded else ""}
+		GROUP BY si.customer, si.company""",
+		{"excluded": tuple(excluded) or ("",)},
+	)
+	frappe.db.sql(
+		"""SELECT party_name, name, start_date, end_date, cs_contract_value FROM `tabContract`
+		WHERE party_type = 'Customer' AND docstatus = 1 AND is_signed = 1 AND start_date IS NOT NULL"""
+	)
+	frappe.db.sql(
+		"""SELECT name, party, company, start_date, end_date, cancelation_date, trial_period_end,
+			additional_discount_percentage
+		FROM `tabSubscription` WHERE party_type = 'Customer' AND start_date IS NOT NULL"""
+	)
+	frappe.db.sql(
+		"""SELECT detail.parent, detail.qty, plan.cost, plan.currency, plan.billing_interval,
+			plan.billing_interval_count
+		FROM `tabSubscription Plan Detail` detail JOIN `tabSubscription Plan` plan ON plan.name = detail.plan
+		WHERE detail.parenttype = 'Subscription'"""
+	)
+	frappe.db.sql("SELECT name, cs_billing_period FROM `tabCustomer`")
+	frappe.db.sql(
+		"""SELECT customer, event_type, event_date, churn_reason FROM `tabCustomer Lifecycle Event`
+		WHERE IFNULL(churn_reason, '') != '' OR IFNULL(churn_notes, '') != ''"""
+	)
+
+
+def ledger_counts() -> dict:
+	"""Rows per ledger table, and the money in them: what two rebuilds must agree on."""
+	frappe.db.commit()  # a fresh snapshot: other processes may have written
+	money = {"MRR Interval": "mrr", "MRR Movement": "amount", "Agreement Renewal": "mrr"}
+	counts = {}
+	for table in LEDGER_TABLES:
+		total = f"ROUND(SUM(`{money[table]}`), 2)" if table in money else "NULL"
+		rows, amount = frappe.db.sql(f"SELECT COUNT(*), {total} FROM `tab{table}`")[0]
+		counts[table] = {"rows": rows, "money": float(amount) if amount is not None else None}
+	return counts
+
+
+@contextmanager
+def timing_phases():
+	"""Seconds spent in each step of the rebuild (one instrumented run), and in SQL overall."""
+	from cs_success.ledger import build, sources
+
+	spent = {}
+	steps = [
+		(build, "shard_customers", "list customers"),
+		(build, "_delete_orphans", "delete orphans"),
+		(build, "_lock", "lock customers"),
+		(build, "customer_books_inputs", "read inputs"),
+		(sources, "invoice_lines", "  of which invoice lines"),
+		(sources, "subscriptions", "  of which subscriptions"),
+		(sources, "contracts", "  of which contracts"),
+		(build, "billing_period_overrides", "read billing overrides"),
+		(build, "_kept_churn_reasons", "read kept churn reasons"),
+		(build, "_delete", "delete old rows"),
+		(build, "customer_books", "engine (customer_books)"),
+		(build, "insert_rows", "insert rows"),
+		(build, "fill_churn_reasons_from_exit_surveys", "churn reasons from exit surveys"),
+		(frappe.db, "sql", "all SQL (within the above)"),
+	]
+
+	def timed(original, label):
+		def wrapper(*args, **kwargs):
+			started = time.perf_counter()
+			try:
+				return original(*args, **kwargs)
+			finally:
+				spent[label] = spent.get(label, 0.0) + time.perf_counter() - started
+
+		return wrapper
+
+	originals = [(owner, name, getattr(owner, name)) for owner, name, _label in steps]
+	for (owner, name, label), (_owner, _name, original) in zip(steps, originals, strict=True):
+		setattr(owner, name, timed(original, label))
+	try:
+		yield spent
+	finally:
+		for owner, name, original in originals:
+			setattr(owner, name, original)
+
+
+def ledger_rebuild(scale: int, runs: int = 3, worker_rounds: int = 2) -> None:
+	"""The full rebuild (rebuild_all(1), as `cs-success ledger --rebuild` runs it) in this process, against
+	the bare aggregates over the same tables; then the same rebuild by 1 and by 2 worker processes
+	(rebuild_shard(i, n) each, wall time), alternated; then the ledger reports."""
+	from cs_success.ledger.build import ledger_settings, rebuild_all
+	from cs_success.ledger.sources import customer_books_inputs
+
+	ledger_customers = frappe.db.sql(
+		f"SELECT COUNT(*) FROM `tabCustomer` WHERE name {OURS}", f"{LEDGER_PREFIX}%"
+	)[0][0]
+	everyone = frappe.db.count("Customer")
+	if ledger_customers != scale or everyone != scale:
+		# Data left from an earlier run, or other customers (--force): the rebuild reads every customer,
+		# and its figures would not be this scale's.
+		RESULTS.setdefault("6_revenue_ledger", {})[scale] = {
+			"skipped": f"the site has {everyone} customers, {ledger_customers} of them the ledger benchmark's"
+		}
+		print(f"6. revenue ledger at {scale}: skipped", RESULTS["6_revenue_ledger"][scale])
+		return
+
+	def once():
+		built = rebuild_all(1)
+		frappe.db.commit()
+		return built
+
+	load_before = os.getloadavg()  # the machine is shared: was anything else running?
+	started = time.perf_counter()
+	built = once()
+	first = time.perf_counter() - started
+	counts = ledger_counts()
+	rebuild = median_of(once, runs)
+	counts_again = ledger_counts()
+	excluded = ledger_settings().excluded_item_groups
+	company = frappe.defaults.get_global_default("company")
+	bare = median_of(lambda: ledger_bare_aggregates(excluded), runs)
+	read_path = median_of(lambda: customer_books_inputs(None, excluded, company), runs)
+	with timing_phases() as phases:
+		instrumented = median_of(once, 1)
+	rounds = [(ledger_in_workers(1), ledger_in_workers(2)) for _ in range(worker_rounds)]
+	counts_sharded = ledger_counts()
+	one = [run["wall_s"] for run, _two in rounds if "wall_s" in run]
+	two = [run["wall_s"] for _one, run in rounds if "wall_s" in run]
+	figures = {
+		"customers": ledger_customers,
+		"customers_with_a_ledger": built,
+		"invoice_lines": frappe.db.count("Sales Invoice Item"),
+		"rows": counts,
+		"first_rebuild_s": first,
+		"rebuild_median_s": rebuild,
+		"runs": runs,
+		"bare_aggregates_median_s": bare,
+		"ratio_to_bare_aggregates": rebuild / bare,
+		"read_path_median_s": read_path,
+		"read_path_ratio_to_bare_aggregates": read_path / bare,
+		"phases_of_one_instrumented_run_s": {"total": instrumented, **phases},
+		"one_worker_median_wall_s": statistics.median(one) if one else None,
+		"two_workers_median_wall_s": statistics.median(two) if two else None,
+		"speedup_two_workers": statistics.median(one) / statistics.median(two) if one and two else None,
+		"worker_runs": [run for pair in rounds for run in pair],
+		"same_rows_after_rebuilding_again": counts == counts_again,
+		"same_rows_after_worker_rebuilds": counts == counts_sharded,
+		"reports": ledger_report_latency(runs),
+		"load_average_before": load_before,
+		"load_average_after": os.getloadavg(),
+	}
+	RESULTS.setdefault("6_revenue_ledger", {})[scale] = figures
+	print(f"6. revenue ledger at {scale}", json.dumps(figures, indent=1, default=str))
+
+
+def ledger_in_workers(shards: int, timeout: int = 3600) -> dict:
+	"""rebuild_shard(i, shards) in `shards` processes at once (`bench execute`, as a worker would run it):
+	each connects and says it is ready, then all start together on a go-file. Wall time from the first
+	start to the last end, on the machine's clock; process start-up is not in it."""
+	go = os.path.join(get_bench_path(), "sites", f".cs-bench-go-{os.getpid()}-{shards}")
+	ready = [f"{go}.ready{shard}" for shard in range(shards)]
+	frappe.db.commit()
+	processes = [
+		subprocess.Popen(
+			[
+				"bench",
+				"--site",
+				frappe.local.site,
+				"execute",
+				"cs_success.benchmarks.run.ledger_worker",
+				"--kwargs",
+				json.dumps({"shard": shard, "shards": shards, "go": go}),
+			],
+			cwd=get_bench_path(),
+			stdout=subprocess.PIPE,
+			stderr=subprocess.PIPE,
+			text=True,
+		)
+		for shard in range(shards)
+	]
+	try:
+		deadline = time.monotonic() + 300
+		while not all(os.path.exists(path) for path in ready) and time.monotonic() < deadline:
+			if any(process.poll() is not None for process in processes):
+				break
+			time.sleep(0.05)
+		with open(go, "w"):
+			pass
+		outputs = [process.communicate(timeout=timeout) for process in processes]
+	finally:
+		for process in processes:
+			if process.poll() is None:
+				process.kill()
+		for path in (go, *ready):
+			if os.path.exists(path):
+				os.remove(path)
+	workers = []
+	for stdout, stderr in outputs:
+		lines = [line for line in stdout.splitlines() if line.startswith("{")]
+		workers.append(json.loads(lines[-1]) if lines else {"error": (stderr or stdout)[-2000:]})
+	result = {"shards": shards, "workers": workers}
+	if all("ended" in worker for worker in workers):
+		result["wall_s"] = max(w["ended"] for w in workers) - min(w["started"] for w in workers)
+		result["customers"] = sum(w["built"] for w in workers)
+	return result
+
+
+def ledger_worker(shard: int, shards: int, go: str) -> dict:
+	"""One process of ledger_in_workers, run by `bench execute`. Errors are returned, not raised: bench
+	execute runs a function that raised a second time."""
+	from cs_success.ledger.build import rebuild_shard
+
+	with open(f"{go}.ready{shard}", "w"):
+		pass
+	while not os.path.exists(go):
+		time.sleep(0.01)
+	started = time.time()
+	try:
+		built = rebuild_shard(shard, shards)
+		frappe.db.commit()
+	except Exception as error:
+		frappe.db.rollback()
+		return {"shard": shard, "error": repr(error)[:1000], "after_s": time.time() - started}
+	ended = time.time()
+	return {
+		"shard": shard,
+		"built": built,
+		"started": started,
+		"ended": ended,
+		"seconds": ended - started,
+		"peak_rss_mb": peak_rss_mb(),
+	}
+
+
+def peak_rss_mb() -> float | None:
+	"""This process's peak resident memory (Linux; VmHWM, which exec resets, unlike getrusage's maxrss)."""
+	with open("/proc/self/status") as status:
+		for line in status:
+			if line.startswith("VmHWM:"):
+				return int(line.split()[1]) / 1024
+	return None
+
+
+# Report -> filters on top of company and the two years of the generated data (the Desk default is one).
+LEDGER_REPORTS = {
+	"mrr_movements": ({},),
+	"cohort_retention": ({"measure": "Logos", "months": 12}, {"measure": "Revenue", "months": 12}),
+	"revenue_retention": ({"periodicity": "Quarterly"},),
+	"retention_and_churn": ({"periodicity": "Quarterly"},),
+	"renewal_rate": ({"upcoming_days": 30},),
+	"customer_lifetime_value": ({},),
+	"churned_customer_audit": ({"view": "Customers"},),
+}
+
+
+def ledger_report_latency(runs: int) -> dict:
+	"""Median seconds of each report on the ledger, over all the generated data."""
+	base = frappe._dict(
+		company=frappe.defaults.get_global_default("company"),
+		from_date=str(add_months(getdate(today()), -24)),
+		to_date=today(),
+	)
+	figures = {}
+	for report, variants in LEDGER_REPORTS.items():
+		execute = frappe.get_attr(f"cs_success.cs_success.report.{report}.{report}.execute")
+		for extra in variants:
+			label = f"{report}_{extra['measure'].lower()}" if "measure" in extra else report
+			filters = frappe._dict(base, **extra)
+			figures[f"{label}_s"] = median_of(lambda run=execute, f=filters: run(frappe._dict(f)), runs)
+	return figures
+
+
 # Helpers ---------------------------------------------------------------------------------------
 
 
@@ -905,6 +1536,10 @@ def cleanup() -> None:
 	"""Remove every BENCH- row (bulk, as they were made; the prefix in capitals, case-sensitively) and
 	our records about them."""
 	like = f"{PREFIX}%"
+	for table in LEDGER_TABLES:
+		frappe.db.sql(f"DELETE FROM `tab{table}` WHERE customer {OURS}", like)
+	frappe.db.sql(f"DELETE FROM `tabSubscription Plan Detail` WHERE parent {OURS}", like)
+	frappe.db.sql(f"DELETE FROM `tabSubscription` WHERE party {OURS}", like)
 	frappe.db.sql(
 		f"""DELETE item FROM `tabSales Invoice Item` item JOIN `tabSales Invoice` invoice ON invoice.name = item.parent
 		WHERE invoice.customer {OURS}""",
@@ -929,6 +1564,8 @@ def cleanup() -> None:
 		("Customer", "name"),
 	):
 		frappe.db.sql(f"DELETE FROM `tab{table}` WHERE `{column}` {OURS}", like)
+	frappe.db.delete("Subscription Plan", {"name": LEDGER_PLAN})
+	remove_one_off_group()
 	frappe.db.delete("Survey Campaign", {"name": SURVEY_CAMPAIGN})
 	if frappe.db.exists("User", "bench-api@example.com"):
 		frappe.delete_doc("User", "bench-api@example.com", force=True, ignore_permissions=True)

@@ -45,6 +45,7 @@ def rebuild_customers(customers: Sequence[str] | None) -> int:
 		customers = sorted(set(customers))
 		if not customers:
 			return 0
+		_lock(customers)
 	settings = ledger_settings()
 	default_company = frappe.defaults.get_global_default("company")
 	inputs = customer_books_inputs(customers, settings.excluded_item_groups, default_company)
@@ -170,6 +171,15 @@ def _outcome(renewal, on: date, grace_days: int) -> str:
 	return "Pending" if renewal.due_date + timedelta(days=1 + grace_days) > on else "Not Renewed"
 
 
+def _lock(customers: Sequence[str]) -> None:
+	"""Two rebuilds of the same customer (the after-commit drain during a full rebuild) take turns: each
+	first locks its customers' rows, by primary key, so that rebuilds of other customers never wait."""
+	frappe.db.sql(
+		"SELECT name FROM `tabCustomer` WHERE name IN %(customers)s FOR UPDATE",
+		{"customers": tuple(customers)},
+	)
+
+
 def _delete(customers: Sequence[str] | None) -> None:
 	for doctype in TABLES:
 		if customers is None:
@@ -272,15 +282,27 @@ def enqueue_full_rebuild() -> None:
 
 
 def rebuild_shard(shard: int, shards: int) -> int:
+	"""One shard, a chunk of customers per transaction, at READ COMMITTED: shards run in parallel, and at
+	REPEATABLE READ each one's deletes lock the index gaps next to its customers (and the rows it deleted
+	hand their locks on as gap locks when an insert splits an index page), where the other shard inserts:
+	two shards waited for each other and deadlocked (BENCHMARKS.md, benchmark 6). Rebuilds of the same
+	customer still take turns (_lock)."""
 	customers = shard_customers(shard, shards)
 	# Rows of customers that no longer exist go with the full rebuild.
 	if shards == 1:
 		_delete_orphans()
+	level = frappe.db.sql("SELECT @@SESSION.tx_isolation")[0][0]
+	frappe.db.sql("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")  # from the next transaction
 	built = 0
-	for start in range(0, len(customers), CHUNK):
-		built += rebuild_customers(customers[start : start + CHUNK])
+	try:
+		for start in range(0, len(customers), CHUNK):
+			if not frappe.flags.in_test:
+				frappe.db.commit()
+			built += rebuild_customers(customers[start : start + CHUNK])
 		if not frappe.flags.in_test:
 			frappe.db.commit()
+	finally:
+		frappe.db.sql("SET SESSION tx_isolation = %s", level)
 	return built
 
 

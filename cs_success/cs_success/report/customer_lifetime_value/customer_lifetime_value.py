@@ -85,14 +85,18 @@ def get_data(filters, company: str, from_date: date, to_date: date, margin, curr
 def start_and_lost(company: str, day_before: date, last_day: date, customers) -> list[tuple]:
 	"""(customer group, S, lost) for the customers paying at `company` on `day_before`; lost: with no MRR
 	there on `last_day`. Summed in the database, a row per group: at 100,000 customers, reading a row
-	per customer into Python costs seconds."""
+	per customer into Python costs seconds.
+
+	Both queries here read nearly every interval of the company (all that began before the period's end):
+	through the (company, from_date) index that is a lookup of each row by its random name, twice as slow
+	as reading the table (BENCHMARKS.md, benchmark 6)."""
 	condition = " AND iv.customer IN %(segment)s" if customers is not None else ""
 	return frappe.db.sql(
 		f"""
 		SELECT customer.customer_group, COUNT(*), SUM(1 - paying.at_end)
 		FROM (
 			SELECT iv.customer, MAX(iv.from_date <= %(last)s AND IFNULL(iv.to_date, %(far)s) >= %(last)s) AS at_end
-			FROM `tabMRR Interval` iv
+			FROM `tabMRR Interval` iv IGNORE INDEX (company_from_date_index)
 			WHERE iv.company = %(company)s AND iv.from_date <= %(last)s
 				AND IFNULL(iv.to_date, %(far)s) >= %(before)s {condition}
 			GROUP BY iv.customer
@@ -123,7 +127,7 @@ def paid_at_month_ends(company: str, month_ends: list[date], customers) -> list[
 	return frappe.db.sql(
 		f"""
 		SELECT customer.customer_group, SUM(({covered}) * iv.mrr), SUM({covered})
-		FROM `tabMRR Interval` iv
+		FROM `tabMRR Interval` iv IGNORE INDEX (company_from_date_index)
 		LEFT JOIN `tabCustomer` customer ON customer.name = iv.customer
 		WHERE iv.company = %(company)s AND iv.from_date <= %(last)s
 			AND IFNULL(iv.to_date, %(far)s) >= %(first)s {condition}
