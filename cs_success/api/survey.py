@@ -1,9 +1,11 @@
-"""Survey endpoints: the guest opt-out and page-view calls, and campaign actions for CS Managers."""
+"""Survey endpoints: the guest survey page's calls (viewed, the score from the email, the answers), the
+opt-out, and campaign actions for CS Managers."""
 
 import frappe
 from frappe.rate_limiter import rate_limit
 
 from cs_success.surveys import opt_out as opt_outs
+from cs_success.surveys import responses
 from cs_success.surveys.links import find_invitation, link_status_url, opt_out_url
 from cs_success.surveys.web import OPTED_OUT_DONE, mark_opened
 
@@ -28,6 +30,27 @@ def opt_out(token: str | None = None) -> None:
 def survey_viewed(token: str) -> None:
 	"""The survey page's script reports that a person's browser rendered it."""
 	mark_opened(token)
+
+
+@frappe.whitelist(allow_guest=True, methods=["POST"])
+@rate_limit(limit=30, seconds=60)
+def record_score(token: str | None = None, score: str | int | None = None) -> dict:
+	"""The score clicked in the email, posted by the survey page's script once a browser has rendered
+	it (never by the link's GET: mail scanners open every link). Stored as a partial response, which
+	counts as the answer; posting again updates it, never adds a second one."""
+	return _saved(responses.save_score(token, score))
+
+
+@frappe.whitelist(allow_guest=True, methods=["POST"])
+@rate_limit(limit=20, seconds=60)
+def submit_answers(token: str | None = None, answers: str | None = None, comment: str | None = None) -> dict:
+	"""The survey page's Send: all answers, as JSON keyed by question number, and the comment. Completes
+	the link's partial response if the email's score made one."""
+	return _saved(responses.save_answers(token, answers, comment))
+
+
+def _saved(response) -> dict:
+	return {"partial": bool(response.is_partial), "score": response.headline_score}
 
 
 def _redirect(location: str) -> None:

@@ -1,4 +1,11 @@
-"""Accepting a survey answer: every check on the server, once per link, then closing the loop."""
+"""Accepting a survey answer: every check on the server, once per link, then closing the loop.
+
+A link has at most one Survey Response. The score a respondent clicks in the email is stored as soon as
+the survey page has loaded in a browser, as a *partial* response (`is_partial`): it is the answer most
+respondents give, so it counts everywhere a response counts (response rate, health, reports). Until the
+link expires the same page can complete it with the other answers and a comment; completing updates that
+response. Every path (the page's endpoints, the web form's own submit, code) goes through
+`accept_response`, run by the Survey Response controller."""
 
 from __future__ import annotations
 
@@ -6,7 +13,7 @@ import json
 
 import frappe
 from frappe import _
-from frappe.utils import now_datetime
+from frappe.utils import cint, get_datetime, now_datetime
 
 from cs_success.engine.survey_metrics import (
 	SCALES,
@@ -47,8 +54,9 @@ def answer_error_message(error: AnswerError) -> str:
 	)
 
 
-def parse_answers(template, raw_answers) -> list[dict]:
-	"""Answers keyed by question number (1-based, as strings or ints) -> validated answer rows."""
+def parse_answers(template, raw_answers, partial: bool = False) -> list[dict]:
+	"""Answers keyed by question number (1-based, as strings or ints) -> validated answer rows.
+	A partial answer may leave required questions out (the caller still insists on the headline)."""
 	if raw_answers in (None, ""):
 		raw_answers = "{}"
 	if not isinstance(raw_answers, str) or len(raw_answers) > MAX_SUBMISSION_LENGTH:
@@ -71,7 +79,7 @@ def parse_answers(template, raw_answers) -> list[dict]:
 			"direction": question.direction,
 		}
 		if question.question_type in SCALES:
-			if value in (None, "") and not question.is_required:
+			if value in (None, "") and (partial or not question.is_required):
 				continue
 			try:
 				score = parse_score(question.question_type, value)
@@ -84,7 +92,7 @@ def parse_answers(template, raw_answers) -> list[dict]:
 			if text is None:
 				raise AnswerError("answers_malformed", label)
 			if not text:
-				if question.is_required:
+				if question.is_required and not partial:
 					raise AnswerError("score_missing", label)
 				continue
 			if len(text) > MAX_TEXT_LENGTH:
@@ -100,19 +108,44 @@ def choices(question) -> list[str]:
 	return [line.strip() for line in (question.options or "").splitlines() if line.strip()]
 
 
+def answer_state(invitation, now=None, for_update: bool = False) -> tuple[str, str | None]:
+	"""What a link can do now, and the partial response it would complete. A link whose only answer so far
+	is the score clicked in the email stays open for the rest of the survey until it expires.
+
+	`for_update` (with the invitation locked): a locking read, which sees a response another request has
+	just committed, where a plain read in a repeatable-read transaction may see an older snapshot."""
+	state = state_of(invitation, now)
+	if state != ANSWERED:
+		return state, None
+	partial = frappe.db.get_value(
+		"Survey Response", {"invitation": invitation.name, "is_partial": 1}, "name", for_update=for_update
+	)
+	if not partial:
+		return ANSWERED, None
+	if invitation.expires_on and (now or now_datetime()) >= get_datetime(invitation.expires_on):
+		return EXPIRED, None
+	return OPEN, partial
+
+
 def accept_response(doc) -> None:
-	"""Runs before a Survey Response is inserted: the token decides who, what and whether at all.
+	"""Runs before a Survey Response is stored, a new one or a partial one being completed: the token
+	decides who, what and whether at all.
 
 	Values the browser sent for customer, campaign and the like are ignored; the invitation row is
-	locked, so of two submissions racing on one token exactly one gets through.
+	locked, so of two submissions racing on one token exactly one gets through, and a link never gets a
+	second response: only its own partial response can be updated.
 	"""
 	token, raw_answers, comment = doc.token, doc.answers_json, doc.comment
+	partial = bool(cint(doc.is_partial))
 	doc.token = doc.answers_json = None  # never stored
 
 	invitation = find_invitation(token, for_update=True)
 	if invitation:
 		frappe.local.lang = invitation.language or frappe.local.lang
-	state = state_of(invitation)
+	state, partial_response = answer_state(invitation, for_update=True)
+	if state == OPEN and partial_response != (None if doc.is_new() else doc.name):
+		# One response per link: a new one only while there is none, and only its own partial one updated.
+		state = ANSWERED
 	if state != OPEN:
 		frappe.throw(link_state_message(state), title=_("Survey"))
 
@@ -120,7 +153,7 @@ def accept_response(doc) -> None:
 		"Survey Template", frappe.db.get_value("Survey Campaign", invitation.campaign, "template")
 	)
 	try:
-		rows = parse_answers(template, raw_answers)
+		rows = parse_answers(template, raw_answers, partial)
 	except AnswerError as error:
 		frappe.throw(answer_error_message(error), title=_("Please check your answers"))
 	if comment is not None and not isinstance(comment, str):
@@ -147,20 +180,51 @@ def accept_response(doc) -> None:
 			"headline_score": headline["score"],
 			"category": categorize(headline["question_type"], headline["score"]),
 			"comment": comment,
+			"is_partial": int(partial),
 		}
 	)
 	doc.set("answers", [{key: value for key, value in row.items() if key != "idx"} for row in rows])
-	frappe.db.set_value(
-		"Survey Invitation", invitation.name, {"status": "Answered", "answered_on": doc.submitted_on}
-	)
+	if invitation.status != "Answered":  # a partial answer already counts as answered
+		frappe.db.set_value(
+			"Survey Invitation", invitation.name, {"status": "Answered", "answered_on": doc.submitted_on}
+		)
+	doc.flags.answer_accepted = True
+
+
+def save_answers(token, raw_answers, comment=None, partial: bool = False):
+	"""The survey page's submissions, the score clicked in the email (`partial`) and the full answers:
+	a new response, or the link's partial response updated. Checked and stored by `accept_response`."""
+	invitation = find_invitation(token, for_update=True)  # held until commit: one response per link
+	_state, partial_response = answer_state(invitation, for_update=True) if invitation else (None, None)
+	values = {"token": token, "answers_json": raw_answers, "comment": comment, "is_partial": int(partial)}
+	if partial_response:
+		doc = frappe.get_doc("Survey Response", partial_response, for_update=True)
+		doc.update(values)
+		doc.save(ignore_permissions=True)
+	else:
+		doc = frappe.get_doc({"doctype": "Survey Response", **values}).insert(ignore_permissions=True)
+	return doc
+
+
+def save_score(token, score):
+	"""The score from the email link, as a partial response answering the headline question only. A score
+	off its scale, or a link that cannot be used, is refused as any answer is."""
+	invitation = find_invitation(token)
+	key = "1"
+	if invitation:
+		template = frappe.db.get_value("Survey Campaign", invitation.campaign, "template")
+		key = str(frappe.get_cached_doc("Survey Template", template).questions[0].idx)
+	return save_answers(token, json.dumps({key: score}), None, partial=True)
 
 
 def close_the_loop(doc) -> None:
-	"""After a response: refresh health, follow up on an unhappy answer (once), update statistics."""
+	"""After a response is stored or completed: refresh health, follow up on an unhappy answer (once),
+	update statistics."""
 	queue_recompute([doc.customer])
 	threshold = frappe.db.get_value("Survey Campaign", doc.campaign, "follow_up_threshold")
-	if needs_follow_up(doc.headline_type, doc.headline_score, threshold or None):
-		create_follow_up(doc)
+	unhappy = needs_follow_up(doc.headline_type, doc.headline_score, threshold or None)
+	if not (unhappy and create_follow_up(doc)):
+		refresh_follow_up(doc)  # a partial answer completed: the owner reads the final answer and comment
 	from cs_success.surveys.delivery import update_campaign_stats
 	from cs_success.touchpoints.sources import touchpoint_for_survey_response
 
@@ -176,6 +240,31 @@ def create_follow_up(doc) -> str | None:
 	)
 	if not assignee:
 		return None
+	todo = frappe.get_doc(
+		{
+			"doctype": "ToDo",
+			"allocated_to": assignee,
+			"description": follow_up_description(doc),
+			"reference_type": "Survey Response",
+			"reference_name": doc.name,
+			"priority": "High",
+			"assigned_by": "Administrator",
+		}
+	).insert(ignore_permissions=True)
+	doc.db_set("follow_up", todo.name, update_modified=False)
+	return todo.name
+
+
+def refresh_follow_up(doc) -> None:
+	"""An open follow-up shows the response as it is now, score, answers and comment."""
+	todo = frappe.db.get_value(
+		"ToDo", {"reference_type": "Survey Response", "reference_name": doc.name, "status": "Open"}, "name"
+	)
+	if todo:
+		frappe.db.set_value("ToDo", todo, "description", follow_up_description(doc))
+
+
+def follow_up_description(doc) -> str:
 	customer_name = frappe.db.get_value("Customer", doc.customer, "customer_name")
 	lines = [
 		_("{0} answered {1} {2}/{3} ({4}).").format(
@@ -189,16 +278,4 @@ def create_follow_up(doc) -> str | None:
 	lines += [f"{_(row.question)}: {row.answer}" for row in doc.answers if row.answer]
 	if doc.comment:
 		lines.append(_("Comment: {0}").format(doc.comment))
-	todo = frappe.get_doc(
-		{
-			"doctype": "ToDo",
-			"allocated_to": assignee,
-			"description": "<br>".join(frappe.utils.escape_html(line) for line in lines),
-			"reference_type": "Survey Response",
-			"reference_name": doc.name,
-			"priority": "High",
-			"assigned_by": "Administrator",
-		}
-	).insert(ignore_permissions=True)
-	doc.db_set("follow_up", todo.name, update_modified=False)
-	return todo.name
+	return "<br>".join(frappe.utils.escape_html(line) for line in lines)

@@ -1,4 +1,12 @@
-"""The guest survey page (a Web Form) and the page that explains a link that cannot be used."""
+"""The guest survey page and the page that explains a link that cannot be used.
+
+The survey keeps the route of the *survey* Web Form (links in emails already sent point at
+/survey/new?token=...), but the form's context swaps Frappe's web form template for our own page
+(SURVEY_PAGE_TEMPLATE; `context.template` is how a page's context names its template): the company's
+name and logo, one short card of questions with large radio buttons, and none of the web form's chrome
+(title badge, Discard, footer sign-up), whatever a Frappe update does to that template. Its script
+(public/survey/cs_survey.bundle.js) posts to cs_success.api.survey; every answer is checked and stored by
+surveys/responses.py."""
 
 from __future__ import annotations
 
@@ -12,11 +20,12 @@ from cs_success.engine.survey_metrics import SCALES, SINGLE_CHOICE
 from cs_success.engine.tokens import ANSWERED, EXPIRED, INVALID, OPEN, OPTED_OUT
 from cs_success.surveys.i18n import requested_language
 from cs_success.surveys.links import find_invitation, link_status_url, state_of
-from cs_success.surveys.responses import choices, link_state_message
+from cs_success.surveys.responses import answer_state, choices, link_state_message
 
 # Page views per IP and minute; a real respondent needs a handful.
 PAGE_RATE_LIMIT = 60
 OPTED_OUT_DONE = "opted_out_done"
+SURVEY_PAGE_TEMPLATE = "cs_success/cs_success/web_form/survey/survey_page.html"
 LINK_STATES = (ANSWERED, EXPIRED, INVALID, OPTED_OUT, OPTED_OUT_DONE)
 
 
@@ -35,18 +44,46 @@ def guest_rate_limit(bucket: str, limit: int, seconds: int = 60) -> None:
 
 
 def survey_page_context(context) -> None:
+	"""/survey/new?token=...[&score=N]: the survey, or a redirect to the page that says why the link
+	cannot be used. Rendering changes nothing: the page's script reports the view and stores the score
+	from the email (a partial response); a link whose answer so far is that score stays open."""
 	guest_rate_limit("survey_page", PAGE_RATE_LIMIT)
 	context.no_cache = 1
 	token = frappe.form_dict.get("token")
 	invitation = find_invitation(token)
-	state = state_of(invitation)
+	state, partial = answer_state(invitation)
 	if state != OPEN:
 		frappe.redirect(link_status_url(state, invitation.language if invitation else None))
 
 	frappe.local.lang = invitation.language or frappe.local.lang
 	campaign = frappe.get_cached_doc("Survey Campaign", invitation.campaign)
 	template = frappe.get_cached_doc("Survey Template", campaign.template)
-	context.survey_json = script_json(survey_payload(template, token, frappe.form_dict.get("score")))
+	payload = survey_payload(template, token, frappe.form_dict.get("score"))
+	payload["record_score"] = payload["preselected"] is not None
+	if partial and payload["preselected"] is None:
+		payload["preselected"] = frappe.db.get_value("Survey Response", partial, "headline_score")
+	payload["saved"] = bool(partial)
+	context.survey = payload
+	context.survey_json = script_json(payload)
+	context.company = survey_company(campaign)
+	context.survey_lang = frappe.local.lang
+	context.title = _("Customer Survey")
+	context.template = SURVEY_PAGE_TEMPLATE
+
+
+def survey_company(campaign=None) -> dict:
+	"""Who is asking: the campaign's company (where the campaign has one), else the default company.
+	Its logo only if a guest can load it (a public file or an https address), never a private file."""
+	company = (campaign.get("company") if campaign else None) or frappe.defaults.get_global_default("company")
+	if not company or not frappe.db.exists("Company", company):
+		company = frappe.get_all("Company", pluck="name", limit=1, order_by="creation asc")
+		company = company[0] if company else None
+	if not company:
+		return {"name": frappe.db.get_single_value("Website Settings", "app_name") or "", "logo": None}
+	name, logo = frappe.db.get_value("Company", company, ["company_name", "company_logo"])
+	if not (logo and (logo.startswith("/files/") or logo.startswith("https://"))):
+		logo = None
+	return {"name": name or company, "logo": logo}
 
 
 def script_json(value) -> str:
@@ -60,12 +97,20 @@ def mark_opened(token) -> None:
 	every link in an email but run no script, so a plain GET never counts as opened."""
 	invitation = find_invitation(token)
 	if invitation and invitation.status == "Sent" and state_of(invitation) == OPEN:
+		# Only while still Sent, in one statement: an answer stored meanwhile is never set back to Opened.
 		frappe.db.set_value(
-			"Survey Invitation", invitation.name, {"status": "Opened", "opened_on": now_datetime()}
+			"Survey Invitation",
+			{"name": invitation.name, "status": "Sent"},
+			{"status": "Opened", "opened_on": now_datetime()},
 		)
 
 
 def survey_payload(template, token: str, preselected) -> dict:
+	ends = {
+		"NPS": [_("Not at all likely"), _("Extremely likely")],
+		"CSAT": [_("Very dissatisfied"), _("Very satisfied")],
+		"CES": [_("Very difficult"), _("Very easy")],
+	}
 	questions = []
 	for question in template.questions:
 		scale = SCALES.get(question.question_type)
@@ -76,6 +121,7 @@ def survey_payload(template, token: str, preselected) -> dict:
 				"type": question.question_type,
 				"min": scale.minimum if scale else None,
 				"max": scale.maximum if scale else None,
+				"ends": ends.get(question.question_type, ["", ""]),
 				"choices": [{"value": c, "label": _(c)} for c in choices(question)]
 				if question.question_type == SINGLE_CHOICE
 				else [],
@@ -87,7 +133,8 @@ def survey_payload(template, token: str, preselected) -> dict:
 		preselected = int(preselected) if preselected not in (None, "") else None
 	except ValueError:
 		preselected = None
-	if preselected is not None and not headline["min"] <= preselected <= headline["max"]:
+	scale = (headline["min"], headline["max"]) if headline["min"] is not None else (0, -1)
+	if preselected is not None and not scale[0] <= preselected <= scale[1]:
 		preselected = None
 	return {
 		"token": token,
@@ -95,11 +142,10 @@ def survey_payload(template, token: str, preselected) -> dict:
 		"questions": questions,
 		"preselected": preselected,
 		"labels": {
-			"NPS": [_("Not at all likely"), _("Extremely likely")],
-			"CSAT": [_("Very dissatisfied"), _("Very satisfied")],
-			"CES": [_("Very difficult"), _("Very easy")],
 			"required": _("Please answer: {0}"),
-			"choose": _("Choose one"),
+			"saved": _("Thank you, your score is saved. You can close this page, or tell us more below."),
+			"sending": _("Sending..."),
+			"failed": _("Your answers could not be sent. Please check your connection and try again."),
 		},
 	}
 
@@ -120,6 +166,8 @@ def link_status_context(context) -> None:
 		context.heading = _("Survey")
 		context.message = link_state_message(state)
 	context.title = context.heading
+	context.company = survey_company()
+	context.survey_lang = frappe.local.lang
 
 
 def opt_out_page_context(context) -> None:
@@ -133,8 +181,11 @@ def opt_out_page_context(context) -> None:
 		frappe.local.lang = invitation.language or frappe.local.lang
 		context.token = token
 		context.email = masked_email(invitation.email)
+		context.company = survey_company(frappe.get_cached_doc("Survey Campaign", invitation.campaign))
 	else:
 		context.message = link_state_message(INVALID)
+		context.company = survey_company()
+	context.survey_lang = frappe.local.lang
 
 
 def masked_email(email: str | None) -> str:

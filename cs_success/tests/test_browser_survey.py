@@ -71,14 +71,20 @@ class TestSurveyInBrowser(FrappeTestCase):
 			{"reference_doctype": "Survey Invitation", "reference_name": ("in", cls.invitations)},
 		)
 		frappe.db.delete("ToDo", {"reference_type": "Survey Response"})
+		responses = frappe.get_all("Survey Response", {"campaign": cls.campaign.name}, pluck="name")
+		frappe.db.delete(
+			"Survey Answer", {"parenttype": "Survey Response", "parent": ("in", responses or [""])}
+		)
+		frappe.db.delete("Survey Response", {"campaign": cls.campaign.name})
 		frappe.delete_doc("Survey Campaign", cls.campaign.name, force=True, ignore_permissions=True)
 		frappe.delete_doc("Email Account", cls.account, force=True, ignore_permissions=True)
 		frappe.db.commit()
 		super().tearDownClass()
 
 	def setUp(self):
-		# Each test starts with the web form's guest rate limit unspent.
+		# Each test starts with the guest rate limits unspent.
 		frappe.cache.delete_keys("rl:frappe.website.doctype.web_form.web_form.accept")
+		frappe.cache.delete_keys("rl:cs_success.api.survey.")
 
 	def link_from_email(self, invitation: str, score: int) -> str:
 		html = invitation_email_html(invitation).replace("&amp;", "&")
@@ -93,15 +99,15 @@ class TestSurveyInBrowser(FrappeTestCase):
 		with live_server() as base_url, browser_page(base_url) as page:
 			page.goto(path)
 			page.locator(".cs-survey-score").first.wait_for(timeout=30000)
-			pressed = page.locator(".cs-survey-score[aria-pressed='true']")
-			self.assertEqual(pressed.inner_text(), "9")  # the email's button chose it
+			self.assertTrue(page.locator("#cs-survey-q1-9").is_checked())  # the email's button chose it
+			page.locator(".cs-survey-saved").wait_for(state="visible", timeout=30000)  # and it is stored
 			page.locator(".cs-survey-score[data-score='10']").click()
 			page.locator(".cs-survey-text").fill("Fast answers from support")
-			page.locator("[data-fieldname='comment'] textarea").fill("Thanks, team!")
+			page.locator("#cs-survey-comment").fill("Thanks, team!")
 			screenshot(page, "survey_form")
-			page.locator(".web-form-footer button[type='submit'], .web-form .submit-btn").first.click()
-			page.locator(".success-page").wait_for(state="visible", timeout=30000)
-			self.assertIn("Thank you", page.locator(".success-title").inner_text())
+			page.locator(".cs-survey-submit").click()
+			page.locator(".cs-survey-thanks").wait_for(state="visible", timeout=30000)
+			self.assertIn("Thank you", page.locator(".cs-survey-thanks-title").inner_text())
 			screenshot(page, "survey_thanks")
 
 			page.goto(path)
@@ -111,7 +117,9 @@ class TestSurveyInBrowser(FrappeTestCase):
 
 		frappe.db.rollback()  # see what the server committed
 		response = frappe.get_doc("Survey Response", {"invitation": invitation})
-		self.assertEqual((response.headline_score, response.comment), (10, "Thanks, team!"))
+		self.assertEqual(
+			(response.headline_score, response.comment, response.is_partial), (10, "Thanks, team!", 0)
+		)
 		self.assertEqual(response.answers[1].answer, "Fast answers from support")
 
 	def test_two_racing_submissions_store_exactly_one_response(self):

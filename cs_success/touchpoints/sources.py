@@ -198,6 +198,13 @@ def touchpoint_for_survey_response(response) -> str | None:
 	)
 	if response.comment:
 		summary += " - " + response.comment
+	# A partial answer (a score clicked in the email) made the touchpoint; completing it updates it.
+	existing = frappe.db.get_value("Touchpoint", {"source_key": f"Survey Response:{response.name}"}, "name")
+	if existing:
+		frappe.db.set_value(
+			"Touchpoint", existing, {"summary": summary[:1000], "sentiment": sentiment or "Neutral"}
+		)
+		return existing
 	return record_touchpoint(
 		response.customer,
 		"Survey",
