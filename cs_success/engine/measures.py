@@ -97,11 +97,11 @@ MEASURES: tuple[MeasureDefinition, ...] = (
 	),
 	MeasureDefinition(
 		"days_since_touchpoint", "Days Since Last Touchpoint", ENGAGEMENT, "days", 14, 90, 5,
-		"Days since the most recent touchpoint with the customer.",
+		"Days since the team's most recent touchpoint with the customer (not tickets or surveys).",
 	),
 	MeasureDefinition(
 		"touchpoints_90d", "Touchpoints in 90 Days", ENGAGEMENT, "touchpoints", 6, 0, 5,
-		"Touchpoints with the customer in the last 90 days.",
+		"The team's touchpoints with the customer in the last 90 days (not tickets or surveys).",
 	),
 	MeasureDefinition(
 		"days_since_activity", "Days Since Last Activity", ENGAGEMENT, "days", 30, 180, 10,

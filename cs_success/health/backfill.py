@@ -44,13 +44,14 @@ def backfill_dates(months: int, on: date | None = None) -> list[date]:
 	return sorted(day for day in dates if day < on)[-months:] if months > 0 else []
 
 
-def backfill(months: int, on: date | None = None) -> dict[date, int]:
-	"""Write back-filled snapshots for the past `months` month starts. Returns customers per date."""
+def backfill(months: int, on: date | None = None, customers: list[str] | None = None) -> dict[date, int]:
+	"""Write back-filled snapshots for the past `months` month starts (of the given customers, or
+	everyone). Returns customers per date."""
 	scorecards = load_scorecards()
 	versions = dict(frappe.get_all("Health Scorecard", fields=["name", "version"], as_list=True))
 	bands = get_bands()
 	dates = backfill_dates(months, on)
-	active = active_on_days(dates)
+	active = active_on_days(dates, customers)
 	written = {}
 	for day in dates:
 		customers = sorted(active.get(day, ()))

@@ -378,13 +378,17 @@ def survey_measures(customers: Sequence[str] | None, today: date) -> RawValues:
 
 
 def touchpoint_measures(customers: Sequence[str] | None, today: date) -> RawValues:
-	"""A customer never touched has no engagement data (we cannot tell silence from not logging)."""
+	"""Engagement: the team's contact with the customer. Ticket and survey touchpoints are left out:
+	they have measures of their own, and a customer in trouble opens tickets, which would otherwise
+	look like engagement. A customer never touched has no engagement data (we cannot tell silence
+	from not logging)."""
 	rows = frappe.db.sql(
 		f"""
 		SELECT customer, DATEDIFF(%(today)s, MAX(touchpoint_date)) AS days_since,
 			SUM(touchpoint_date > %(d90)s) AS last_90_days
 		FROM `tabTouchpoint`
-		WHERE touchpoint_date <= %(end)s {_customer_filter("customer", customers)}
+		WHERE touchpoint_date <= %(end)s AND touchpoint_type NOT IN ('Ticket', 'Survey')
+			{_customer_filter("customer", customers)}
 		GROUP BY customer
 		""",
 		_params(customers, today),

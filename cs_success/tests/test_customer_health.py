@@ -464,10 +464,10 @@ class TestConfigurationChange(CustomerHealthTestCase):
 		for customer in customers:
 			make_issue(customer)
 		run_pending_recomputes()
-		# One open ticket (80, weight 15), one ticket in 90 days (100, w 5), no SLA failure (100, w 10),
-		# its touchpoint today (100, w 5), one touchpoint in 90 days (1/6 of 100 = 16.7, w 5) and activity
-		# today (100, w 10): (1200 + 500 + 1000 + 500 + 83.3 + 1000) / 50 = 85.7.
-		self.assertEqual([health(c).score for c in customers], [85.7, 85.7])
+		# One open ticket (80, weight 15), one ticket in 90 days (100, w 5), no SLA failure (100, w 10)
+		# and activity today (100, w 10); the ticket's own touchpoint is no engagement:
+		# (1200 + 500 + 1000 + 1000) / 40 = 92.5.
+		self.assertEqual([health(c).score for c in customers], [92.5, 92.5])
 		settings = frappe.get_single("CS Settings")
 		try:
 			settings.update({"healthy_min_score": 96, "at_risk_min_score": 95})
