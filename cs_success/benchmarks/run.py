@@ -1282,10 +1282,12 @@ def timing_phases():
 		(sources, "subscriptions", "  of which subscriptions"),
 		(sources, "contracts", "  of which contracts"),
 		(build, "billing_period_overrides", "read billing overrides"),
-		(build, "_kept_churn_reasons", "read kept churn reasons"),
-		(build, "_delete", "delete old rows"),
-		(build, "customer_books", "engine (customer_books)"),
-		(build, "insert_rows", "insert rows"),
+		(build, "ledger_rows", "engine and rows (ledger_rows)"),
+		(build, "customer_books", "  of which engine (customer_books)"),
+		(build, "_stored_rows", "read stored rows (FOR UPDATE)"),
+		(build, "_changes", "compare new and stored rows"),
+		(build, "_delete_rows", "delete rows no longer produced"),
+		(build, "insert_rows", "insert new rows"),
 		(build, "fill_churn_reasons_from_exit_surveys", "churn reasons from exit surveys"),
 		(frappe.db, "sql", "all SQL (within the above)"),
 	]
@@ -1312,8 +1314,9 @@ def timing_phases():
 
 def ledger_rebuild(scale: int, runs: int = 3, worker_rounds: int = 2) -> None:
 	"""The full rebuild (rebuild_all(1), as `cs-success ledger --rebuild` runs it) in this process, against
-	the bare aggregates over the same tables; then the same rebuild by 1 and by 2 worker processes
-	(rebuild_shard(i, n) each, wall time), alternated; then the ledger reports."""
+	the bare aggregates over the same tables: first from an empty ledger (every row inserted), then over
+	unchanged documents (the rebuild compares and writes nothing); then the same rebuilds by 1 and by 2
+	worker processes (rebuild_shard(i, n) each, wall time), alternated; then the ledger reports."""
 	from cs_success.ledger.build import ledger_settings, rebuild_all
 	from cs_success.ledger.sources import customer_books_inputs
 
@@ -1335,12 +1338,20 @@ def ledger_rebuild(scale: int, runs: int = 3, worker_rounds: int = 2) -> None:
 		frappe.db.commit()
 		return built
 
+	def timed_first_build():
+		empty_ledger()
+		started = time.perf_counter()
+		once()
+		return time.perf_counter() - started
+
 	load_before = os.getloadavg()  # the machine is shared: was anything else running?
-	started = time.perf_counter()
+	empty_ledger()
 	built = once()
-	first = time.perf_counter() - started
 	counts = ledger_counts()
-	rebuild = median_of(once, runs)
+	first_builds = [timed_first_build() for _ in range(2)]
+	counts_first = ledger_counts()
+	with counting_ledger_writes() as writes:
+		rebuild = median_of(once, runs)
 	counts_again = ledger_counts()
 	excluded = ledger_settings().excluded_item_groups
 	company = frappe.defaults.get_global_default("company")
@@ -1348,35 +1359,86 @@ def ledger_rebuild(scale: int, runs: int = 3, worker_rounds: int = 2) -> None:
 	read_path = median_of(lambda: customer_books_inputs(None, excluded, company), runs)
 	with timing_phases() as phases:
 		instrumented = median_of(once, 1)
+	empty_ledger()
+	with timing_phases() as first_phases:
+		first_instrumented = median_of(once, 1)
 	rounds = [(ledger_in_workers(1), ledger_in_workers(2)) for _ in range(worker_rounds)]
 	counts_sharded = ledger_counts()
+	from_empty = []
+	for shards in (1, 2):
+		empty_ledger()
+		from_empty.append(ledger_in_workers(shards))
+	counts_sharded_from_empty = ledger_counts()
 	one = [run["wall_s"] for run, _two in rounds if "wall_s" in run]
 	two = [run["wall_s"] for _one, run in rounds if "wall_s" in run]
+	first_build = statistics.median(first_builds)
 	figures = {
 		"customers": ledger_customers,
 		"customers_with_a_ledger": built,
 		"invoice_lines": frappe.db.count("Sales Invoice Item"),
 		"rows": counts,
-		"first_rebuild_s": first,
-		"rebuild_median_s": rebuild,
+		"first_build_s": first_builds,
+		"first_build_median_s": first_build,
+		"first_build_ratio_to_bare_aggregates": first_build / bare,
+		"rebuild_unchanged_median_s": rebuild,
+		"rebuild_unchanged_ratio_to_bare_aggregates": rebuild / bare,
+		"rows_written_by_rebuilds_over_unchanged_documents": writes,
 		"runs": runs,
 		"bare_aggregates_median_s": bare,
-		"ratio_to_bare_aggregates": rebuild / bare,
 		"read_path_median_s": read_path,
 		"read_path_ratio_to_bare_aggregates": read_path / bare,
-		"phases_of_one_instrumented_run_s": {"total": instrumented, **phases},
-		"one_worker_median_wall_s": statistics.median(one) if one else None,
-		"two_workers_median_wall_s": statistics.median(two) if two else None,
-		"speedup_two_workers": statistics.median(one) / statistics.median(two) if one and two else None,
-		"worker_runs": [run for pair in rounds for run in pair],
-		"same_rows_after_rebuilding_again": counts == counts_again,
+		"phases_of_one_instrumented_rebuild_unchanged_s": {"total": instrumented, **phases},
+		"phases_of_one_instrumented_first_build_s": {"total": first_instrumented, **first_phases},
+		"unchanged_one_worker_median_wall_s": statistics.median(one) if one else None,
+		"unchanged_two_workers_median_wall_s": statistics.median(two) if two else None,
+		"unchanged_speedup_two_workers": statistics.median(one) / statistics.median(two)
+		if one and two
+		else None,
+		"worker_runs_unchanged": [run for pair in rounds for run in pair],
+		"first_build_one_worker_wall_s": from_empty[0].get("wall_s"),
+		"first_build_two_workers_wall_s": from_empty[1].get("wall_s"),
+		"worker_runs_first_build": from_empty,
+		"same_rows_after_building_again_from_empty": counts == counts_first,
+		"same_rows_after_rebuilding_unchanged": counts == counts_again,
 		"same_rows_after_worker_rebuilds": counts == counts_sharded,
+		"same_rows_after_worker_builds_from_empty": counts == counts_sharded_from_empty,
 		"reports": ledger_report_latency(runs),
 		"load_average_before": load_before,
 		"load_average_after": os.getloadavg(),
 	}
 	RESULTS.setdefault("6_revenue_ledger", {})[scale] = figures
 	print(f"6. revenue ledger at {scale}", json.dumps(figures, indent=1, default=str))
+
+
+def empty_ledger() -> None:
+	"""The first build's starting point: no ledger rows at all. TRUNCATE, not DELETE: InnoDB would purge
+	700,000 deleted rows in the background while the build runs, and slow it (3x at 2,000 customers)."""
+	frappe.db.commit()
+	for table in LEDGER_TABLES:
+		frappe.db.sql_ddl(f"TRUNCATE TABLE `tab{table}`")
+
+
+@contextmanager
+def counting_ledger_writes():
+	"""Rows the rebuilds insert and delete, per table (a rebuild over unchanged documents: none)."""
+	from cs_success.ledger import build
+
+	written = {"inserted": 0, "deleted": 0}
+	insert, delete = build.insert_rows, build._delete_rows
+
+	def counted_insert(doctype, columns, rows, *args, **kwargs):
+		written["inserted"] += len(rows)
+		return insert(doctype, columns, rows, *args, **kwargs)
+
+	def counted_delete(doctype, names):
+		written["deleted"] += len(names)
+		return delete(doctype, names)
+
+	build.insert_rows, build._delete_rows = counted_insert, counted_delete
+	try:
+		yield written
+	finally:
+		build.insert_rows, build._delete_rows = insert, delete
 
 
 def ledger_in_workers(shards: int, timeout: int = 3600) -> dict:

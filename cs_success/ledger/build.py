@@ -1,32 +1,56 @@
-"""Writing the revenue ledger: per customer, everything is recomputed from the documents and the old rows
-replaced in the same transaction, so rebuilding twice gives the same rows. Churn reasons a person set
-are kept through rebuilds.
+"""Writing the revenue ledger: per customer, everything is recomputed from the documents and compared with
+the stored rows; only rows no longer produced are deleted and only new ones inserted, in the same
+transaction, so rebuilding twice gives the same rows and a rebuild over unchanged documents writes
+nothing. Churn reasons a person set stay on their (unchanged) lifecycle event rows.
 
 Kept current by the same after-commit drain as health (health/queue.py), rebuilt in full by
 `bench --site S cs-success ledger --rebuild [--shards N]`, set-based: one read per table for any
-number of customers, plain multi-row INSERTs."""
+number of customers, plain multi-row INSERTs, deletes by primary key."""
 
+from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import frappe
-from frappe.utils import getdate, now_datetime, today
+from frappe.utils import flt, getdate, now_datetime, today
 
 from cs_success.engine.ledger import CHURNED, ONE_DAY, customer_books
 from cs_success.health.recompute import insert_rows
 from cs_success.ledger.sources import billing_period_overrides, customer_books_inputs
 
-TABLES = (
-	"MRR Interval",
-	"MRR Movement",
-	"Customer Active Span",
-	"Customer Lifecycle Event",
-	"Agreement Renewal",
-)
+# The columns the rebuild writes and compares, per table: everything but the name and the standard
+# fields. A lifecycle event is compared by customer, date and type only: its churn reason, source and
+# notes are a person's (or an exit survey's) and stay on the row while the event does.
+COLUMNS = {
+	"MRR Interval": ("customer", "company", "from_date", "to_date", "mrr"),
+	"MRR Movement": (
+		"customer",
+		"company",
+		"movement_date",
+		"movement_type",
+		"amount",
+		"mrr_before",
+		"mrr_after",
+	),
+	"Customer Active Span": ("customer", "from_date", "to_date"),
+	"Customer Lifecycle Event": ("customer", "event_date", "event_type"),
+	"Agreement Renewal": ("customer", "company", "agreement_type", "agreement", "due_date", "outcome", "mrr"),
+}
+TABLES = tuple(COLUMNS)
+# Currency columns, stored as Frappe's DECIMAL(21,9): written and compared as their decimal text (_money).
+MONEY = frozenset({"mrr", "amount", "mrr_before", "mrr_after"})
+# Date columns: written and compared as ISO text (_day), which is also what MariaDB returns for them as
+# text (cheaper to read than date objects at 700,000 rows).
+DATES = frozenset({"from_date", "to_date", "movement_date", "event_date", "due_date"})
+MONEY_PLACES = 9
+ZERO, NEGATIVE_ZERO = f"{0:.{MONEY_PLACES}f}", f"-{0:.{MONEY_PLACES}f}"
+STANDARD = ("name", "creation", "modified", "owner", "modified_by", "docstatus")
 # A full rebuild writes this many customers per transaction.
 CHUNK = 2000
 # Shards beyond this would each read the whole site for little.
 MAX_SHARDS = 64
+# Rows deleted by primary key per statement.
+DELETE_BATCH = 1000
 
 
 def ledger_settings() -> frappe._dict:
@@ -50,13 +74,24 @@ def rebuild_customers(customers: Sequence[str] | None) -> int:
 	default_company = frappe.defaults.get_global_default("company")
 	inputs = customer_books_inputs(customers, settings.excluded_item_groups, default_company)
 	overrides = billing_period_overrides(customers)
-	reasons = _kept_churn_reasons(customers)
-	_delete(customers)
-
+	rows = ledger_rows(inputs, overrides, settings, default_company, getdate(today()))
+	stored = _stored_rows(customers)
 	now, user = now_datetime(), frappe.session.user
-	base = (now, now, user, user, 0)
+	for doctype in TABLES:
+		inserts, deletes = _changes(rows[doctype], stored[doctype])
+		_delete_rows(doctype, deletes)
+		insert_rows(
+			doctype,
+			[*STANDARD, *COLUMNS[doctype]],
+			[(_name(), now, now, user, user, 0, *values) for values in inserts],
+		)
+	fill_churn_reasons_from_exit_surveys(customers)
+	return len(inputs)
+
+
+def ledger_rows(inputs: dict, overrides: dict, settings, default_company: str, today_: date) -> dict:
+	"""doctype -> [row values in COLUMNS order], for every customer in `inputs`; money as stored."""
 	rows = {doctype: [] for doctype in TABLES}
-	today_ = getdate(today())
 	for customer, (by_company, contracts) in inputs.items():
 		books = customer_books(
 			by_company,
@@ -69,79 +104,99 @@ def rebuild_customers(customers: Sequence[str] | None) -> int:
 		)
 		for company, ledger in books.companies.items():
 			rows["MRR Interval"] += [
-				(_name(), *base, customer, company, iv.start, _last_day(iv.end), iv.mrr)
+				(customer, company, _day(iv.start), _day(_last_day(iv.end)), _money(iv.mrr))
 				for iv in ledger.intervals
 			]
 			rows["MRR Movement"] += [
-				(_name(), *base, customer, company, m.date, m.kind, m.amount, m.mrr_before, m.mrr_after)
+				(
+					customer,
+					company,
+					_day(m.date),
+					m.kind,
+					_money(m.amount),
+					_money(m.mrr_before),
+					_money(m.mrr_after),
+				)
 				for m in ledger.movements
 			]
 			rows["Agreement Renewal"] += [
 				(
-					_name(),
-					*base,
 					customer,
 					company,
 					_agreement_type(r.agreement, contracts),
 					r.agreement,
-					r.due_date,
+					_day(r.due_date),
 					_outcome(r, today_, settings.renewal_grace_days),
-					r.mrr,
+					_money(r.mrr),
 				)
 				for r in ledger.renewals
 			]
 		rows["Customer Active Span"] += [
-			(_name(), *base, customer, span.start, _last_day(span.end)) for span in books.spans
+			(customer, _day(span.start), _day(_last_day(span.end))) for span in books.spans
 		]
-		for event in books.events:
-			reason, source, notes = reasons.get((customer, event.kind, event.date), (None, None, None))
-			rows["Customer Lifecycle Event"].append(
-				(_name(), *base, customer, event.date, event.kind, reason, source, notes)
-			)
+		rows["Customer Lifecycle Event"] += [
+			(customer, _day(event.date), event.kind) for event in books.events
+		]
+	return rows
 
-	standard = ["name", "creation", "modified", "owner", "modified_by", "docstatus"]
-	insert_rows(
-		"MRR Interval",
-		[*standard, "customer", "company", "from_date", "to_date", "mrr"],
-		rows["MRR Interval"],
-	)
-	insert_rows(
-		"MRR Movement",
-		[
-			*standard,
-			"customer",
-			"company",
-			"movement_date",
-			"movement_type",
-			"amount",
-			"mrr_before",
-			"mrr_after",
-		],
-		rows["MRR Movement"],
-	)
-	insert_rows(
-		"Agreement Renewal",
-		[*standard, "customer", "company", "agreement_type", "agreement", "due_date", "outcome", "mrr"],
-		rows["Agreement Renewal"],
-	)
-	insert_rows(
-		"Customer Active Span", [*standard, "customer", "from_date", "to_date"], rows["Customer Active Span"]
-	)
-	insert_rows(
-		"Customer Lifecycle Event",
-		[
-			*standard,
-			"customer",
-			"event_date",
-			"event_type",
-			"churn_reason",
-			"churn_reason_source",
-			"churn_notes",
-		],
-		rows["Customer Lifecycle Event"],
-	)
-	fill_churn_reasons_from_exit_surveys(customers)
-	return len(inputs)
+
+def _money(value: float) -> str:
+	"""A Currency column's value as it stores it (DECIMAL(21,9)) and as _stored_rows reads it back: the
+	decimal text with nine places. Written as this text, rounded here and not by the database, so a new
+	row and its stored twin compare equal exactly, at any magnitude (floats would not)."""
+	text = f"{flt(value):.{MONEY_PLACES}f}"
+	return ZERO if text == NEGATIVE_ZERO else text
+
+
+def _day(value: date | None) -> str | None:
+	"""A Date column's value as ISO text, as _stored_rows reads it back."""
+	if value is None:
+		return None
+	return (value.date() if isinstance(value, datetime) else value).isoformat()
+
+
+def _stored_rows(customers: Sequence[str] | None) -> dict:
+	"""doctype -> {row values: [names]}: the customers' rows as stored (money and dates as text, as
+	ledger_rows makes them: Frappe would turn a DECIMAL into a float), read with FOR UPDATE: a locking
+	read sees the latest committed rows (a plain one at REPEATABLE READ may see an older snapshot, from
+	before another rebuild of the same customers committed), and these rows are the ones to delete."""
+	condition = "WHERE customer IN %(customers)s" if customers is not None else ""
+	stored = {}
+	for doctype in TABLES:
+		columns = COLUMNS[doctype]
+		by_values = defaultdict(list)
+		selected = ", ".join(
+			f"CAST(`{c}` AS CHAR)" if c in MONEY or c in DATES else f"`{c}`" for c in columns
+		)
+		for name, *values in frappe.db.sql(
+			f"SELECT name, {selected} FROM `tab{doctype}` {condition} FOR UPDATE",
+			{"customers": tuple(customers or ())},
+			as_list=True,
+		):
+			by_values[tuple(values)].append(name)
+		stored[doctype] = by_values
+	return stored
+
+
+def _changes(rows: list[tuple], stored: dict[tuple, list[str]]) -> tuple[list[tuple], list[str]]:
+	"""(rows to insert, names to delete): a stored row that is produced again stays as it is (name,
+	timestamps, a person's churn reason); duplicates are matched one for one."""
+	inserts = []
+	for values in rows:
+		names = stored.get(values)
+		if names:
+			names.pop()
+		else:
+			inserts.append(values)
+	return inserts, [name for names in stored.values() for name in names]
+
+
+def _delete_rows(doctype: str, names: list[str]) -> None:
+	for start in range(0, len(names), DELETE_BATCH):
+		frappe.db.sql(
+			f"DELETE FROM `tab{doctype}` WHERE name IN %(names)s",
+			{"names": tuple(names[start : start + DELETE_BATCH])},
+		)
 
 
 def _name() -> str:
@@ -178,31 +233,6 @@ def _lock(customers: Sequence[str]) -> None:
 		"SELECT name FROM `tabCustomer` WHERE name IN %(customers)s FOR UPDATE",
 		{"customers": tuple(customers)},
 	)
-
-
-def _delete(customers: Sequence[str] | None) -> None:
-	for doctype in TABLES:
-		if customers is None:
-			frappe.db.sql(f"DELETE FROM `tab{doctype}`")
-		else:
-			frappe.db.sql(
-				f"DELETE FROM `tab{doctype}` WHERE customer IN %(customers)s", {"customers": tuple(customers)}
-			)
-
-
-def _kept_churn_reasons(customers: Sequence[str] | None) -> dict:
-	"""(customer, event type, date) -> (reason, source, notes) that a person or an exit survey set."""
-	condition = " AND customer IN %(customers)s" if customers is not None else ""
-	rows = frappe.db.sql(
-		f"""SELECT customer, event_type, event_date, churn_reason, churn_reason_source, churn_notes
-		FROM `tabCustomer Lifecycle Event`
-		WHERE (IFNULL(churn_reason, '') != '' OR IFNULL(churn_notes, '') != '') {condition}""",
-		{"customers": tuple(customers or ())},
-	)
-	return {
-		(customer, kind, getdate(on)): (reason, source, notes)
-		for customer, kind, on, reason, source, notes in rows
-	}
 
 
 def fill_churn_reasons_from_exit_surveys(customers: Sequence[str] | None) -> None:
@@ -293,6 +323,7 @@ def rebuild_shard(shard: int, shards: int) -> int:
 		_delete_orphans()
 	level = frappe.db.sql("SELECT @@SESSION.tx_isolation")[0][0]
 	frappe.db.sql("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")  # from the next transaction
+	threshold = _in_list_conversion(0)
 	built = 0
 	try:
 		for start in range(0, len(customers), CHUNK):
@@ -303,13 +334,32 @@ def rebuild_shard(shard: int, shards: int) -> int:
 			frappe.db.commit()
 	finally:
 		frappe.db.sql("SET SESSION tx_isolation = %s", level)
+		_in_list_conversion(threshold)
 	return built
 
 
+def _in_list_conversion(threshold: int | None) -> int | None:
+	"""Set MariaDB's in_predicate_conversion_threshold for this session; returns the previous value (None
+	where there is no such variable). MariaDB turns an IN list of 1,000 values or more into a join with a
+	derived table; for a chunk's 2,000 customers a plain IN list (ranges on the customer index) reads the
+	invoice lines about 1.7x faster (BENCHMARKS.md, benchmark 6)."""
+	rows = frappe.db.sql("SHOW SESSION VARIABLES LIKE 'in_predicate_conversion_threshold'")
+	if not rows or threshold is None:
+		return None
+	frappe.db.sql("SET SESSION in_predicate_conversion_threshold = %s", int(threshold))
+	return int(rows[0][1])
+
+
 def _delete_orphans() -> None:
+	"""Rows of customers that no longer exist: found on the customer index alone (a scan of the rows
+	themselves, as a DELETE with the join does, takes twice as long), then deleted."""
 	for doctype in TABLES:
-		frappe.db.sql(
-			f"""DELETE ledger FROM `tab{doctype}` ledger
+		orphans = frappe.db.sql_list(
+			f"""SELECT DISTINCT ledger.customer FROM `tab{doctype}` ledger
 			LEFT JOIN `tabCustomer` customer ON customer.name = ledger.customer
 			WHERE customer.name IS NULL"""
 		)
+		if None in orphans:
+			frappe.db.sql(f"DELETE FROM `tab{doctype}` WHERE customer IS NULL")
+		if names := [name for name in orphans if name is not None]:
+			frappe.db.sql(f"DELETE FROM `tab{doctype}` WHERE customer IN %(names)s", {"names": tuple(names)})
