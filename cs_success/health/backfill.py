@@ -22,6 +22,7 @@ from cs_success.engine.health_score import compute_health
 from cs_success.engine.scorecards import CustomerSegment, select_scorecard
 from cs_success.health.config import get_bands, load_scorecards
 from cs_success.health.measure_data import AS_OF_SOURCES, gather_raw_values
+from cs_success.health.recompute import breakdown_state, stored_coverage, stored_score
 from cs_success.ledger.queries import active_on_days
 
 UPDATED_COLUMNS = (
@@ -68,27 +69,16 @@ def score_on(day: date, customers: list[str], scorecards, versions, bands) -> li
 	for name, group, territory, age in _segments(day, customers):
 		scorecard = select_scorecard(scorecards, CustomerSegment(group, territory, int(age)))
 		result = compute_health(scorecard.rules, raw.get(name, {}), validated=True)
-		state = {
-			m.key: [_rounded(m.raw_value), _rounded(m.score), round(m.contribution, 3)]
-			for m in result.measures
-		}
 		rows.append(
 			(
 				frappe.generate_hash(length=20), name, day, "Daily",
-				_stored(result.score), bands.band_for(result.score, result.coverage), _stored(result.score),
-				round(result.coverage), 0, scorecard.name or None, int(versions.get(scorecard.name) or 0), 1,
-				json.dumps(state, sort_keys=True), now, now, user, user, 0,
+				stored_score(result.score), bands.band_for(result.score, result.coverage),
+				stored_score(result.score), stored_coverage(result.coverage), 0, scorecard.name or None,
+				int(versions.get(scorecard.name) or 0), 1, json.dumps(breakdown_state(result), sort_keys=True),
+				now, now, user, user, 0,
 			)
 		)  # fmt: skip
 	return rows
-
-
-def _rounded(value):
-	return None if value is None else round(float(value), 1)
-
-
-def _stored(value):
-	return 0.0 if value is None else round(float(value), 1)
 
 
 def _segments(day: date, customers: list[str]):

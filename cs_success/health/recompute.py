@@ -107,10 +107,18 @@ def _rounded(value: float | None) -> float | None:
 	return None if value is None else round(float(value), 1)
 
 
-def _stored(value: float | None) -> float:
+def stored_score(value: float | None) -> float:
 	"""Frappe's Float columns are NOT NULL: "no value" is stored as 0 beside a flag that says so
 	(band "No Data", has_data, has_trend, previous_band blank)."""
 	return 0.0 if value is None else round(float(value), 1)
+
+
+def breakdown_state(result: HealthResult) -> dict:
+	"""{measure: [raw value, score, contribution]}, rounded as stored: the Customer Health breakdown
+	and every snapshot's measure scores, live or back-filled."""
+	return {
+		m.key: [_rounded(m.raw_value), _rounded(m.score), round(m.contribution, 3)] for m in result.measures
+	}
 
 
 def recompute_customers(
@@ -284,9 +292,7 @@ def _outcome(customer, scorecard, result, previous, bands: Bands, now, churned: 
 			get_datetime(previous.override_expires_on),
 		)
 	score, override_active = effective_score(result.score, override, now)
-	state = {
-		m.key: [_rounded(m.raw_value), _rounded(m.score), round(m.contribution, 3)] for m in result.measures
-	}
+	state = breakdown_state(result)
 	return Outcome(
 		customer=customer,
 		scorecard=scorecard,
@@ -360,16 +366,16 @@ def _persist(
 			"customer_group": c.customer_group,
 			"territory": c.territory,
 			"account_manager": c.account_manager,
-			"score": _stored(o.score),
+			"score": stored_score(o.score),
 			"band": o.band,
-			"computed_score": _stored(o.result.score),
+			"computed_score": stored_score(o.result.score),
 			"computed_band": o.computed_band,
-			"data_coverage": _stored_coverage(o.result.coverage),
+			"data_coverage": stored_coverage(o.result.coverage),
 			"scorecard": o.scorecard or None,
 			"last_computed": now,
 			"has_trend": int(has_trend),
-			"score_30d_ago": _stored(score_30d_ago if has_trend else None),
-			"trend_delta": _stored(o.score - score_30d_ago if has_trend else None),
+			"score_30d_ago": stored_score(score_30d_ago if has_trend else None),
+			"trend_delta": stored_score(o.score - score_30d_ago if has_trend else None),
 			"contributions": o.state_json,
 			"last_change_summary": None,  # None keeps the stored one
 		}
@@ -418,7 +424,7 @@ def _publish(outcomes: list[Outcome]) -> None:
 	for o in outcomes[:MAX_REALTIME_MESSAGES]:
 		frappe.publish_realtime(
 			"cs_success_health",
-			{"customer": o.customer.name, "score": _stored(o.score), "band": o.band},
+			{"customer": o.customer.name, "score": stored_score(o.score), "band": o.band},
 			after_commit=True,
 		)
 
@@ -499,8 +505,8 @@ def _change_row(o: Outcome, summary: str, event: str, drivers: list[Driver], now
 		"customer": o.customer.name,
 		"changed_on": now,
 		"event": event,
-		"previous_score": _stored(o.previous.score if o.previous else None),
-		"new_score": _stored(o.score),
+		"previous_score": stored_score(o.previous.score if o.previous else None),
+		"new_score": stored_score(o.score),
 		"previous_band": o.previous.band if o.previous else None,
 		"new_band": o.band,
 		"summary": summary,
@@ -573,14 +579,14 @@ def _rewrite_breakdowns(outcomes: list[Outcome], now: datetime, user: str):
 				(
 					frappe.generate_hash(length=20), o.customer.name, "Customer Health", "measures", idx,
 					*base.values(), m.key, measure_label(m.key), int(m.has_data),
-					_stored_raw(m.raw_value), measure_unit(m.key), _stored(m.score), m.weight,
+					_stored_raw(m.raw_value), measure_unit(m.key), stored_score(m.score), m.weight,
 					round(100 * m.effective_weight, 3), round(m.contribution, 3),
 				)
 			)  # fmt: skip
 	insert_rows("Customer Health Measure", fields, rows)
 
 
-def _stored_coverage(coverage: float) -> int:
+def stored_coverage(coverage: float) -> int:
 	"""Whole percent, as the column stores it: compared unrounded, every record would look changed
 	every day and be rewritten."""
 	return round(coverage)
