@@ -5,15 +5,17 @@ import frappe
 from frappe import _
 
 from cs_success.analytics import (
+	BAND_CHART_COLORS,
 	column,
 	customer_filter,
 	enabled_customer_condition,
 	segment_customers,
 	summary,
 )
+from cs_success.engine.health_score import AT_RISK, BAND_ORDER, CRITICAL
 
 # Average score in a neutral blue; the At Risk and Critical counts in their bands' colours (never green).
-HEALTH_TREND_COLORS = ["#2490ef", "#ffa00a", "#e24c4c"]
+HEALTH_TREND_COLORS = ["#2490ef", BAND_CHART_COLORS[AT_RISK], BAND_CHART_COLORS[CRITICAL]]
 
 
 def execute(filters=None):
@@ -24,14 +26,14 @@ def execute(filters=None):
 	data = frappe.db.sql(
 		f"""
 		SELECT snapshot_date,
-			AVG(IF(band IN ('Healthy', 'At Risk', 'Critical'), score, NULL)) AS average_score,
+			AVG(IF(band IN %(banded)s, score, NULL)) AS average_score,
 			SUM(band = 'Healthy') AS healthy, SUM(band = 'At Risk') AS at_risk,
 			SUM(band = 'Critical') AS critical, COUNT(*) AS customers
 		FROM `tabCustomer Health Snapshot`
 		WHERE kind = 'Daily' AND snapshot_date BETWEEN %(from_date)s AND %(to_date)s {condition}
 		GROUP BY snapshot_date ORDER BY snapshot_date
 		""",
-		{"from_date": filters.from_date, "to_date": filters.to_date, **params},
+		{"from_date": filters.from_date, "to_date": filters.to_date, "banded": BAND_ORDER, **params},
 		as_dict=True,
 	)
 	columns = [
