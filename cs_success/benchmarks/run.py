@@ -373,34 +373,7 @@ def grow_to(customers: int) -> None:
 	for start in range(existing, customers, batch):
 		names = [f"{PREFIX}C{n:07d}" for n in range(start, min(customers, start + batch))]
 		now = now_datetime()
-		frappe.db.bulk_insert(
-			"Customer",
-			[
-				"name",
-				"customer_name",
-				"customer_group",
-				"territory",
-				"customer_type",
-				"creation",
-				"modified",
-				"owner",
-				"modified_by",
-			],
-			[
-				(
-					n,
-					n,
-					group,
-					territory,
-					"Company",
-					add_days(now, -rng.randint(30, 900)),
-					now,
-					"Administrator",
-					"Administrator",
-				)
-				for n in names
-			],
-		)
+		insert_customers(names, group, territory, [add_days(now, -rng.randint(30, 900)) for _ in names])
 		insert_issues(names, 10, rng, prefix=f"{PREFIX}I{start:07d}-")
 		insert_invoices(names, 10, rng, prefix=f"{PREFIX}S{start:07d}-")
 		insert_contracts(names, rng, prefix=f"{PREFIX}K{start:07d}-")
@@ -408,6 +381,29 @@ def grow_to(customers: int) -> None:
 	RESULTS.setdefault("data_generation_s", {})[customers] = time.perf_counter() - started
 	frappe.db.sql(
 		"ANALYZE TABLE `tabCustomer`, `tabIssue`, `tabSales Invoice`, `tabContract`, `tabPayment Entry Reference`"
+	)
+
+
+def insert_customers(names: list[str], group: str, territory: str, created: list) -> None:
+	"""Bulk-insert company customers, each created at its entry of `created`."""
+	now = now_datetime()
+	frappe.db.bulk_insert(
+		"Customer",
+		[
+			"name",
+			"customer_name",
+			"customer_group",
+			"territory",
+			"customer_type",
+			"creation",
+			"modified",
+			"owner",
+			"modified_by",
+		],
+		[
+			(name, name, group, territory, "Company", on, now, "Administrator", "Administrator")
+			for name, on in zip(names, created, strict=True)
+		],
 	)
 
 
@@ -908,21 +904,7 @@ def grow_ledger_to(customers: int) -> None:
 		rng = random.Random(start)
 		names = [f"{LEDGER_PREFIX}{n:07d}" for n in range(start, min(customers, start + batch))]
 		now = now_datetime()
-		frappe.db.bulk_insert(
-			"Customer",
-			[
-				"name",
-				"customer_name",
-				"customer_group",
-				"territory",
-				"customer_type",
-				"creation",
-				"modified",
-				"owner",
-				"modified_by",
-			],
-			[(n, n, group, territory, "Company", now, now, "Administrator", "Administrator") for n in names],
-		)
+		insert_customers(names, group, territory, [now] * len(names))
 		insert_ledger_documents(names, rng, f"{PREFIX}LS{start:07d}-", item)
 		frappe.db.commit()
 	RESULTS.setdefault("ledger_data_generation_s", {})[customers] = time.perf_counter() - started
