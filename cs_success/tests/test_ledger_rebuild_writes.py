@@ -16,21 +16,13 @@ from cs_success.tests.utils import (
 	make_contract,
 	make_customer,
 	make_customer_group,
+	make_monthly_invoices,
 	make_sales_invoice,
 	make_subscription,
 	reset_health_queue,
 )
 
 D = getdate
-
-
-def monthly(customer: str, amount: float, first: str, months: int):
-	start = D(first)
-	for i in range(months):
-		year, month = divmod(start.month - 1 + i, 12)
-		make_sales_invoice(
-			customer, amount, posting_date=start.replace(year=start.year + year, month=month + 1)
-		)
 
 
 def ledger(customers) -> dict:
@@ -108,8 +100,8 @@ class TestLedgerRebuildWrites(FrappeTestCase):
 		# Monthly with a change of amount and a lapse; annual (100 / 12 and 1,000 / 12 are not whole);
 		# a signed contract with a value; a subscription; a credit note.
 		m = self.customer("Monthly")
-		monthly(m, 100, "2025-01-01", 3)
-		monthly(m, 130, "2025-06-01", 4)
+		make_monthly_invoices(m, 100, "2025-01-01", 3)
+		make_monthly_invoices(m, 130, "2025-06-01", 4)
 		a = self.customer("Annual")
 		for posting in ("2025-02-01", "2026-02-01"):
 			make_sales_invoice(a, 1000, posting_date=posting)
@@ -141,8 +133,8 @@ class TestLedgerRebuildWrites(FrappeTestCase):
 
 	def test_a_new_invoice_rewrites_only_its_customers_affected_rows(self):
 		x, y = self.customer("Grows"), self.customer("Untouched")
-		monthly(x, 100, "2025-01-01", 3)
-		monthly(y, 200, "2025-01-01", 3)
+		make_monthly_invoices(x, 100, "2025-01-01", 3)
+		make_monthly_invoices(y, 200, "2025-01-01", 3)
 		rebuild_customers([x, y])
 		before = ledger([x, y])
 
@@ -176,9 +168,9 @@ class TestLedgerRebuildWrites(FrappeTestCase):
 		n, s = self.customer("Refunded", cs_billing_period="Annual"), self.customer("Cancels")
 		other = self.customer("Bystander")
 		original = make_sales_invoice(n, 1200, posting_date="2025-01-01")
-		monthly(n, 1200, "2026-01-01", 1)
+		make_monthly_invoices(n, 1200, "2026-01-01", 1)
 		subscription = make_subscription(s, "2025-01-01", cost=150)
-		monthly(other, 50, "2025-01-01", 6)
+		make_monthly_invoices(other, 50, "2025-01-01", 6)
 		rebuild_customers([n, s, other])
 		before = ledger([n, s, other])
 
@@ -205,7 +197,7 @@ class TestLedgerRebuildWrites(FrappeTestCase):
 
 	def test_a_persons_churn_reason_survives_rebuilds(self):
 		customer = self.customer("Leaves")
-		monthly(customer, 100, "2025-01-01", 3)
+		make_monthly_invoices(customer, 100, "2025-01-01", 3)
 		rebuild_customers([customer])
 		reason = frappe.get_doc(
 			{"doctype": "Churn Reason", "reason": f"_CS Test Budget {frappe.generate_hash(length=5)}"}
@@ -240,9 +232,9 @@ class TestLedgerRebuildWrites(FrappeTestCase):
 		# Pays January to March and May to July 2025: a 30-day lapse in April. With no grace, churned on
 		# April 1 and reactivated on May 1, two spans; with 31 days' grace, one span and no churn.
 		customer, steady = self.customer("Lapses"), self.customer("Steady")
-		monthly(customer, 100, "2025-01-01", 3)
-		monthly(customer, 100, "2025-05-01", 3)
-		monthly(steady, 100, "2025-01-01", 2)
+		make_monthly_invoices(customer, 100, "2025-01-01", 3)
+		make_monthly_invoices(customer, 100, "2025-05-01", 3)
+		make_monthly_invoices(steady, 100, "2025-01-01", 2)
 		self.set_grace_days(0)
 		rebuild_customers([customer, steady])
 		before = ledger([customer, steady])

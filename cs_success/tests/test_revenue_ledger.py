@@ -14,6 +14,7 @@ from cs_success.tests.utils import (
 	make_contract,
 	make_customer,
 	make_customer_group,
+	make_monthly_invoices,
 	make_sales_invoice,
 	make_subscription,
 	reset_health_queue,
@@ -27,15 +28,6 @@ def run_report(name: str, **filters):
 	execute = frappe.get_attr(f"cs_success.cs_success.report.{module}.{module}.execute")
 	_columns, data, message, _chart, summary = execute(frappe._dict(filters))
 	return data, {item["label"]: item["value"] for item in summary}, message
-
-
-def monthly(customer: str, amount: float, first: str, months: int, **kwargs):
-	start = D(first)
-	for i in range(months):
-		year, month = divmod(start.month - 1 + i, 12)
-		make_sales_invoice(
-			customer, amount, posting_date=start.replace(year=start.year + year, month=month + 1), **kwargs
-		)
 
 
 def intervals(customer: str, company_name: str | None = None) -> list[tuple]:
@@ -90,7 +82,7 @@ class TestBillingPeriods(LedgerTestCase):
 		# 2025-01-01 and 2026-01-01. Each is 100 MRR all through 2025: the gaps between invoices give
 		# the billing period (1, 6 and 12 months) and each invoice is spread over it.
 		m, s, a = self.customer("Monthly"), self.customer("SixMonthly"), self.customer("Annual")
-		monthly(m, 100, "2025-01-01", 12)
+		make_monthly_invoices(m, 100, "2025-01-01", 12)
 		for posting in ("2025-01-01", "2025-07-01"):
 			make_sales_invoice(s, 600, posting_date=posting)
 		for posting in ("2025-01-01", "2026-01-01"):
@@ -146,7 +138,7 @@ class TestBillingPeriods(LedgerTestCase):
 
 	def test_rebuilding_twice_gives_the_same_rows(self):
 		customer = self.customer("Idempotent")
-		monthly(customer, 250, "2025-03-01", 4)
+		make_monthly_invoices(customer, 250, "2025-03-01", 4)
 		rebuild_customers([customer])
 		first = (intervals(customer), movements(customer), events(customer))
 		rebuild_customers([customer])
@@ -220,9 +212,9 @@ class TestLifecycle(LedgerTestCase):
 		# K pays 100 monthly through 2025. R pays Jan-Mar and Oct-Dec 2025: churned 2025-04-01,
 		# reactivated 2025-10-01. L pays once, 2025-08-01 (one month): acquired and lost in Q3.
 		k, r, lost = self.customer("Steady"), self.customer("Returns"), self.customer("Brief")
-		monthly(k, 100, "2025-01-01", 12)
-		monthly(r, 100, "2025-01-01", 3)
-		monthly(r, 100, "2025-10-01", 3)
+		make_monthly_invoices(k, 100, "2025-01-01", 12)
+		make_monthly_invoices(r, 100, "2025-01-01", 3)
+		make_monthly_invoices(r, 100, "2025-10-01", 3)
 		make_sales_invoice(lost, 100, posting_date="2025-08-01")
 		rebuild_customers([k, r, lost])
 		self.assertEqual(
@@ -283,7 +275,7 @@ class TestCreditNotesCurrenciesAndContracts(LedgerTestCase):
 	def test_second_currency_and_second_company(self):
 		# 1,000 EUR a month invoiced by the USD company at 1.1 USD/EUR: 1,100 USD MRR (base amounts).
 		customer = self.customer("Currencies")
-		monthly(
+		make_monthly_invoices(
 			customer,
 			1000,
 			"2025-01-01",
@@ -293,7 +285,9 @@ class TestCreditNotesCurrenciesAndContracts(LedgerTestCase):
 			debit_to=receivable_in("EUR"),
 		)
 		other = second_company()
-		monthly(customer, 500, "2025-01-01", 3, company_name=other, currency="EUR", conversion_rate=1)
+		make_monthly_invoices(
+			customer, 500, "2025-01-01", 3, company_name=other, currency="EUR", conversion_rate=1
+		)
 		rebuild_customers([customer])
 		self.assertEqual(intervals(customer), [("2025-01-01", "2025-03-31", 1100)])
 		self.assertEqual(intervals(customer, other), [("2025-01-01", "2025-03-31", 500)])
@@ -329,8 +323,8 @@ class TestRenameAndMerge(LedgerTestCase):
 		# X pays 100 monthly Jan-Mar 2025, Y pays 200 monthly Apr-Jun 2025. Renamed, X keeps its rows;
 		# merged into Y, the one customer has 100 Jan-Mar then 200 Apr-Jun: one span, expansion 100.
 		x, y = self.customer("Rename X"), self.customer("Merge Y")
-		monthly(x, 100, "2025-01-01", 3)
-		monthly(y, 200, "2025-04-01", 3)
+		make_monthly_invoices(x, 100, "2025-01-01", 3)
+		make_monthly_invoices(y, 200, "2025-04-01", 3)
 		rebuild_customers([x, y])
 		renamed = f"{x} Renamed"
 		frappe.rename_doc("Customer", x, renamed, force=True)

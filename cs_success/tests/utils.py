@@ -171,6 +171,16 @@ def make_sales_invoice(
 	return invoice
 
 
+def make_monthly_invoices(customer: str, amount: float, first: str, months: int, **kwargs) -> None:
+	"""One invoice a month for `months` months, posted on the day of the month of `first`."""
+	start = getdate(first)
+	for i in range(months):
+		year, month = divmod(start.month - 1 + i, 12)
+		make_sales_invoice(
+			customer, amount, posting_date=start.replace(year=start.year + year, month=month + 1), **kwargs
+		)
+
+
 def delete_invoices(names) -> None:
 	"""Committed test invoices: cancelled, their ledger entries (kept by ERPNext for cancelled
 	documents) and the invoices removed, so the customer can go too."""
