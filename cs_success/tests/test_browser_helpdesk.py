@@ -36,6 +36,24 @@ def badge_label(health) -> str:
 	return f"Health {round(health.score)} · {round(health.data_coverage)}% data · {health.band}"
 
 
+def make_hd_tickets(hd_customer: str, subject: str, description: str, count: int) -> list[str]:
+	"""`count` open HD Tickets of the HD Customer, numbered subjects; returns their names."""
+	return [
+		frappe.get_doc(
+			{
+				"doctype": "HD Ticket",
+				"subject": f"{subject} {n}",
+				"description": description,
+				"raised_by": "cs-test-requester@example.com",
+				"customer": hd_customer,
+			}
+		)
+		.insert(ignore_permissions=True)
+		.name
+		for n in range(count)
+	]
+
+
 class TestHelpdeskAgentBadge(FrappeTestCase):
 	@classmethod
 	def setUpClass(cls):
@@ -58,20 +76,7 @@ class TestHelpdeskAgentBadge(FrappeTestCase):
 		cls.hd_customer = frappe.get_doc(
 			{"doctype": "HD Customer", "customer_name": f"_CS HD {cls.customer}", "cs_customer": cls.customer}
 		).insert(ignore_permissions=True)
-		cls.tickets = [
-			frappe.get_doc(
-				{
-					"doctype": "HD Ticket",
-					"subject": f"_CS Test badge {n}",
-					"description": "The export fails",
-					"raised_by": "cs-test-requester@example.com",
-					"customer": cls.hd_customer.name,
-				}
-			)
-			.insert(ignore_permissions=True)
-			.name
-			for n in range(4)
-		]
+		cls.tickets = make_hd_tickets(cls.hd_customer.name, "_CS Test badge", "The export fails", 4)
 		run_pending_recomputes()  # the drain, before the commit the web server reads
 		frappe.db.commit()
 
@@ -141,20 +146,9 @@ class TestHelpdeskAgentBadge(FrappeTestCase):
 			page.evaluate("() => { window.csTestNoReload = true; }")
 
 			# 4 open tickets -> 8: Open Tickets (100 at 0, 0 at 5) drops from 20 to 0, so the score falls.
-			self.__class__.tickets += [
-				frappe.get_doc(
-					{
-						"doctype": "HD Ticket",
-						"subject": f"_CS Test badge live {n}",
-						"description": "Still failing",
-						"raised_by": "cs-test-requester@example.com",
-						"customer": self.hd_customer.name,
-					}
-				)
-				.insert(ignore_permissions=True)
-				.name
-				for n in range(4)
-			]
+			self.__class__.tickets += make_hd_tickets(
+				self.hd_customer.name, "_CS Test badge live", "Still failing", 4
+			)
 			run_pending_recomputes()
 			frappe.db.commit()  # the recompute's realtime message goes out on commit
 			after = frappe.get_doc("Customer Health", self.customer)
