@@ -81,6 +81,12 @@ def run_all(scales: list[int], skip: set[int], output: str | None = None, force:
 			for scale in sorted(scales):
 				grow_ledger_to(scale)
 				ledger_rebuild(scale)
+		if 7 not in skip:
+			if 6 in skip:
+				cleanup()
+			for scale in sorted(scales):
+				grow_ledger_to(scale)
+				score_validation(scale)
 		if 5 not in skip:
 			survey_load()
 	finally:
@@ -1266,7 +1272,8 @@ def timing_phases():
 		(build, "billing_period_overrides", "read billing overrides"),
 		(build, "ledger_rows", "engine and rows (ledger_rows)"),
 		(build, "customer_books", "  of which engine (customer_books)"),
-		(build, "_stored_rows", "read stored rows (FOR UPDATE)"),
+		(build, "_changed_customers", "sum stored rows' digests per customer (FOR UPDATE)"),
+		(build, "_stored_rows", "read changed customers' stored rows (FOR UPDATE)"),
 		(build, "_changes", "compare new and stored rows"),
 		(build, "_delete_rows", "delete rows no longer produced"),
 		(build, "insert_rows", "insert new rows"),
@@ -1538,6 +1545,98 @@ def ledger_report_latency(runs: int) -> dict:
 			filters = frappe._dict(base, **extra)
 			figures[f"{label}_s"] = median_of(lambda run=execute, f=filters: run(frappe._dict(f)), runs)
 	return figures
+
+
+# Benchmark 7: the score's proof ---------------------------------------------------------------
+
+
+def score_validation(scale: int, months: int = 12, runs: int = 3) -> None:
+	"""On benchmark 6's customers (their ledger gives the churn), with 10 tickets each over the last year:
+	the back-fill of `months` monthly snapshots, the Score Validation report over them (90 days, the
+	Desk's default year) and the fit of suggested weights at the same dates."""
+	from cs_success.health.backfill import backfill
+	from cs_success.health.config import load_scorecards
+	from cs_success.health.score_validation import fit_suggested_weights
+	from cs_success.ledger.build import rebuild_all
+
+	everyone = frappe.db.count("Customer")
+	ours = frappe.db.sql(f"SELECT COUNT(*) FROM `tabCustomer` WHERE name {OURS}", f"{LEDGER_PREFIX}%")[0][0]
+	if ours != scale or everyone != scale:
+		RESULTS.setdefault("7_score_validation", {})[scale] = {
+			"skipped": f"the site has {everyone} customers, {ours} of them the ledger benchmark's"
+		}
+		print(f"7. score validation at {scale}: skipped", RESULTS["7_score_validation"][scale])
+		return
+	add_validation_tickets()
+	rebuild_all(1)  # current whether or not benchmark 6 ran
+	frappe.db.sql(
+		f"DELETE FROM `tabCustomer Health Snapshot` WHERE is_backfilled = 1 AND customer {OURS}",
+		f"{LEDGER_PREFIX}%",
+	)
+	frappe.db.commit()
+	load_before = os.getloadavg()
+	rss_before = peak_rss_mb()
+	started = time.perf_counter()
+	written = backfill(months)
+	frappe.db.commit()
+	backfill_s = time.perf_counter() - started
+	rss_after_backfill = peak_rss_mb()
+	started = time.perf_counter()
+	backfill(months)  # again: every row exists, and is refreshed
+	frappe.db.commit()
+	refresh_s = time.perf_counter() - started
+
+	execute = frappe.get_attr("cs_success.cs_success.report.score_validation.score_validation.execute")
+	report = median_of(lambda: execute(frappe._dict(horizon=90)), runs)
+	_columns, rows, *_rest = execute(frappe._dict(horizon=90))
+
+	scorecard = load_scorecards()[0].name
+	to_date = getdate(today())
+	from_date = add_months(to_date, -months)
+	fitted = {}
+
+	def fit():
+		fitted["result"], fitted["data"], *_ = fit_suggested_weights(scorecard, 90, from_date, to_date)
+
+	fit_s = median_of(fit, runs)
+	result = fitted["result"]
+	figures = {
+		"customers": scale,
+		"backfill_months": months,
+		"snapshots_written": sum(written.values()),
+		"backfill_s": backfill_s,
+		"backfill_again_s": refresh_s,
+		"peak_rss_mb_before_backfill": rss_before,
+		"peak_rss_mb_after_backfill": rss_after_backfill,
+		"report_median_s": report,
+		"report_verdict": rows[0]["item"] if rows else None,
+		"observations": next((row.get("customers") for row in rows if row.get("section") == "Overall"), None),
+		"fit_median_s": fit_s,
+		"fit_observations": len(fitted["data"].observations),
+		"fit_current_auc_test": result.current_auc_test,
+		"fit_suggested_auc_test": result.suggested_auc_test,
+		"fit_reason": result.reason,
+		"peak_rss_mb_after_fit": peak_rss_mb(),
+		"runs": runs,
+		"load_average_before": load_before,
+		"load_average_after": os.getloadavg(),
+	}
+	RESULTS.setdefault("7_score_validation", {})[scale] = figures
+	print(f"7. score validation at {scale}", json.dumps(figures, indent=1, default=str))
+
+
+def add_validation_tickets() -> None:
+	"""10 tickets over the last year for each ledger customer that has none yet."""
+	without = frappe.db.sql_list(
+		f"""SELECT c.name FROM `tabCustomer` c WHERE c.name {OURS}
+		AND NOT EXISTS (SELECT 1 FROM `tabIssue` i WHERE i.customer = c.name) ORDER BY c.name""",
+		f"{LEDGER_PREFIX}%",
+	)
+	for start in range(0, len(without), 5000):
+		names = without[start : start + 5000]
+		insert_issues(names, 10, random.Random(names[0]), prefix=f"{PREFIX}LI{names[0]}-")
+		frappe.db.commit()
+	frappe.db.sql("ANALYZE TABLE `tabIssue`")
 
 
 # Helpers ---------------------------------------------------------------------------------------

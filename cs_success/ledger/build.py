@@ -7,6 +7,7 @@ Kept current by the same after-commit drain as health (health/queue.py), rebuilt
 `bench --site S cs-success ledger --rebuild [--shards N]`, set-based: one read per table for any
 number of customers, plain multi-row INSERTs, deletes by primary key."""
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
@@ -75,10 +76,12 @@ def rebuild_customers(customers: Sequence[str] | None) -> int:
 	inputs = customer_books_inputs(customers, settings.excluded_item_groups, default_company)
 	overrides = billing_period_overrides(customers)
 	rows = ledger_rows(inputs, overrides, settings, default_company, getdate(today()))
-	stored = _stored_rows(customers)
+	changed = _changed_customers(customers, rows)
+	stored = _stored_rows(changed)
 	now, user = now_datetime(), frappe.session.user
 	for doctype in TABLES:
-		inserts, deletes = _changes(rows[doctype], stored[doctype])
+		produced = [values for values in rows[doctype] if values[0] in changed[doctype]]
+		inserts, deletes = _changes(produced, stored[doctype])
 		_delete_rows(doctype, deletes)
 		insert_rows(
 			doctype,
@@ -155,25 +158,68 @@ def _day(value: date | None) -> str | None:
 	return (value.date() if isinstance(value, datetime) else value).isoformat()
 
 
-def _stored_rows(customers: Sequence[str] | None) -> dict:
-	"""doctype -> {row values: [names]}: the customers' rows as stored (money and dates as text, as
-	ledger_rows makes them: Frappe would turn a DECIMAL into a float), read with FOR UPDATE: a locking
-	read sees the latest committed rows (a plain one at REPEATABLE READ may see an older snapshot, from
-	before another rebuild of the same customers committed), and these rows are the ones to delete."""
+def _as_text(column: str) -> str:
+	"""A column as ledger_rows makes its value: money and dates as text (Frappe would turn a DECIMAL into
+	a float, and pymysql parses every DATE in Python)."""
+	return f"CAST(`{column}` AS CHAR)" if column in MONEY or column in DATES else f"`{column}`"
+
+
+def _row_digest(values: tuple) -> int:
+	"""60 bits of the MD5 of a row's values joined by a unit separator (None as a record separator),
+	exactly as _changed_customers has the database compute it from the stored row."""
+	text = "\x1f".join("\x1e" if value is None else value for value in values)
+	return int(hashlib.md5(text.encode()).hexdigest()[:15], 16)
+
+
+def _changed_customers(customers: Sequence[str] | None, rows: dict) -> dict[str, set[str]]:
+	"""doctype -> the customers whose stored rows differ from the new ones. Per customer the database
+	sums a digest of each stored row (and counts them), so only one row per customer, not every stored
+	row, comes back to Python; rows are read and compared one by one only for customers whose sums differ
+	(after a document changed: a few). A sum of 60-bit digests that matched for different rows by chance
+	is about as likely as two random 60-bit numbers being equal. The sum comes back as text: Frappe would
+	turn the DECIMAL into a float and lose its last digits. Read with FOR UPDATE, as _stored_rows."""
 	condition = "WHERE customer IN %(customers)s" if customers is not None else ""
-	stored = {}
+	changed = {}
 	for doctype in TABLES:
 		columns = COLUMNS[doctype]
+		new = defaultdict(lambda: [0, 0])
+		for values in rows[doctype]:
+			digest = new[values[0]]
+			digest[0] += 1
+			digest[1] += _row_digest(values)
+		joined = ", ".join(f"COALESCE({_as_text(c)}, CHAR(30 USING utf8mb4))" for c in columns)
+		stored = {
+			customer: [int(count), int(total)]
+			for customer, count, total in frappe.db.sql(
+				f"""SELECT customer, COUNT(*),
+					CAST(SUM(CAST(CONV(LEFT(MD5(CONCAT_WS(CHAR(31 USING utf8mb4), {joined})), 15), 16, 10) AS UNSIGNED)) AS CHAR)
+				FROM `tab{doctype}` {condition} GROUP BY customer FOR UPDATE""",
+				{"customers": tuple(customers or ())},
+			)
+		}
+		changed[doctype] = {
+			customer for customer in set(new) | set(stored) if new.get(customer) != stored.get(customer)
+		}
+	return changed
+
+
+def _stored_rows(changed: dict[str, set[str]]) -> dict:
+	"""doctype -> {row values: [names]}: the stored rows of the customers whose rows changed, as
+	ledger_rows makes them (_as_text), read with FOR UPDATE: a locking read sees the latest committed rows
+	(a plain one at REPEATABLE READ may see an older snapshot, from before another rebuild of the same
+	customers committed), and these rows are the ones to delete."""
+	stored = {}
+	for doctype in TABLES:
 		by_values = defaultdict(list)
-		selected = ", ".join(
-			f"CAST(`{c}` AS CHAR)" if c in MONEY or c in DATES else f"`{c}`" for c in columns
-		)
-		for name, *values in frappe.db.sql(
-			f"SELECT name, {selected} FROM `tab{doctype}` {condition} FOR UPDATE",
-			{"customers": tuple(customers or ())},
-			as_list=True,
-		):
-			by_values[tuple(values)].append(name)
+		customers = sorted(changed[doctype])
+		selected = ", ".join(_as_text(c) for c in COLUMNS[doctype])
+		for start in range(0, len(customers), CHUNK):
+			for name, *values in frappe.db.sql(
+				f"SELECT name, {selected} FROM `tab{doctype}` WHERE customer IN %(customers)s FOR UPDATE",
+				{"customers": tuple(customers[start : start + CHUNK])},
+				as_list=True,
+			):
+				by_values[tuple(values)].append(name)
 		stored[doctype] = by_values
 	return stored
 

@@ -79,6 +79,26 @@ class CountingWrites:
 		return sum(self.inserted.values()) + sum(self.deleted.values())
 
 
+class ReadingStoredRows:
+	"""The customers whose stored rows the rebuild reads back to compare one by one."""
+
+	def __enter__(self):
+		self.customers = set()
+		read = build._stored_rows
+
+		def spied(changed):
+			for customers in changed.values():
+				self.customers |= customers
+			return read(changed)
+
+		self.patch = patch.object(build, "_stored_rows", spied)
+		self.patch.start()
+		return self
+
+	def __exit__(self, *exc):
+		self.patch.stop()
+
+
 class TestLedgerRebuildWrites(FrappeTestCase):
 	def setUp(self):
 		frappe.set_user("Administrator")
@@ -99,7 +119,7 @@ class TestLedgerRebuildWrites(FrappeTestCase):
 	def varied_customers(self) -> list[str]:
 		# Monthly with a change of amount and a lapse; annual (100 / 12 and 1,000 / 12 are not whole);
 		# a signed contract with a value; a subscription; a credit note.
-		m = self.customer("Monthly")
+		m = self.customer("Mēneša Ölçü")  # the digest is of UTF-8 bytes, in Python and in MariaDB
 		make_monthly_invoices(m, 100, "2025-01-01", 3)
 		make_monthly_invoices(m, 130, "2025-06-01", 4)
 		a = self.customer("Annual")
@@ -125,9 +145,12 @@ class TestLedgerRebuildWrites(FrappeTestCase):
 			self.assertTrue(before[doctype], doctype)
 		self.assertTrue(before["Agreement Renewal"])
 
-		with CountingWrites() as second:
+		with CountingWrites() as second, ReadingStoredRows() as read:
 			rebuild_customers(customers)
 		self.assertEqual((second.inserted, second.deleted), ({}, {}))
+		# The per-customer digests matched: no stored row was read back to compare (names with non-ASCII
+		# letters, 1000 / 12 and the credit note's cents included).
+		self.assertEqual(read.customers, set())
 		self.assertEqual(ledger(customers), before)  # the same names with the same values
 		self.assertSameAsFromScratch(customers)
 
@@ -141,8 +164,9 @@ class TestLedgerRebuildWrites(FrappeTestCase):
 		# X pays a fourth month: its interval runs a month longer and its churn moves from April 1 to
 		# May 1; its New movement and Acquired event stay.
 		make_sales_invoice(x, 100, posting_date="2025-04-01")
-		with CountingWrites() as counted:
+		with CountingWrites() as counted, ReadingStoredRows() as read:
 			rebuild_customers([x, y])
+		self.assertEqual(read.customers, {x})  # y's digests matched: its rows were not read
 		after = ledger([x, y])
 		self.assertEqual(ledger([y]), {d: {n: v for n, v in before[d].items() if v[0] == y} for d in TABLES})
 
