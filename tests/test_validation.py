@@ -21,12 +21,15 @@ from cs_success.engine.validation import (
 	CalibrationRow,
 	Observation,
 	alarm_precision_recall,
+	alarm_precision_recall_counts,
 	auc,
+	band_rows,
 	calibration,
 	churn_by_band,
 	fit_weights,
 	fit_weights_matrix,
 	per_measure_auc,
+	spread_counts,
 	verdict,
 	weighted_score,
 	worst_decile_lift,
@@ -120,6 +123,50 @@ def test_alarm_precision_recall():
 	assert precision == pytest.approx(200 / 3)
 	assert recall == pytest.approx(50.0)
 	assert alarm_precision_recall([HEALTHY], [0], {AT_RISK}) == (None, None)
+
+
+def test_spread_counts_repeats_values_and_spreads_churners_evenly():
+	# score 10: 4 observations, 2 churned -> k = 0..3, floor((k+1)*2/4) - floor(k*2/4) = 0, 1, 0, 1
+	# score 50: 3 observations, 0 churned; score 90: 2 observations, 2 churned; score 70: none at all
+	values, flags = spread_counts([10, 50, 70, 90], [4, 3, 0, 2], [2, 0, 0, 2])
+	assert values.tolist() == [10, 10, 10, 10, 50, 50, 50, 90, 90]
+	assert flags.tolist() == [False, True, False, True, False, False, False, True, True]
+	with pytest.raises(ValueError):
+		spread_counts([10], [1], [2])
+
+
+def test_histogram_gives_the_same_auc_as_the_observations():
+	rng = np.random.default_rng(3)
+	scores = rng.integers(0, 101, 3000).astype(float)
+	churned = rng.random(3000) < (1 - scores / 100) * 0.4
+	distinct = np.unique(scores)
+	totals = [int((scores == value).sum()) for value in distinct]
+	lost = [int(churned[scores == value].sum()) for value in distinct]
+	values, flags = spread_counts(distinct, totals, lost)
+	assert auc(values, flags) == pytest.approx(auc(scores, churned), abs=1e-12)
+	assert int(flags.sum()) == int(churned.sum())
+
+
+def test_spread_ties_at_the_decile_boundary_split_in_proportion():
+	# 20 observations -> the 2 worst. Score 10: 4 observations, 2 churned -> spread F, T, F, T: the two
+	# worst are one stayer and one churner -> 50 %; overall 2 / 20 = 10 % -> lift 5 (all churners first
+	# would say 10, all last 0).
+	values, flags = spread_counts([10, 50], [4, 16], [2, 0])
+	assert worst_decile_lift(values, flags) == pytest.approx(5.0)
+
+
+def test_band_rows_and_alarm_from_counts():
+	counts = {CRITICAL: (3, 2), HEALTHY: (2, 1), NO_DATA: (1, 1)}
+	assert band_rows(counts, [HEALTHY, AT_RISK, CRITICAL]) == [
+		BandRow(HEALTHY, 2, 1, 50.0),
+		BandRow(AT_RISK, 0, 0, None),
+		BandRow(CRITICAL, 3, 2, pytest.approx(200 / 3)),
+		BandRow(NO_DATA, 1, 1, 100.0),
+	]
+	# alarmed: 3 Critical, 2 of them churned -> precision 2/3; 4 churned in all -> recall 1/2
+	precision, recall = alarm_precision_recall_counts(counts, {AT_RISK, CRITICAL})
+	assert (precision, recall) == (pytest.approx(200 / 3), pytest.approx(50.0))
+	assert alarm_precision_recall_counts({}, {AT_RISK}) == (None, None)
 
 
 def test_calibration_equal_count_groups():

@@ -135,11 +135,11 @@ def scorecard_summary(scorecard: str, horizon: int = DEFAULT_HORIZON) -> dict:
 	the verdict line, AUC, lift, sample sizes, and which measures predict churn here and which do not."""
 	from cs_success.cs_success.report.score_validation.score_validation import (
 		DIRECTIONS,
-		compute_figures,
+		validation_figures,
 		verdict_indicator,
 		verdict_text,
 	)
-	from cs_success.health.score_validation import load_observations, observation_dates
+	from cs_success.health.score_validation import observation_dates
 
 	horizon = int(horizon)
 	if horizon not in HORIZONS:
@@ -147,8 +147,7 @@ def scorecard_summary(scorecard: str, horizon: int = DEFAULT_HORIZON) -> dict:
 	frappe.has_permission("Health Scorecard", "read", scorecard, throw=True)
 	frappe.has_permission("Customer Health", "read", throw=True)
 	start, end = _range(None, None)
-	data = load_observations(observation_dates(start, end, horizon, today()), horizon, None, scorecard)
-	figures = compute_figures(data, horizon)
+	figures = validation_figures(observation_dates(start, end, horizon, today()), horizon, None, scorecard)
 	return {
 		"verdict": verdict_text(figures),
 		"indicator": (verdict_indicator(figures.verdict.code) or "Grey").lower(),

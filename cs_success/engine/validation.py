@@ -163,34 +163,69 @@ def worst_decile_lift(scores: Iterable[float | None], churned: Iterable[bool]) -
 	return float((flags[worst].sum() / worst.size) / (total / n))
 
 
+def spread_counts(
+	values: Sequence[float], totals: Sequence[int], churned: Sequence[int]
+) -> tuple[np.ndarray, np.ndarray]:
+	"""Observations from a histogram: value i repeated totals[i] times, with its churned[i] churners
+	spread evenly among them (the k-th of n is a churner when floor(k c / n) moves), so that where equal
+	scores straddle a decile boundary their churners fall on both sides in proportion, not all on one.
+	AUC does not depend on the order; lift and calibration then match a random order on average."""
+	totals_array = np.asarray(totals, dtype=np.int64)
+	churned_array = np.asarray(churned, dtype=np.int64)
+	if totals_array.shape != churned_array.shape or (churned_array > totals_array).any():
+		raise ValueError("churned must be at most the total of each value")
+	repeated = np.repeat(np.asarray(values, dtype=float), totals_array)
+	n = np.repeat(totals_array, totals_array)
+	c = np.repeat(churned_array, totals_array)
+	starts = np.repeat(np.cumsum(totals_array) - totals_array, totals_array)
+	k = np.arange(repeated.size, dtype=np.int64) - starts
+	flags = ((k + 1) * c // np.maximum(n, 1) - k * c // np.maximum(n, 1)).astype(bool)
+	return repeated, flags
+
+
+def band_rows(counts: Mapping[str, tuple[int, int]], band_order: Sequence[str]) -> list[BandRow]:
+	"""One row per band of `band_order` (also when empty), then the other bands of `counts` in their order.
+	`counts`: band -> (observations, churned)."""
+	bands = list(band_order) + [band for band in counts if band not in band_order]
+	rows = []
+	for band in bands:
+		count, lost = counts.get(band, (0, 0))
+		rows.append(BandRow(band, int(count), int(lost), 100.0 * lost / count if count else None))
+	return rows
+
+
 def churn_by_band(bands: Iterable[str], churned: Iterable[bool], band_order: Sequence[str]) -> list[BandRow]:
 	"""One row per band of `band_order` (also when empty), then any other band in order of appearance."""
-	customers: dict[str, int] = {band: 0 for band in band_order}
-	lost: dict[str, int] = {band: 0 for band in band_order}
+	return band_rows(_band_counts(bands, churned), band_order)
+
+
+def _band_counts(bands: Iterable[str], churned: Iterable[bool]) -> dict[str, tuple[int, int]]:
+	counts: dict[str, tuple[int, int]] = {}
 	for band, did_churn in zip(bands, churned, strict=True):
-		customers[band] = customers.get(band, 0) + 1
-		lost[band] = lost.get(band, 0) + bool(did_churn)
-	return [
-		BandRow(band, count, lost[band], 100.0 * lost[band] / count if count else None)
-		for band, count in customers.items()
-	]
+		count, lost = counts.get(band, (0, 0))
+		counts[band] = (count + 1, lost + bool(did_churn))
+	return counts
+
+
+def alarm_precision_recall_counts(
+	counts: Mapping[str, tuple[int, int]], alarm_bands: set[str] | frozenset[str]
+) -> tuple[float | None, float | None]:
+	"""Precision and recall (percent) of "a band in `alarm_bands`" as the churn alarm, from
+	band -> (observations, churned). Precision is None when nobody was alarmed, recall None when nobody
+	churned."""
+	alarmed = sum(count for band, (count, _lost) in counts.items() if band in alarm_bands)
+	hits = sum(lost for band, (_count, lost) in counts.items() if band in alarm_bands)
+	total = sum(lost for _count, lost in counts.values())
+	precision = 100.0 * hits / alarmed if alarmed else None
+	recall = 100.0 * hits / total if total else None
+	return precision, recall
 
 
 def alarm_precision_recall(
 	bands: Iterable[str], churned: Iterable[bool], alarm_bands: set[str] | frozenset[str]
 ) -> tuple[float | None, float | None]:
-	"""Precision and recall (percent) of "a band in `alarm_bands`" as the churn alarm.
-
-	Precision is None when nobody was alarmed, recall None when nobody churned."""
-	alarmed = hits = total = 0
-	for band, did_churn in zip(bands, churned, strict=True):
-		raised = band in alarm_bands
-		alarmed += raised
-		total += bool(did_churn)
-		hits += raised and bool(did_churn)
-	precision = 100.0 * hits / alarmed if alarmed else None
-	recall = 100.0 * hits / total if total else None
-	return precision, recall
+	"""Precision and recall (percent) of "a band in `alarm_bands`" as the churn alarm, per observation."""
+	return alarm_precision_recall_counts(_band_counts(bands, churned), alarm_bands)
 
 
 def calibration(

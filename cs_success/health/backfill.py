@@ -16,16 +16,18 @@ import json
 from datetime import date
 
 import frappe
-from frappe.utils import add_months, get_first_day, getdate, now_datetime, today
+from frappe.utils import add_days, add_months, get_first_day, getdate, now_datetime, today
 
 from cs_success.engine.health_score import compute_health
 from cs_success.engine.scorecards import CustomerSegment, select_scorecard
 from cs_success.health.config import get_bands, load_scorecards
 from cs_success.health.measure_data import AS_OF_SOURCES, gather_raw_values
 from cs_success.health.recompute import breakdown_state, stored_coverage, stored_score
-from cs_success.ledger.queries import active_on_days
+from cs_success.ledger.queries import FAR_FUTURE, active_on_days, events_between
 
 UPDATED_COLUMNS = (
+	"active_in_ledger",
+	"churned_on",
 	"score",
 	"band",
 	"computed_score",
@@ -53,29 +55,33 @@ def backfill(months: int, on: date | None = None, customers: list[str] | None = 
 	bands = get_bands()
 	dates = backfill_dates(months, on)
 	active = active_on_days(dates, customers)
+	churns = events_between(add_days(dates[0], 1), FAR_FUTURE, "Churned", customers) if dates else {}
 	written = {}
 	for day in dates:
 		customers = sorted(active.get(day, ()))
 		written[day] = len(customers)
 		if customers:
-			rows = score_on(day, customers, scorecards, versions, bands)
+			rows = score_on(day, customers, scorecards, versions, bands, churns)
 			_upsert(rows)
 	return written
 
 
-def score_on(day: date, customers: list[str], scorecards, versions, bands) -> list[tuple]:
+def score_on(day: date, customers: list[str], scorecards, versions, bands, churns) -> list[tuple]:
+	"""Snapshot rows of these customers (all active on `day`) as of `day`; `churns`: customer -> its
+	churn dates, for the first one after `day` (what followed: ledger/snapshot_outcomes.py)."""
 	raw = gather_raw_values(customers, customers, day, AS_OF_SOURCES)
 	rows, now, user = [], now_datetime(), frappe.session.user
 	for name, group, territory, age in _segments(day, customers):
 		scorecard = select_scorecard(scorecards, CustomerSegment(group, territory, int(age)))
 		result = compute_health(scorecard.rules, raw.get(name, {}), validated=True)
+		churned_on = min((on for on in churns.get(name, ()) if on > day), default=None)
 		rows.append(
 			(
 				frappe.generate_hash(length=20), name, day, "Daily",
 				stored_score(result.score), bands.band_for(result.score, result.coverage),
 				stored_score(result.score), stored_coverage(result.coverage), 0, scorecard.name or None,
 				int(versions.get(scorecard.name) or 0), 1, json.dumps(breakdown_state(result), sort_keys=True),
-				now, now, user, user, 0,
+				1, churned_on, now, now, user, user, 0,
 			)
 		)  # fmt: skip
 	return rows
@@ -104,7 +110,7 @@ def _upsert(rows: list[tuple]) -> None:
 	columns = [
 		"name", "customer", "snapshot_date", "kind", "score", "band", "computed_score", "data_coverage",
 		"override_active", "scorecard", "scorecard_version", "is_backfilled", "measure_scores",
-		"creation", "modified", "owner", "modified_by", "docstatus",
+		"active_in_ledger", "churned_on", "creation", "modified", "owner", "modified_by", "docstatus",
 	]  # fmt: skip
 	placeholder = "(" + ", ".join(["%s"] * len(columns)) + ")"
 	# `is_backfilled` is not assigned, so every IF below reads the stored row's flag.

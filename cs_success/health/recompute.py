@@ -31,6 +31,7 @@ from cs_success.health import alerts
 from cs_success.health.config import get_bands, load_scorecards, measure_label, measure_unit
 from cs_success.health.events import transaction_lost
 from cs_success.health.measure_data import CustomerRow, gather_raw_values, get_customers
+from cs_success.ledger.snapshot_outcomes import outcome_columns
 
 CHUNK = 1000
 # Isolation when a recompute fails (recompute_isolated): batch size for the daily fallback, and how
@@ -616,6 +617,8 @@ def _upsert_snapshots(outcomes: list[Outcome], today: date, now: datetime, user:
 	validation and the weight fit) and the scorecard version that produced the score. A recompute on
 	a back-filled day replaces the back-filled row. Row names are 80 bits of a hash over a fresh UUID; the upsert
 	matches on the unique (customer, day, kind) key."""
+	# What followed, from the ledger (ledger/snapshot_outcomes.py); the ledger refreshes it when it moves.
+	active, churned = outcome_columns("h.name", "%(day)s")
 	for kind, names in (
 		("Daily", [o.customer.name for o in outcomes]),
 		("Band Change", [o.customer.name for o in outcomes if o.band_changed]),
@@ -623,14 +626,14 @@ def _upsert_snapshots(outcomes: list[Outcome], today: date, now: datetime, user:
 		if not names:
 			continue
 		frappe.db.sql(
-			"""
+			f"""
 			INSERT INTO `tabCustomer Health Snapshot`
 				(name, customer, snapshot_date, kind, score, band, computed_score, data_coverage,
 				override_active, scorecard, scorecard_version, is_backfilled, measure_scores,
-				creation, modified, owner, modified_by, docstatus)
+				active_in_ledger, churned_on, creation, modified, owner, modified_by, docstatus)
 			SELECT LEFT(SHA2(CONCAT_WS('|', UUID(), h.name), 256), 20), h.name, %(day)s, %(kind)s,
 				h.score, h.band, h.computed_score, h.data_coverage, h.override_active,
-				h.scorecard, IFNULL(sc.version, 0), 0, h.contributions,
+				h.scorecard, IFNULL(sc.version, 0), 0, h.contributions, {active}, {churned},
 				%(now)s, %(now)s, %(user)s, %(user)s, 0
 			FROM `tabCustomer Health` h
 			LEFT JOIN `tabHealth Scorecard` sc ON sc.name = h.scorecard
@@ -639,7 +642,8 @@ def _upsert_snapshots(outcomes: list[Outcome], today: date, now: datetime, user:
 				computed_score = VALUES(computed_score), data_coverage = VALUES(data_coverage),
 				override_active = VALUES(override_active), scorecard = VALUES(scorecard),
 				scorecard_version = VALUES(scorecard_version), is_backfilled = 0,
-				measure_scores = VALUES(measure_scores), modified = VALUES(modified)
+				measure_scores = VALUES(measure_scores), active_in_ledger = VALUES(active_in_ledger),
+				churned_on = VALUES(churned_on), modified = VALUES(modified)
 			""",
 			{"day": today, "kind": kind, "now": now, "user": user, "names": tuple(names)},
 		)

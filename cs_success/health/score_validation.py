@@ -1,16 +1,20 @@
 """Observations for the score validation: stored scores on past dates against the churn that followed.
 
-An observation is a customer active on a month start D (revenue ledger, Customer Active Span) with a
-stored Daily snapshot on or before D (the latest within SNAPSHOT_WINDOW_DAYS); its outcome is a
-Churned lifecycle event within (D, D + horizon]. Only dates whose horizon has fully passed count.
-The arithmetic is in cs_success/engine/validation.py; this module reads and shapes the data.
+An observation is the Daily snapshot of a customer on a month start D (the daily job and the back-fill
+write one) when the revenue ledger had that customer active on D; its outcome is the customer's first
+churn after D falling within (D, D + horizon]. Both facts are on the snapshot row (`active_in_ledger`,
+`churned_on`), kept current by the ledger (ledger/snapshot_outcomes.py). Only dates whose horizon has
+fully passed count. The arithmetic is in cs_success/engine/validation.py; this module reads the data.
 
-Raw SQL: one grouped query per observation date over the (snapshot_date, kind) index, so a report
-over 100,000 customers x 12 dates reads only the rows it uses (BENCHMARKS.md).
+Counts, not rows: the report's figures come from one grouped read of the validation index (band,
+score, churned -> observations), so 100,000 customers x 12 dates send about a thousand rows to Python,
+not 1.2 million (BENCHMARKS.md, benchmark 7). Only each measure's own AUC needs the measure scores, and
+those are read for a sample of customers when there are more than SAMPLE_OBSERVATIONS observations.
 """
 
 import json
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 from datetime import date
 
 import frappe
@@ -18,11 +22,14 @@ from frappe.utils import add_days, add_months, get_first_day, getdate
 
 from cs_success.engine.health_score import NO_DATA
 from cs_success.engine.validation import Observation
-from cs_success.ledger.queries import active_on_days, events_between
 
 HORIZONS = (30, 90, 180)
 DEFAULT_HORIZON = 90
-SNAPSHOT_WINDOW_DAYS = 31
+# Above this many observations, per-measure AUCs are computed on a sample of customers (all their dates).
+SAMPLE_OBSERVATIONS = 20000
+CHURNED_WITHIN = (
+	"(s.churned_on IS NOT NULL AND s.churned_on <= DATE_ADD(s.snapshot_date, INTERVAL %(horizon)s DAY))"
+)
 
 
 @dataclass
@@ -31,6 +38,24 @@ class ObservationSet:
 	dates: list[date]
 	customers: int  # distinct customers observed
 	churn_events: int  # distinct churn events that are the outcome of at least one observation
+
+
+@dataclass
+class ObservationCounts:
+	"""The observations as a histogram: (band, score, churned) -> how many."""
+
+	dates: list[date]
+	histogram: list[tuple[str, float, bool, int]] = field(default_factory=list)
+	customers: int = 0
+	churn_events: int = 0
+
+	@property
+	def observations(self) -> int:
+		return sum(count for *_key, count in self.histogram)
+
+	@property
+	def churned_observations(self) -> int:
+		return sum(count for _band, _score, churned, count in self.histogram if churned)
 
 
 def observation_dates(from_date, to_date, horizon: int, today: date | None = None) -> list[date]:
@@ -65,65 +90,84 @@ def measure_scores(stored: str | None) -> dict[str, float | None]:
 	return scores
 
 
-def snapshots_on(day: date, customers, scorecard: str | None = None) -> list[tuple]:
-	"""(customer, score, band, measure_scores) of each customer's latest Daily snapshot on or before
-	`day` and within SNAPSHOT_WINDOW_DAYS of it; customers with no data that day are left out.
+def _observed(
+	dates: list[date], horizon: int, segment=None, scorecard: str | None = None
+) -> tuple[str, dict]:
+	"""WHERE clause and parameters of the observations on these dates."""
+	conditions = [
+		"s.snapshot_date IN %(dates)s",
+		"s.kind = 'Daily'",
+		"s.active_in_ledger = 1",
+		"s.band != %(no_data)s",
+	]
+	params = {"dates": tuple(dates), "no_data": NO_DATA, "horizon": int(horizon)}
+	if scorecard:
+		conditions.append("s.scorecard = %(scorecard)s")
+		params["scorecard"] = scorecard
+	if segment is not None:
+		conditions.append("s.customer IN %(segment)s")
+		params["segment"] = tuple(segment) or ("",)
+	return " AND ".join(conditions), params
 
-	Two steps, so neither scans the whole table: the snapshots taken on the day itself (the daily job
-	and the back-fill write one), over the (snapshot_date, kind) index; then, for the customers that
-	have none, the latest in the window before it, over the (customer, snapshot_date, kind) key."""
-	if not customers:
-		return []
-	columns = "s.customer, s.score, s.band, s.measure_scores, s.scorecard"
-	found = {
-		row[0]: row
-		for row in frappe.db.sql(
-			f"""SELECT {columns} FROM `tabCustomer Health Snapshot` s
-			WHERE s.kind = 'Daily' AND s.snapshot_date = %(day)s""",
-			{"day": day},
+
+def count_observations(
+	dates: list[date], horizon: int, segment=None, scorecard: str | None = None
+) -> ObservationCounts:
+	"""Every observation on the given dates, counted by band, score and outcome. `segment`: the customers
+	to consider (None: all)."""
+	if not dates:
+		return ObservationCounts([])
+	where, params = _observed(dates, horizon, segment, scorecard)
+	histogram = [
+		(band, float(score or 0), bool(churned), int(count))
+		for band, score, churned, count in frappe.db.sql(
+			f"""SELECT s.band, s.score, {CHURNED_WITHIN} AS churned, COUNT(*)
+			FROM `tabCustomer Health Snapshot` s WHERE {where}
+			GROUP BY s.band, s.score, churned""",
+			params,
 		)
-		if row[0] in customers
-	}
-	missing = sorted(set(customers) - set(found))
-	latest_day = {}
-	# Chunks under MariaDB's in_predicate_conversion_threshold (1000): a longer IN list becomes a
-	# temporary table join and the key range is lost (3 s instead of 0.1 s per 5,000 customers).
-	for start in range(0, len(missing), 900):
-		for snapshot_date, *row in frappe.db.sql(
-			f"""SELECT s.snapshot_date, {columns} FROM `tabCustomer Health Snapshot` s
-			WHERE s.customer IN %(customers)s AND s.kind = 'Daily'
-				AND s.snapshot_date < %(day)s AND s.snapshot_date >= %(oldest)s""",
-			{
-				"day": day,
-				"oldest": add_days(day, -SNAPSHOT_WINDOW_DAYS),
-				"customers": tuple(missing[start : start + 900]),
-			},
-		):
-			if snapshot_date > latest_day.get(row[0], date.min):
-				latest_day[row[0]] = snapshot_date
-				found[row[0]] = tuple(row)
-	return [row[:4] for row in found.values() if row[2] != NO_DATA and (not scorecard or row[4] == scorecard)]
+	]
+	customers, churn_events = frappe.db.sql(
+		f"""SELECT COUNT(DISTINCT s.customer),
+			COUNT(DISTINCT IF({CHURNED_WITHIN}, CONCAT(s.customer, '|', s.churned_on), NULL))
+		FROM `tabCustomer Health Snapshot` s WHERE {where}""",
+		params,
+	)[0]
+	return ObservationCounts(list(dates), histogram, int(customers or 0), int(churn_events or 0))
 
 
 def load_observations(
-	dates: list[date], horizon: int, segment=None, scorecard: str | None = None
+	dates: list[date],
+	horizon: int,
+	segment=None,
+	scorecard: str | None = None,
+	sample_of: int | None = None,
 ) -> ObservationSet:
-	"""Every observation on the given dates. `segment`: the customers to consider (None: all)."""
+	"""Every observation on the given dates, with its measure scores. `sample_of`: the number of
+	observations there are; above SAMPLE_OBSERVATIONS only those of about one customer in
+	ceil(sample_of / SAMPLE_OBSERVATIONS) are read, chosen by a hash of the name (the same customers
+	every time, all of their dates)."""
 	if not dates:
 		return ObservationSet([], [], 0, 0)
-	active = active_on_days(dates, segment)
-	churns = events_between(add_days(dates[0], 1), add_days(dates[-1], horizon), "Churned", segment)
+	where, params = _observed(dates, horizon, segment, scorecard)
+	if sample_of and sample_of > SAMPLE_OBSERVATIONS:
+		where += " AND CRC32(s.customer) %% %(every)s = 0"
+		params["every"] = math.ceil(sample_of / SAMPLE_OBSERVATIONS)
 	observations, seen, matched_events = [], set(), set()
-	for day in dates:
-		active_today = active.get(day, set())
-		end = getdate(add_days(day, horizon))
-		for customer, score, band, stored in snapshots_on(day, active_today, scorecard):
-			outcome = [on for on in churns.get(customer, ()) if day < on <= end]
-			matched_events.update((customer, on) for on in outcome)
-			seen.add(customer)
-			observations.append(
-				Observation(customer, day, float(score), band, measure_scores(stored), bool(outcome))
+	for customer, day, score, band, stored, churned, churned_on in frappe.db.sql(
+		f"""SELECT s.customer, s.snapshot_date, s.score, s.band, s.measure_scores, {CHURNED_WITHIN},
+			s.churned_on
+		FROM `tabCustomer Health Snapshot` s WHERE {where}""",
+		params,
+	):
+		seen.add(customer)
+		if churned:
+			matched_events.add((customer, churned_on))
+		observations.append(
+			Observation(
+				customer, getdate(day), float(score or 0), band, measure_scores(stored), bool(churned)
 			)
+		)
 	return ObservationSet(observations, list(dates), len(seen), len(matched_events))
 
 

@@ -17,6 +17,7 @@ from frappe.utils import flt, getdate, now_datetime, today
 
 from cs_success.engine.ledger import CHURNED, ONE_DAY, customer_books
 from cs_success.health.recompute import insert_rows
+from cs_success.ledger.snapshot_outcomes import refresh_snapshot_outcomes
 from cs_success.ledger.sources import billing_period_overrides, customer_books_inputs
 
 # The columns the rebuild writes and compares, per table: everything but the name and the standard
@@ -89,6 +90,8 @@ def rebuild_customers(customers: Sequence[str] | None) -> int:
 			[(_name(), now, now, user, user, 0, *values) for values in inserts],
 		)
 	fill_churn_reasons_from_exit_surveys(customers)
+	if moved := changed["Customer Active Span"] | changed["Customer Lifecycle Event"]:
+		refresh_snapshot_outcomes(moved)
 	return len(inputs)
 
 

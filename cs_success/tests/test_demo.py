@@ -274,13 +274,13 @@ class TestDefaultDemo(OtherDocuments, FrappeTestCase):
 	def test_the_score_validation_report_can_tell(self):
 		from cs_success.cs_success.report.score_validation import score_validation as report
 		from cs_success.engine.validation import INSUFFICIENT_DATA
-		from cs_success.health.score_validation import load_observations, observation_dates
+		from cs_success.health.score_validation import observation_dates
 
 		_columns, rows, message, _chart, summary = report.execute({"horizon": 90})
 		self.assertTrue(rows and summary)
 		self.assertIn("AUC", message)
 		dates = observation_dates(add_months(self.today, -12), self.today, 90, self.today)
-		figures = report.compute_figures(load_observations(dates, 90), 90)
+		figures = report.validation_figures(dates, 90)
 		self.assertGreaterEqual(figures.customers, 100)
 		self.assertGreaterEqual(figures.churn_events, 10)
 		self.assertNotEqual(figures.verdict.code, INSUFFICIENT_DATA)

@@ -13,6 +13,7 @@ from frappe.utils import add_days, add_months
 from cs_success.cs_success.report.score_validation.score_validation import execute
 from cs_success.engine.health_score import BAND_ORDER
 from cs_success.health.recompute import insert_rows
+from cs_success.ledger.snapshot_outcomes import refresh_snapshot_outcomes
 
 DATES = [date(2016, month, 1) for month in range(1, 7)]
 SPAN_START = date(2015, 1, 1)
@@ -49,7 +50,7 @@ def plant_history(
 			score, measures = score_for(rng, soon)
 			snapshots.append(
 				(
-					frappe.generate_hash(length=20), *base, name, add_days(day, -rng.randint(0, 20)), "Daily",
+					frappe.generate_hash(length=20), *base, name, day, "Daily",
 					round(score, 1), band_for(score), round(score, 1), 100,
 					json.dumps({key: [None, value, 0] for key, value in measures.items()}), scorecard,
 				)
@@ -66,6 +67,8 @@ def plant_history(
 		],
 		snapshots,
 	)  # fmt: skip
+	# What followed each snapshot, from the ledger rows just planted (as a ledger rebuild would).
+	refresh_snapshot_outcomes(names)
 	return names
 
 
@@ -382,6 +385,69 @@ class TestBackfill(FrappeTestCase):
 		# Latest activity before day0 is the invoice, 20 days before it; before day1, the usage record.
 		self.assertEqual(raw(day0, "days_since_activity"), 20.0)
 		self.assertEqual(raw(day1, "days_since_activity"), 3.0)
+
+
+class TestSnapshotOutcomes(FrappeTestCase):
+	"""What followed a snapshot comes from the ledger and moves with it: recorded live, back-filled, and
+	after the documents change."""
+
+	def tearDown(self):
+		frappe.db.rollback()
+
+	def test_live_backfilled_and_rebuilt(self):
+		from frappe.utils import get_first_day, getdate, today
+
+		from cs_success.health.backfill import backfill
+		from cs_success.health.recompute import recompute_customers
+		from cs_success.ledger.build import rebuild_customers
+		from cs_success.tests.utils import make_customer, make_monthly_invoices, make_sales_invoice
+
+		this_month = getdate(get_first_day(today()))
+		start = getdate(add_months(this_month, -4))
+		customer = make_customer("Outcome")
+		# Monthly invoices for the four months before this one: active from `start` through the end of
+		# last month, churned on this month's first day (no invoice for it).
+		make_monthly_invoices(customer, 100, start, 4)
+		rebuild_customers([customer])
+		backfill(3, customers=[customer])
+		recompute_customers([customer], raise_alerts=False)  # today's snapshot, recorded live
+
+		def outcomes():
+			return {
+				row.snapshot_date: (row.active_in_ledger, row.churned_on, row.is_backfilled)
+				for row in frappe.get_all(
+					"Customer Health Snapshot",
+					filters={"customer": customer, "kind": "Daily"},
+					fields=["snapshot_date", "active_in_ledger", "churned_on", "is_backfilled"],
+				)
+			}
+
+		# Back-filled: the two month starts before this one (on this month's first it had churned already,
+		# so there is no back-filled snapshot of it).
+		month = [getdate(add_months(this_month, -k)) for k in (2, 1)]
+		today_ = getdate(today())
+		expected = {day: (1, this_month, 1) for day in month}
+		# Today the customer has churned: the live snapshot is not an active customer's, nothing follows.
+		expected[today_] = (0, None, 0)
+		self.assertEqual(outcomes(), expected)
+
+		# Two more invoices (this month and the next): the churn moves two months on, today is active again,
+		# and every snapshot of the customer follows, live and back-filled alike.
+		make_sales_invoice(
+			customer,
+			100,
+			posting_date=this_month,
+			period=(this_month, add_days(add_months(this_month, 1), -1)),
+		)
+		following = getdate(add_months(this_month, 1))
+		make_sales_invoice(
+			customer, 100, posting_date=following, period=(following, add_days(add_months(following, 1), -1))
+		)
+		rebuild_customers([customer])
+		moved = getdate(add_months(this_month, 2))
+		expected = {day: (1, moved, 1) for day in month}
+		expected[today_] = (1, moved, 0)
+		self.assertEqual(outcomes(), expected)
 
 
 class TestScorecardVersions(FrappeTestCase):

@@ -16,6 +16,7 @@ from cs_success.health.config import measure_label
 from cs_success.health.score_validation import (
 	DEFAULT_HORIZON,
 	HORIZONS,
+	count_observations,
 	load_observations,
 	observation_dates,
 )
@@ -34,8 +35,7 @@ def execute(filters=None):
 	to_date = getdate(filters.get("to_date") or today())
 	from_date = getdate(filters.get("from_date") or add_months(to_date, -12))
 	dates = observation_dates(from_date, to_date, horizon, today())
-	data = load_observations(dates, horizon, segment_customers(filters), filters.get("scorecard") or None)
-	figures = compute_figures(data, horizon)
+	figures = validation_figures(dates, horizon, segment_customers(filters), filters.get("scorecard") or None)
 	return (
 		get_columns(),
 		get_rows(figures),
@@ -45,28 +45,46 @@ def execute(filters=None):
 	)
 
 
-def compute_figures(data, horizon: int) -> frappe._dict:
-	observations = data.observations
-	scores = [o.score for o in observations]
-	churned = [o.churned for o in observations]
-	bands = [o.band for o in observations]
-	auc = v.auc(scores, churned) if observations else None
-	precision, recall = v.alarm_precision_recall(bands, churned, ALARM_BANDS)
+def validation_figures(dates, horizon: int, segment=None, scorecard: str | None = None) -> frappe._dict:
+	"""Every figure of the report: from the counted observations, and each measure's AUC from their
+	measure scores (a sample of customers on a large site: health/score_validation.py)."""
+	counts = count_observations(dates, horizon, segment, scorecard)
+	sample = load_observations(dates, horizon, segment, scorecard, sample_of=counts.observations)
+	return compute_figures(counts, sample, horizon)
+
+
+def compute_figures(counts, sample, horizon: int) -> frappe._dict:
+	by_score, by_band = {}, {}
+	for band, score, churned, count in counts.histogram:
+		total, lost = by_score.get(score, (0, 0))
+		by_score[score] = (total + count, lost + count * churned)
+		total, lost = by_band.get(band, (0, 0))
+		by_band[band] = (total + count, lost + count * churned)
+	scores = sorted(by_score)
+	values, flags = v.spread_counts(
+		scores, [by_score[s][0] for s in scores], [by_score[s][1] for s in scores]
+	)
+	observations = int(values.size)
+	auc = v.auc(values, flags) if observations else None
+	precision, recall = v.alarm_precision_recall_counts(by_band, ALARM_BANDS)
 	return frappe._dict(
 		horizon=horizon,
-		dates=data.dates,
-		observations=len(observations),
-		churned_observations=sum(churned),
-		customers=data.customers,
-		churn_events=data.churn_events,
+		dates=counts.dates,
+		observations=observations,
+		churned_observations=int(flags.sum()),
+		customers=counts.customers,
+		churn_events=counts.churn_events,
 		auc=auc,
-		lift=v.worst_decile_lift(scores, churned) if observations else None,
-		verdict=v.verdict(auc, data.customers, data.churn_events, MIN_CUSTOMERS, MIN_EVENTS),
-		bands=v.churn_by_band(bands, churned, BAND_ORDER) if observations else [],
+		lift=v.worst_decile_lift(values, flags) if observations else None,
+		verdict=v.verdict(auc, counts.customers, counts.churn_events, MIN_CUSTOMERS, MIN_EVENTS),
+		bands=v.band_rows(by_band, BAND_ORDER) if observations else [],
 		precision=precision,
 		recall=recall,
-		calibration=v.calibration(scores, churned) if observations else [],
-		measures=v.per_measure_auc(observations),
+		calibration=v.calibration(values, flags) if observations else [],
+		measures=v.per_measure_auc(sample.observations),
+		measures_sampled=len(sample.observations) < observations,
+		measure_customers=sample.customers,
+		sample_observations=len(sample.observations),
 	)
 
 
@@ -220,14 +238,28 @@ def get_message(figures, horizon: int) -> str:
 		if dates
 		else _("no observation date whose {0} days have passed").format(horizon)
 	)
-	return "<b>{}</b><br>{}".format(
+	return "<b>{}</b><br>{}{}".format(
 		frappe.utils.escape_html(verdict_text(figures)),
 		frappe.utils.escape_html(
 			_(
 				"Observations: on each month start ({0}), every customer active that day (revenue ledger) with a "
-				"stored health snapshot within the 31 days before; churned: a churn event within the next {1} days. "
-				"AUC: the chance that a customer who churned had a lower score than one who stayed (0.5 is chance, "
-				"0.7 useful, 0.8 strong). Lift: churn rate of the worst 10 % of scores over the overall churn rate."
+				"health snapshot of that day (recorded, or back-filled); churned: a churn event within the next {1} "
+				"days. AUC: the chance that a customer who churned had a lower score than one who stayed (0.5 is "
+				"chance, 0.7 useful, 0.8 strong). Lift: churn rate of the worst 10 % of scores over the overall "
+				"churn rate."
 			).format(span, horizon)
 		),
+		sample_note(figures),
+	)
+
+
+def sample_note(figures) -> str:
+	"""On a large site each measure's AUC comes from a sample of customers: say so, with its size."""
+	if not figures.measures_sampled:
+		return ""
+	return "<br>" + frappe.utils.escape_html(
+		_(
+			"Each measure's own AUC is computed on a sample of {0} customers ({1} observations of {2}), "
+			"the same customers every time; every other figure counts all observations."
+		).format(figures.measure_customers, figures.sample_observations, figures.observations)
 	)
