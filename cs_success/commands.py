@@ -112,8 +112,13 @@ def ledger(context, rebuild, shards):
 	help="Run even though the site has customers the benchmark did not create. It still removes only "
 	"records named BENCH-... (capitals) at the end.",
 )
+@click.option(
+	"--keep-data",
+	is_flag=True,
+	help="Leave the generated data on the site at the end, to measure more on it (a later run grows it).",
+)
 @pass_context
-def benchmark(context, scales, skip, output, force):
+def benchmark(context, scales, skip, output, force, keep_data):
 	"""Run the benchmark suite on this (throw-away) site. See BENCHMARKS.md."""
 	import frappe
 
@@ -129,6 +134,7 @@ def benchmark(context, scales, skip, output, force):
 				skip={int(s) for s in skip.split(",") if s},
 				output=output,
 				force=force,
+				keep=keep_data,
 			)
 		except BenchmarkRefused as refused:
 			click.secho(str(refused), fg="red")

@@ -50,7 +50,9 @@ class BenchmarkRefused(frappe.ValidationError):
 	pass
 
 
-def run_all(scales: list[int], skip: set[int], output: str | None = None, force: bool = False) -> dict:
+def run_all(
+	scales: list[int], skip: set[int], output: str | None = None, force: bool = False, keep: bool = False
+) -> dict:
 	# Before anything is written: the benchmark bulk-inserts and bulk-deletes, which a real site must
 	# never see by accident.
 	if not force and (others := customers_not_ours()):
@@ -91,7 +93,8 @@ def run_all(scales: list[int], skip: set[int], output: str | None = None, force:
 		if 5 not in skip:
 			survey_load()
 	finally:
-		cleanup()
+		if not keep:
+			cleanup()
 	print(json.dumps(RESULTS, indent=1, default=str))
 	if output:
 		with open(output, "w") as fh:
