@@ -53,12 +53,12 @@ def suggest_weights(
 	by AUC on the later ones. Changes nothing."""
 	_check(scorecard, horizon)
 	start, end = _range(from_date, to_date)
-	result, data, current, observed = fit_suggested_weights(scorecard, horizon, start, end)
+	result, observations, current, observed = fit_suggested_weights(scorecard, horizon, start, end)
 	return {
 		"scorecard": scorecard,
 		"version": frappe.db.get_value("Health Scorecard", scorecard, "version"),
 		"horizon": horizon,
-		"observations": len(data.observations),
+		"observations": observations,
 		"train_dates": [str(day) for day in result.train_dates],
 		"test_dates": [str(day) for day in result.test_dates],
 		"n_train": result.n_train,

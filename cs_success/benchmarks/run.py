@@ -1613,7 +1613,9 @@ def score_validation(scale: int, months: int = 12, runs: int = 3) -> None:
 	fitted = {}
 
 	def fit():
-		fitted["result"], fitted["data"], *_ = fit_suggested_weights(scorecard, 90, from_date, to_date)
+		fitted["result"], fitted["observations"], *_ = fit_suggested_weights(
+			scorecard, 90, from_date, to_date
+		)
 
 	fit_s = median_of(fit, runs)
 	result = fitted["result"]
@@ -1631,7 +1633,7 @@ def score_validation(scale: int, months: int = 12, runs: int = 3) -> None:
 		"report_verdict": rows[0]["item"] if rows else None,
 		"observations": next((row.get("customers") for row in rows if row.get("section") == "Overall"), None),
 		"fit_median_s": fit_s,
-		"fit_observations": len(fitted["data"].observations),
+		"fit_observations": fitted["observations"],
 		"fit_current_auc_test": result.current_auc_test,
 		"fit_suggested_auc_test": result.suggested_auc_test,
 		"fit_reason": result.reason,

@@ -136,6 +136,25 @@ def count_observations(
 	return ObservationCounts(list(dates), histogram, int(customers or 0), int(churn_events or 0))
 
 
+def _observation_rows(dates, horizon: int, segment, scorecard: str | None, sample_of: int | None):
+	"""(customer, day, score, band, measure_scores, churned, churned_on) of every observation (or of the
+	sample, see load_observations), streamed from the database rather than held twice."""
+	where, params = _observed(dates, horizon, segment, scorecard)
+	if sample_of and sample_of > SAMPLE_OBSERVATIONS:
+		where += " AND CRC32(s.customer) %% %(every)s = 0"
+		params["every"] = math.ceil(sample_of / SAMPLE_OBSERVATIONS)
+	# Unbuffered: the measure scores of a million observations would otherwise sit in memory at once.
+	with frappe.db.unbuffered_cursor():
+		yield from frappe.db.sql(
+			f"""SELECT s.customer, s.snapshot_date, s.score, s.band, s.measure_scores, {CHURNED_WITHIN},
+				s.churned_on
+			FROM `tabCustomer Health Snapshot` s WHERE {where}""",
+			params,
+			as_iterator=True,
+			as_list=True,
+		)
+
+
 def load_observations(
 	dates: list[date],
 	horizon: int,
@@ -149,16 +168,9 @@ def load_observations(
 	every time, all of their dates)."""
 	if not dates:
 		return ObservationSet([], [], 0, 0)
-	where, params = _observed(dates, horizon, segment, scorecard)
-	if sample_of and sample_of > SAMPLE_OBSERVATIONS:
-		where += " AND CRC32(s.customer) %% %(every)s = 0"
-		params["every"] = math.ceil(sample_of / SAMPLE_OBSERVATIONS)
 	observations, seen, matched_events = [], set(), set()
-	for customer, day, score, band, stored, churned, churned_on in frappe.db.sql(
-		f"""SELECT s.customer, s.snapshot_date, s.score, s.band, s.measure_scores, {CHURNED_WITHIN},
-			s.churned_on
-		FROM `tabCustomer Health Snapshot` s WHERE {where}""",
-		params,
+	for customer, day, score, band, stored, churned, churned_on in _observation_rows(
+		dates, horizon, segment, scorecard, sample_of
 	):
 		seen.add(customer)
 		if churned:
@@ -179,27 +191,39 @@ def scorecard_weights(scorecard: str) -> dict[str, float]:
 
 def fit_suggested_weights(scorecard: str, horizon: int, from_date, to_date, today: date | None = None):
 	"""Fit weights for a scorecard on the observations its snapshots give (earlier dates train, later
-	dates test). Returns (FitResult, ObservationSet, current weights, the measures that had data):
-	a measure never observed gets no suggestion, since there is no evidence either way."""
+	dates test). Returns (FitResult, the number of observations, current weights, the measures that had
+	data): a measure never observed gets no suggestion, since there is no evidence either way.
+
+	Every observation, not a sample; read row by row straight into the matrix the fit takes (at 100,000
+	customers x 12 dates, 1.2 million rows: BENCHMARKS.md, benchmark 7)."""
 	import numpy as np
 
 	from cs_success.engine.validation import fit_weights_matrix
 
 	current = scorecard_weights(scorecard)
 	keys = sorted(current)
-	data = load_observations(observation_dates(from_date, to_date, horizon, today), horizon, None, scorecard)
-	matrix = np.full((len(data.observations), len(keys)), np.nan)
-	for row, observation in enumerate(data.observations):
-		for column, key in enumerate(keys):
-			value = observation.measures.get(key)
-			if value is not None:
-				matrix[row, column] = value
-	result = fit_weights_matrix(
-		matrix,
-		keys,
-		[o.churned for o in data.observations],
-		[o.observation_date for o in data.observations],
-		current,
-	)
+	column_of = {key: column for column, key in enumerate(keys)}
+	dates = observation_dates(from_date, to_date, horizon, today)
+	if not dates:
+		return fit_weights_matrix(np.empty((0, len(keys))), keys, [], [], current), 0, current, set()
+	where, params = _observed(dates, horizon, None, scorecard)
+	count = frappe.db.sql(f"SELECT COUNT(*) FROM `tabCustomer Health Snapshot` s WHERE {where}", params)[0][0]
+	matrix = np.full((int(count), len(keys)), np.nan)
+	churned = np.zeros(int(count), dtype=bool)
+	days = []
+	row = -1
+	for row, (_customer, day, _score, _band, stored, did_churn, _on) in enumerate(
+		_observation_rows(dates, horizon, None, scorecard, None)
+	):
+		if row >= count:  # written since the count: left for the next fit (read on, not broken off)
+			continue
+		for key, value in measure_scores(stored).items():
+			if value is not None and key in column_of:
+				matrix[row, column_of[key]] = value
+		churned[row] = bool(did_churn)
+		days.append(day)
+	rows = min(row + 1, int(count))
+	matrix, churned = matrix[:rows], churned[:rows]
+	result = fit_weights_matrix(matrix, keys, churned, days, current)
 	observed = {key for column, key in enumerate(keys) if not np.isnan(matrix[:, column]).all()}
-	return result, data, current, observed
+	return result, rows, current, observed
