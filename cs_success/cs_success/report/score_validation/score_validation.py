@@ -17,7 +17,7 @@ from cs_success.health.score_validation import (
 	DEFAULT_HORIZON,
 	HORIZONS,
 	count_observations,
-	load_observations,
+	load_sample,
 	observation_dates,
 )
 
@@ -49,8 +49,7 @@ def validation_figures(dates, horizon: int, segment=None, scorecard: str | None 
 	"""Every figure of the report: from the counted observations, and each measure's AUC from their
 	measure scores (a sample of customers on a large site: health/score_validation.py)."""
 	counts = count_observations(dates, horizon, segment, scorecard)
-	sample = load_observations(dates, horizon, segment, scorecard, sample_of=counts.observations)
-	return compute_figures(counts, sample, horizon)
+	return compute_figures(counts, load_sample(counts, horizon), horizon)
 
 
 def compute_figures(counts, sample, horizon: int) -> frappe._dict:
