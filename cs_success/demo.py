@@ -208,8 +208,60 @@ def create_demo_data(customers: int = DEFAULT_CUSTOMERS, seed: int = 42, force: 
 	backfill(BACKFILL_MONTHS, customers=demo_customers())
 	recompute_all()
 	_history(rng)
+	created["play_runs"] = _plays()
 	frappe.db.commit()
 	return created
+
+
+# Plays that make the cockpit come alive: a renewal coming up, an account gone quiet, a win-back. Their
+# runs start for the demo's customers only, by the same finders the daily job uses.
+DEMO_PLAYS = (
+	{
+		"play_name": "Demo: Renewal in 60 Days",
+		"trigger": "Renewal Due",
+		"days": 60,
+		"owner_rule": "Account Manager",
+		"re_enrolment": "After Days",
+		"re_enrol_after_days": 90,
+		"actions": [{"action_type": "Task", "subject": "Prepare the renewal call", "due_after_days": 7}],
+	},
+	{
+		"play_name": "Demo: Quiet Account",
+		"trigger": "No Touchpoint",
+		"days": 30,
+		"owner_rule": "Account Manager",
+		"re_enrolment": "After Days",
+		"re_enrol_after_days": 30,
+		"actions": [
+			{"action_type": "Task", "subject": "Check in with the customer", "due_after_days": 3},
+			{"action_type": "Touchpoint", "subject": "Quiet account: check-in planned"},
+		],
+	},
+	{
+		"play_name": "Demo: Win Back",
+		"trigger": "Customer Churned",
+		"owner_rule": "Account Manager",
+		"re_enrolment": "Never",
+		"actions": [{"action_type": "Task", "subject": "Ask why they left and what would bring them back"}],
+	},
+)
+
+
+def _plays() -> int:
+	from cs_success.playbooks import runs
+	from cs_success.playbooks.triggers import DAILY_FINDERS
+
+	customers = set(demo_customers())
+	on = getdate(today())
+	started = 0
+	for fields in DEMO_PLAYS:
+		if frappe.db.exists("Play", fields["play_name"]):
+			continue
+		play = frappe.get_doc({"doctype": "Play", **fields}).insert(ignore_permissions=True)
+		_record("Play", play.name)
+		candidates = [c for c in DAILY_FINDERS[play.trigger](play, on) if c.customer in customers]
+		started += len(runs.start_runs(play, candidates, on))
+	return started
 
 
 # --- One customer's story ------------------------------------------------------------------------
@@ -754,7 +806,7 @@ def clear_demo_data() -> int:
 		if frappe.db.exists("Survey Campaign", name):
 			frappe.delete_doc("Survey Campaign", name, force=True)
 		frappe.db.delete("CS Demo Record", {"reference_doctype": "Survey Campaign", "reference_name": name})
-	for doctype in ("Subscription Plan", "Item", "Customer Group", "Territory", "Fiscal Year"):
+	for doctype in ("Play", "Subscription Plan", "Item", "Customer Group", "Territory", "Fiscal Year"):
 		for name in _recorded(doctype):
 			if not frappe.db.exists(doctype, name) or _delete_unless_in_use(doctype, name):
 				frappe.db.delete("CS Demo Record", {"reference_doctype": doctype, "reference_name": name})

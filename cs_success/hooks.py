@@ -83,6 +83,7 @@ scheduler_events = {
 		"cs_success.surveys.delivery.expire_invitations",
 		"cs_success.success_plans.planning.refresh_overdue_flags",
 		"cs_success.ledger.build.settle_pending_renewals",
+		"cs_success.playbooks.evaluation.run_daily",
 	],
 	"hourly": [
 		"cs_success.health.queue.drain",  # picks up work whose drain job was lost (a worker restart)

@@ -90,6 +90,7 @@ def after_install() -> None:
 	sync_standard_survey_templates()
 	sync_standard_plan_templates()
 	sync_churn_reasons()
+	sync_standard_plays()
 	create_helpdesk_form_script()
 	add_indexes()
 	score_existing_customers()
@@ -103,6 +104,7 @@ def after_migrate() -> None:
 	sync_standard_survey_templates()
 	sync_standard_plan_templates()
 	sync_churn_reasons()
+	sync_standard_plays()
 	create_helpdesk_form_script()
 	add_indexes()
 
@@ -300,6 +302,21 @@ def sync_churn_reasons() -> None:
 		return
 	for reason in EXIT_REASONS:
 		frappe.get_doc({"doctype": "Churn Reason", "reason": reason}).insert(ignore_permissions=True)
+
+
+def sync_standard_plays() -> None:
+	"""The band alerts' and the unhappy answers' follow-up tasks, as plays (created once; a team's edits
+	are kept). On a site whose band alerts were switched off, the band plays start paused."""
+	from cs_success.playbooks.standard import STANDARD_PLAYS
+
+	alerts_on = frappe.db.get_single_value("CS Settings", "enable_alerts")
+	for play in STANDARD_PLAYS:
+		if frappe.db.exists("Play", play["play_name"]):
+			continue
+		paused = play["trigger"] == "Health Band Entered" and alerts_on is not None and not int(alerts_on)
+		frappe.get_doc({"doctype": "Play", "is_standard": 1, "is_paused": int(paused), **play}).insert(
+			ignore_permissions=True
+		)
 
 
 def sync_standard_plan_templates() -> None:

@@ -21,7 +21,6 @@ from frappe.utils import add_to_date, cint, escape_html, get_url_to_form, now_da
 from frappe.utils.background_jobs import get_queues_timeout
 
 from cs_success.engine.health_score import AT_RISK, CRITICAL, band_rank, entered_worse_band
-from cs_success.health.config import measure_label
 
 # A slow endpoint must not hold up the health drain on "short": the webhook gets its own queue when the
 # bench has one (a `workers` entry in common_site_config.json), else the long queue.
@@ -95,9 +94,7 @@ def raise_alert(customer, band: str, previous_band: str, score: float | None, re
 		return None
 	settings = frappe.get_cached_doc("CS Settings")
 	assignee = customer.account_manager or settings.default_csm
-	reasons = ", ".join(
-		_("{0} ({1:.0f}/100)").format(_(measure_label(m.key)), m.score) for m in result.worst_measures(3)
-	)
+	# The task about it is a play's (playbooks/: the shipped "Entered At Risk" and "Entered Critical").
 	now = now_datetime()
 	alert = frappe.get_doc(
 		{
@@ -114,23 +111,6 @@ def raise_alert(customer, band: str, previous_band: str, score: float | None, re
 			"webhook_next_attempt_on": now if settings.alert_webhook_url else None,
 		}
 	).insert(ignore_permissions=True)
-
-	description = _("{0} entered {1} (health score {2}). Weakest measures: {3}").format(
-		customer.customer_name, _(band), f"{score:.0f}" if score is not None else "-", reasons or _("none")
-	)
-	if assignee:
-		todo = frappe.get_doc(
-			{
-				"doctype": "ToDo",
-				"allocated_to": assignee,
-				"description": description,
-				"reference_type": "Customer Health",
-				"reference_name": customer.name,
-				"priority": "High" if band == CRITICAL else "Medium",
-				"assigned_by": "Administrator",
-			}
-		).insert(ignore_permissions=True)
-		alert.db_set("todo", todo.name, update_modified=False)
 
 	if settings.alert_webhook_url:
 		enqueue_delivery(alert.name, after_commit=True)

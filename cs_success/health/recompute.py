@@ -147,7 +147,7 @@ def recompute_customers(
 	scorecards = load_scorecards()
 	bands = get_bands()
 	existing = _load_existing(names)
-	past_scores = _scores_on_or_before(names, add_days(today, -30))
+	past_scores = scores_on_or_before(names, add_days(today, -30))
 
 	# Read once for everyone; compute and write a batch at a time, dropping what is done, so memory
 	# stays flat however many customers there are.
@@ -328,7 +328,7 @@ def _comparable(value):
 	return value or None
 
 
-def _scores_on_or_before(names: Sequence[str] | None, day: date) -> dict[str, float]:
+def scores_on_or_before(names: Sequence[str] | None, day: date) -> dict[str, float]:
 	"""Each customer's latest daily snapshot on or before `day` (within 30 days of it)."""
 	customer_filter = " AND customer IN %(customers)s" if names is not None else ""
 	rows = frappe.db.sql(
@@ -413,6 +413,11 @@ def _persist(
 	_upsert_snapshots(outcomes, today, now, user)
 	_sync_ticket_bands([o for o in outcomes if o.previous is None or o.band_changed])
 	alerts.handle_band_changes([o for o in outcomes if o.band_changed], raise_alerts=raise_alerts)
+	if raise_alerts:
+		# Plays on what this batch's scores and answers say (set-based; a configuration change starts none).
+		from cs_success.playbooks.evaluation import after_recompute
+
+		after_recompute(outcomes, today)
 	if publish:
 		_publish([o for o in outcomes if o.previous is None or o.score_changed or o.band_changed])
 

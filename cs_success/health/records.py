@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import frappe
+from frappe import _
 from frappe.utils import now_datetime
 
 # Our doctypes that point at a Customer through a `customer` field.
@@ -51,6 +52,7 @@ def prepare_customer_merge(old_name: str, new_name: str) -> None:
 		_merge_snapshots(old_name, new_name)
 		_merge_touchpoints(old_name, new_name)
 		_merge_alerts(old_name, new_name)
+		_merge_play_runs(old_name, new_name)
 	except Exception:
 		frappe.db.rollback(save_point="cs_success_merge")
 		raise
@@ -113,11 +115,41 @@ def _merge_alerts(old_name: str, new_name: str) -> None:
 		)
 
 
+def _merge_play_runs(old_name: str, new_name: str) -> None:
+	"""One open run per customer and play: where both have one, the survivor's stays and the merged one's
+	closes (no effect); the merged one's other open runs move over under the survivor's key."""
+	from cs_success.playbooks.runs import CLOSED, NOT_CLOSED, open_key
+
+	survivors = set(
+		frappe.get_all("Play Run", filters={"customer": new_name, "status": ("in", NOT_CLOSED)}, pluck="play")
+	)
+	for run in frappe.get_all(
+		"Play Run", filters={"customer": old_name, "status": ("in", NOT_CLOSED)}, fields=["name", "play"]
+	):
+		if run.play in survivors:
+			values = {
+				"status": CLOSED,
+				"open_key": None,
+				"outcome": "No Effect",
+				"outcome_note": _("Merged into {0}, which has its own run of this play.").format(new_name),
+				"closed_on": now_datetime(),
+			}
+		else:
+			values = {"open_key": open_key(run.play, new_name)}
+		frappe.db.set_value("Play Run", run.name, values, update_modified=False)
+
+
 def rename_customer_records(old_name: str, new_name: str, merge: bool = False) -> None:
 	"""After a rename. Link fields follow by themselves; Customer Health is *named* after the customer.
 	On a merge `prepare_customer_merge` has already folded the records; what is left here is a
 	merged customer's health row that it could not fold (it then only needs dropping: the survivor
 	is recomputed)."""
+	# Open play runs are keyed by the customer's name (one per customer and play).
+	frappe.db.sql(
+		"""UPDATE `tabPlay Run` SET open_key = CONCAT(play, '|', customer)
+		WHERE customer = %(new)s AND status != 'Closed'""",
+		{"new": new_name},
+	)
 	if not frappe.db.exists("Customer Health", old_name):
 		return
 	if merge or frappe.db.exists("Customer Health", new_name):
@@ -136,6 +168,10 @@ def delete_customer_records(customer: str) -> None:
 		frappe.delete_doc("Success Plan", plan, ignore_permissions=True, force=True)
 	for doctype in CUSTOMER_RECORD_DOCTYPES:
 		frappe.db.delete(doctype, {"customer": customer})
+	# Play runs, and the tasks they made, go with the customer they were about.
+	if runs := frappe.get_all("Play Run", filters={"customer": customer}, pluck="name"):
+		frappe.db.delete("ToDo", {"reference_type": "Play Run", "reference_name": ("in", runs)})
+		frappe.db.delete("Play Run", {"name": ("in", runs)})
 
 
 def _delete_health(name: str) -> None:

@@ -42,11 +42,11 @@ def _task(run, play, row, customer_name):
 	if not run.run_owner:
 		return None
 	due = getdate(add_days(today(), row.due_after_days or 0))
-	frappe.get_doc(
+	todo = frappe.get_doc(
 		{
 			"doctype": "ToDo",
 			"allocated_to": run.run_owner,
-			"description": _("{0}: {1}. {2}").format(row.subject, customer_name, run.reason or ""),
+			"description": _task_description(run, row, customer_name),
 			"reference_type": "Play Run",
 			"reference_name": run.name,
 			"date": due,
@@ -54,21 +54,27 @@ def _task(run, play, row, customer_name):
 			"assigned_by": "Administrator",
 		}
 	).insert(ignore_permissions=True)
-	_link_follow_up(run)
+	_link_to_source(run, todo.name)
 	return due
 
 
-def _link_follow_up(run) -> None:
-	"""An unhappy answer's follow-up is the run's first task: the response links it, as it always did."""
+def _task_description(run, row, customer_name) -> str:
 	if run.source_doctype == "Survey Response" and run.source_name:
-		todo = frappe.db.get_value(
-			"ToDo",
-			{"reference_type": "Play Run", "reference_name": run.name},
-			"name",
-			order_by="creation asc",
-		)
-		if todo and not frappe.db.get_value("Survey Response", run.source_name, "follow_up"):
-			frappe.db.set_value("Survey Response", run.source_name, "follow_up", todo, update_modified=False)
+		from cs_success.surveys.responses import follow_up_description
+
+		# The answer itself, its comment and the other answers, as the follow-up always showed.
+		return follow_up_description(frappe.get_doc("Survey Response", run.source_name))
+	return _("{0}: {1}. {2}").format(row.subject, customer_name, run.reason or "")
+
+
+# The field through which a run's source links its first task (as they did before plays).
+SOURCE_TASK_FIELDS = {"Survey Response": "follow_up", "Customer Health Alert": "todo"}
+
+
+def _link_to_source(run, todo: str) -> None:
+	field = SOURCE_TASK_FIELDS.get(run.source_doctype)
+	if field and run.source_name and not frappe.db.get_value(run.source_doctype, run.source_name, field):
+		frappe.db.set_value(run.source_doctype, run.source_name, field, todo, update_modified=False)
 
 
 def _touchpoint(run, play, row, customer_name):

@@ -20,7 +20,6 @@ from cs_success.engine.survey_metrics import (
 	SINGLE_CHOICE,
 	AnswerError,
 	categorize,
-	needs_follow_up,
 	parse_score,
 )
 from cs_success.engine.tokens import ANSWERED, EXPIRED, OPEN, OPTED_OUT
@@ -221,10 +220,9 @@ def close_the_loop(doc) -> None:
 	"""After a response is stored or completed: refresh health, follow up on an unhappy answer (once),
 	update statistics."""
 	queue_recompute([doc.customer])
-	threshold = frappe.db.get_value("Survey Campaign", doc.campaign, "follow_up_threshold")
-	unhappy = needs_follow_up(doc.headline_type, doc.headline_score, threshold or None)
-	if not (unhappy and create_follow_up(doc)):
-		refresh_follow_up(doc)  # a partial answer completed: the owner reads the final answer and comment
+	# An unhappy answer is followed up by a play (the shipped "Unhappy Survey Answer"), in the drain after
+	# this commit; a follow-up made for an earlier, partial answer shows the answer as it is now.
+	refresh_follow_up(doc)
 	from cs_success.surveys.delivery import update_campaign_stats
 	from cs_success.touchpoints.sources import touchpoint_for_survey_response
 
@@ -232,35 +230,10 @@ def close_the_loop(doc) -> None:
 	touchpoint_for_survey_response(doc)
 
 
-def create_follow_up(doc) -> str | None:
-	if frappe.db.exists("ToDo", {"reference_type": "Survey Response", "reference_name": doc.name}):
-		return None
-	assignee = frappe.db.get_value("Customer", doc.customer, "account_manager") or frappe.db.get_single_value(
-		"CS Settings", "default_csm"
-	)
-	if not assignee:
-		return None
-	todo = frappe.get_doc(
-		{
-			"doctype": "ToDo",
-			"allocated_to": assignee,
-			"description": follow_up_description(doc),
-			"reference_type": "Survey Response",
-			"reference_name": doc.name,
-			"priority": "High",
-			"assigned_by": "Administrator",
-		}
-	).insert(ignore_permissions=True)
-	doc.db_set("follow_up", todo.name, update_modified=False)
-	return todo.name
-
-
 def refresh_follow_up(doc) -> None:
 	"""An open follow-up shows the response as it is now, score, answers and comment."""
-	todo = frappe.db.get_value(
-		"ToDo", {"reference_type": "Survey Response", "reference_name": doc.name, "status": "Open"}, "name"
-	)
-	if todo:
+	todo = frappe.db.get_value("Survey Response", doc.name, "follow_up")
+	if todo and frappe.db.get_value("ToDo", todo, "status") == "Open":
 		frappe.db.set_value("ToDo", todo, "description", follow_up_description(doc))
 
 

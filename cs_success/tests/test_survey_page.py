@@ -186,13 +186,15 @@ class TestSurveyPageAndPartialResponses(SurveyTestCase):
 			account_manager=manager
 		)
 		record_score(token, 2)
+		run_pending_recomputes()  # the shipped play "Unhappy Survey Answer" follows up, after commit
 		(response,) = self.responses(invitation)
 		todo = frappe.db.get_value("Survey Response", response.name, "follow_up")
 		self.assertTrue(todo, "the clicked score alone asks for a follow-up")
 		submit_answers(token, json.dumps({"1": 3, "2": "Too many outages"}), "Call me")
-		self.assertEqual(
-			frappe.db.count("ToDo", {"reference_type": "Survey Response", "reference_name": response.name}), 1
-		)
+		run_pending_recomputes()
+		run = frappe.db.get_value("ToDo", todo, "reference_name")
+		self.assertEqual(frappe.db.count("Play Run", {"source_name": response.name}), 1)
+		self.assertEqual(frappe.db.count("ToDo", {"reference_type": "Play Run", "reference_name": run}), 1)
 		description = frappe.db.get_value("ToDo", todo, "description")
 		for text in ("3/10", "Too many outages", "Call me"):
 			self.assertIn(text, description)

@@ -11,6 +11,7 @@ from frappe.utils import add_days, add_to_date, now_datetime, today
 
 from cs_success.api.survey import opt_out
 from cs_success.engine.tokens import derive_token, new_nonce
+from cs_success.health.queue import queue_recompute
 from cs_success.surveys.delivery import run_campaign, update_campaign_stats
 from cs_success.surveys.portal import open_surveys_for_user
 from cs_success.surveys.responses import MAX_TEXT_LENGTH
@@ -390,18 +391,21 @@ class TestClosingTheLoop(SurveyTestCase):
 			account_manager=manager
 		)
 		submit(token, {"1": 3, "2": "Too many outages"}, comment="Call me")
+		run_pending_recomputes()  # the shipped play "Unhappy Survey Answer" follows up, after commit
 		response = frappe.get_doc("Survey Response", {"invitation": invitation})
 		self.assertEqual(response.category, "Detractor")
 		todo = frappe.get_doc("ToDo", response.follow_up)
 		self.assertEqual(todo.allocated_to, manager)
 		self.assertIn("Too many outages", todo.description)
 		self.assertIn("Call me", todo.description)
-		from cs_success.surveys.responses import create_follow_up
+		(run,) = frappe.get_all("Play Run", filters={"source_name": response.name}, pluck="name")
+		self.assertEqual((todo.reference_type, todo.reference_name), ("Play Run", run))
 
-		self.assertIsNone(create_follow_up(response))  # once
-		self.assertEqual(
-			frappe.db.count("ToDo", {"reference_type": "Survey Response", "reference_name": response.name}), 1
-		)
+		# Scored again (another change of the customer): the same answer is not followed up twice.
+		queue_recompute([response.customer])
+		run_pending_recomputes()
+		self.assertEqual(frappe.db.count("Play Run", {"source_name": response.name}), 1)
+		self.assertEqual(frappe.db.count("ToDo", {"reference_type": "Play Run", "reference_name": run}), 1)
 
 	def test_promoter_gets_no_follow_up(self):
 		_customer, _contact, _campaign, invitation, token = self.campaign_with_one_invitation(

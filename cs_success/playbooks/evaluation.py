@@ -1,0 +1,68 @@
+"""When plays are evaluated: after each recompute batch (health/recompute.py calls after_recompute for the
+customers just scored) and once a day (run_daily, scheduled in hooks.py). A play that fails is logged and
+rolled back alone; it never stops the recompute or the other plays."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import frappe
+from frappe.utils import getdate, today
+
+from cs_success.playbooks import outcomes, runs
+from cs_success.playbooks.triggers import (
+	AFTER_RECOMPUTE,
+	AFTER_RECOMPUTE_FINDERS,
+	DAILY,
+	DAILY_FINDERS,
+	active_plays,
+)
+
+PLAY_SAVEPOINT = "cs_success_play"
+FAILED_LOG_TITLE = "cs_success: play failed"
+
+
+def after_recompute(recompute_outcomes, on: date | None = None) -> None:
+	"""Start the runs that this batch's new scores and answers call for."""
+	if not recompute_outcomes:
+		return
+	on = getdate(on or today())
+	for play in active_plays(AFTER_RECOMPUTE):
+		_isolated(
+			play,
+			lambda p=play: runs.start_runs(
+				p, AFTER_RECOMPUTE_FINDERS[p.trigger](p, recompute_outcomes, on), on
+			),
+		)
+
+
+def run_daily(on: date | None = None) -> None:
+	"""Daily: time-based triggers for everyone, snoozes that ended, the 90-day outcome checks, the digest
+	of held runs."""
+	on = getdate(on or today())
+	for play in active_plays(DAILY):
+		_isolated(play, lambda p=play: runs.start_runs(p, DAILY_FINDERS[p.trigger](p, on), on))
+		_commit()
+	runs.wake_snoozed(on)
+	outcomes.check_due(on)
+	outcomes.send_digests(on)
+	_commit()
+
+
+def _isolated(play, work) -> None:
+	frappe.db.savepoint(PLAY_SAVEPOINT)
+	try:
+		work()
+	except Exception:
+		frappe.db.rollback(save_point=PLAY_SAVEPOINT)
+		frappe.log_error(
+			title=FAILED_LOG_TITLE,
+			message=frappe.get_traceback(with_context=True),
+			reference_doctype="Play",
+			reference_name=play.name,
+		)
+
+
+def _commit() -> None:
+	if not frappe.flags.in_test:
+		frappe.db.commit()

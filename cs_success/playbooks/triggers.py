@@ -1,0 +1,295 @@
+"""Which customers each play's trigger finds, set-based: a query or two per play for a whole batch of
+customers, never one per document or per customer, and never in the request that saved a document.
+
+Two moments (BENCHMARKS.md keeps the hook overhead where it was: nothing here runs in a hook):
+- after a recompute (the after-commit drain and the daily run, health/recompute.py), for the customers
+  just scored: a band entered, a score that dropped, an unhappy survey answer;
+- once a day (playbooks/daily.py), for everyone: a renewal coming due, no touchpoint for a while, usage
+  down, an overdue success-plan objective, a new customer, a customer who churned.
+Each trigger returns Candidates; playbooks/runs.py decides which of them start a run."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import frappe
+from frappe import _
+from frappe.utils import add_days, getdate, now_datetime
+
+from cs_success.engine.plays import score_dropped, usage_drop_percent, usage_dropped
+from cs_success.engine.survey_metrics import needs_follow_up
+from cs_success.playbooks.runs import Candidate
+
+BAND_ENTERED = "Health Band Entered"
+SCORE_DROPPED = "Score Dropped"
+UNHAPPY_ANSWER = "Unhappy Survey Answer"
+RENEWAL_DUE = "Renewal Due"
+NO_TOUCHPOINT = "No Touchpoint"
+USAGE_DOWN = "Usage Down"
+OBJECTIVE_OVERDUE = "Objective Overdue"
+NEW_CUSTOMER = "New Customer"
+CUSTOMER_CHURNED = "Customer Churned"
+AFTER_RECOMPUTE = (BAND_ENTERED, SCORE_DROPPED, UNHAPPY_ANSWER)
+DAILY = (RENEWAL_DUE, NO_TOUCHPOINT, USAGE_DOWN, OBJECTIVE_OVERDUE, NEW_CUSTOMER, CUSTOMER_CHURNED)
+# Answers older than this are not followed up when a play is created or a drain was missed for long.
+ANSWER_WINDOW_DAYS = 7
+USAGE_WINDOW_DAYS = 30
+# A churn or a new customer older than this does not start a play created later.
+EVENT_WINDOW_DAYS = 30
+
+
+def active_plays(triggers) -> list:
+	names = frappe.get_all(
+		"Play", filters={"trigger": ("in", triggers), "is_paused": 0}, pluck="name", order_by="name"
+	)
+	return [frappe.get_cached_doc("Play", name) for name in names]
+
+
+# After a recompute ------------------------------------------------------------------------------------
+
+
+def band_entered(play, outcomes, today: date) -> list[Candidate]:
+	"""Customers whose band changed into the play's band in this recompute (not a first scoring), with
+	their weakest measures; the band alert raised for it (if alerts are on) is the run's source."""
+	from cs_success.health.config import measure_label
+
+	entered = [
+		o
+		for o in outcomes
+		if o.previous is not None and o.band_changed and o.band == play.band and o.previous.band != play.band
+	]
+	if not entered:
+		return []
+	alerts = dict(
+		frappe.get_all(
+			"Customer Health Alert",
+			filters={
+				"customer": ("in", [o.customer.name for o in entered]),
+				"band": play.band,
+				"status": "Open",
+			},
+			fields=["customer", "name"],
+			as_list=True,
+		)
+	)
+	candidates = []
+	for o in entered:
+		weakest = ", ".join(
+			_("{0} ({1:.0f}/100)").format(_(measure_label(m.key)), m.score)
+			for m in o.result.worst_measures(3)
+		)
+		alert = alerts.get(o.customer.name)
+		candidates.append(
+			Candidate(
+				o.customer.name,
+				_("{0} entered {1} (health score {2}). Weakest measures: {3}").format(
+					o.customer.customer_name,
+					_(o.band),
+					f"{o.score:.0f}" if o.score is not None else "-",
+					weakest or _("none"),
+				),
+				"Customer Health Alert" if alert else None,
+				alert,
+			)
+		)
+	return candidates
+
+
+def score_drop(play, outcomes, today: date) -> list[Candidate]:
+	"""Customers whose score is at least `points` below their score `days` ago (latest snapshot then)."""
+	from cs_success.health.recompute import scores_on_or_before
+
+	moved = [o for o in outcomes if o.score is not None]
+	if not moved:
+		return []
+	then = scores_on_or_before([o.customer.name for o in moved], add_days(today, -int(play.days)))
+	return [
+		Candidate(
+			o.customer.name,
+			_("Health score {0}, down from {1} {2} days ago.").format(
+				f"{o.score:.0f}", f"{then[o.customer.name]:.0f}", int(play.days)
+			),
+		)
+		for o in moved
+		if score_dropped(o.score, then.get(o.customer.name), play.points)
+	]
+
+
+def unhappy_answers(play, outcomes, today: date) -> list[Candidate]:
+	"""The customers' survey answers of the last days that need a follow-up (an NPS detractor, CSAT 1-2,
+	CES 1-3, or at most the campaign's threshold), each answer once."""
+	customers = [o.customer.name for o in outcomes]
+	if not customers:
+		return []
+	conditions = {
+		"customer": ("in", customers),
+		"creation": (">=", add_days(now_datetime(), -ANSWER_WINDOW_DAYS)),
+		"headline_score": ("is", "set"),
+	}
+	if play.question_type:
+		conditions["headline_type"] = play.question_type
+	answers = frappe.get_all(
+		"Survey Response",
+		filters=conditions,
+		fields=["name", "customer", "campaign", "headline_type", "headline_score", "category"],
+		order_by="creation asc",
+	)
+	thresholds = dict(
+		frappe.get_all(
+			"Survey Campaign",
+			filters={"name": ("in", list({a.campaign for a in answers if a.campaign}) or [""])},
+			fields=["name", "follow_up_threshold"],
+			as_list=True,
+		)
+	)
+	return [
+		Candidate(
+			a.customer,
+			_("Answered {0} {1} ({2}).").format(a.headline_type, a.headline_score, _(a.category or "")),
+			"Survey Response",
+			a.name,
+		)
+		for a in answers
+		if needs_follow_up(a.headline_type, int(a.headline_score), thresholds.get(a.campaign) or None)
+	]
+
+
+AFTER_RECOMPUTE_FINDERS = {
+	BAND_ENTERED: band_entered,
+	SCORE_DROPPED: score_drop,
+	UNHAPPY_ANSWER: unhappy_answers,
+}
+
+
+# Daily ------------------------------------------------------------------------------------------------
+
+
+def renewals_due(play, today: date) -> list[Candidate]:
+	"""Agreement terms (revenue ledger) due within `days` whose renewal is still pending; each term once."""
+	rows = frappe.get_all(
+		"Agreement Renewal",
+		filters={"outcome": "Pending", "due_date": ("between", (today, add_days(today, int(play.days))))},
+		fields=["name", "customer", "agreement", "due_date"],
+		order_by="due_date asc",
+	)
+	return [
+		Candidate(
+			row.customer,
+			_("{0} is due for renewal on {1}.").format(row.agreement, frappe.format(row.due_date, "Date")),
+			"Agreement Renewal",
+			row.name,
+		)
+		for row in rows
+	]
+
+
+def no_touchpoint(play, today: date) -> list[Candidate]:
+	"""Customers active today (revenue ledger) with no touchpoint for `days` days."""
+	rows = frappe.db.sql(
+		"""SELECT span.customer, MAX(tp.touchpoint_date)
+		FROM `tabCustomer Active Span` span
+		LEFT JOIN `tabTouchpoint` tp ON tp.customer = span.customer
+		WHERE span.from_date <= %(today)s AND (span.to_date IS NULL OR span.to_date >= %(today)s)
+		GROUP BY span.customer
+		HAVING MAX(tp.touchpoint_date) IS NULL OR MAX(tp.touchpoint_date) < %(since)s""",
+		{"today": today, "since": add_days(today, -int(play.days))},
+	)
+	return [
+		Candidate(
+			customer,
+			_("No touchpoint since {0}.").format(frappe.format(getdate(last), "Date"))
+			if last
+			else _("No touchpoint recorded."),
+		)
+		for customer, last in rows
+	]
+
+
+def usage_down(play, today: date) -> list[Candidate]:
+	"""Usage (the play's metric, or all) over the last 30 days at least `percent` below the 30 before."""
+	params = {
+		"recent": add_days(today, -USAGE_WINDOW_DAYS),
+		"before": add_days(today, -2 * USAGE_WINDOW_DAYS),
+		"end": add_days(today, 1),
+		"metric": play.usage_metric,
+	}
+	metric = " AND metric = %(metric)s" if play.usage_metric else ""
+	rows = frappe.db.sql(
+		f"""SELECT customer,
+			SUM(IF(recorded_on >= %(recent)s, value, 0)), SUM(IF(recorded_on < %(recent)s, value, 0))
+		FROM `tabCustomer Usage Record`
+		WHERE recorded_on >= %(before)s AND recorded_on < %(end)s {metric}
+		GROUP BY customer""",
+		params,
+	)
+	return [
+		Candidate(
+			customer,
+			_("Usage down {0} % on the 30 days before ({1} against {2}).").format(
+				f"{usage_drop_percent(recent, before):.0f}", f"{recent:g}", f"{before:g}"
+			),
+		)
+		for customer, recent, before in rows
+		if usage_dropped(recent, before, play.percent)
+	]
+
+
+def objectives_overdue(play, today: date) -> list[Candidate]:
+	"""Objectives of active success plans past their due date and not achieved; each objective once."""
+	rows = frappe.db.sql(
+		"""SELECT plan.customer, objective.name, objective.objective, objective.due_date
+		FROM `tabSuccess Plan Objective` objective
+		JOIN `tabSuccess Plan` plan ON plan.name = objective.parent
+		WHERE objective.parenttype = 'Success Plan' AND plan.status = 'Active'
+			AND objective.due_date < %(today)s AND objective.status NOT IN ('Achieved', 'Missed')
+		ORDER BY objective.due_date""",
+		{"today": today},
+	)
+	return [
+		Candidate(
+			customer,
+			_("Objective {0} was due on {1}.").format(objective, frappe.format(getdate(due), "Date")),
+			"Success Plan Objective",
+			name,
+		)
+		for customer, name, objective, due in rows
+	]
+
+
+def _lifecycle_events(event_type: str, window_days: int, reason: str, today: date) -> list[Candidate]:
+	"""Ledger events of a type within the last `window_days` days; each event once."""
+	rows = frappe.get_all(
+		"Customer Lifecycle Event",
+		filters={"event_type": event_type, "event_date": ("between", (add_days(today, -window_days), today))},
+		fields=["name", "customer", "event_date"],
+		order_by="event_date asc",
+	)
+	return [
+		Candidate(
+			row.customer,
+			reason.format(frappe.format(row.event_date, "Date")),
+			"Customer Lifecycle Event",
+			row.name,
+		)
+		for row in rows
+	]
+
+
+def new_customers(play, today: date) -> list[Candidate]:
+	"""Onboarding: customers acquired (revenue ledger) within `days` days."""
+	return _lifecycle_events("Acquired", int(play.days), _("Became a customer on {0}."), today)
+
+
+def churned_customers(play, today: date) -> list[Candidate]:
+	"""Win-back: customers who churned (revenue ledger) within the last EVENT_WINDOW_DAYS days."""
+	return _lifecycle_events("Churned", EVENT_WINDOW_DAYS, _("Churned on {0}."), today)
+
+
+DAILY_FINDERS = {
+	RENEWAL_DUE: renewals_due,
+	NO_TOUCHPOINT: no_touchpoint,
+	USAGE_DOWN: usage_down,
+	OBJECTIVE_OVERDUE: objectives_overdue,
+	NEW_CUSTOMER: new_customers,
+	CUSTOMER_CHURNED: churned_customers,
+}
