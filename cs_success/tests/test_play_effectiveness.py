@@ -1,0 +1,216 @@
+"""Tier 2: the Play Effectiveness report on planted runs, snapshots and churn events (inserted directly).
+
+Everything happens in 2017, where no other test writes; each test rolls back its rows. The comparison
+reads every customer's snapshots, so only the ones planted here are in it."""
+
+from datetime import date, datetime
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+
+from cs_success.cs_success.report.play_effectiveness.play_effectiveness import execute, report_as_of
+from cs_success.health.recompute import insert_rows
+from cs_success.tests.utils import make_customer
+
+STANDARD = ["name", "creation", "modified", "owner", "modified_by", "docstatus"]
+CRITICAL, AT_RISK = "Critical", "At Risk"
+D = date
+
+# As of 2017-07-01. Runs of play P start on S1 = 2017-01-10 (day 30 = 02-09; day 90 = 04-10, whose
+# snapshot may be from 03-10 on) and S2 = 2017-05-15 (day 30 = 06-14 has passed, day 90 = 08-13 has not).
+# One run of play Q starts on 2017-01-20 (day 30 = 02-19; day 90 = 04-20, snapshot from 03-20 on).
+AS_OF = D(2017, 7, 1)
+SNAPSHOTS = {
+	# Customers with runs of P.
+	"A": [(D(2017, 1, 10), 40, CRITICAL), (D(2017, 2, 5), 55, AT_RISK), (D(2017, 4, 5), 60, AT_RISK)],
+	"B": [(D(2017, 1, 8), 30, CRITICAL)],  # no snapshot after its start
+	"C": [(D(2017, 5, 1), 45, CRITICAL), (D(2017, 6, 10), 35, CRITICAL)],
+	# The others. V had a run of P on 2016-11-01 (70 days before S1); U has the run of Q.
+	"X": [
+		(D(2017, 1, 1), 42, CRITICAL),
+		(D(2017, 2, 9), 52, CRITICAL),
+		(D(2017, 4, 9), 50, CRITICAL),
+		(D(2017, 5, 10), 44, CRITICAL),
+		(D(2017, 6, 14), 40, CRITICAL),
+	],
+	"Y": [(D(2016, 12, 15), 35, CRITICAL), (D(2017, 1, 15), 20, CRITICAL)],  # churns 2017-01-20
+	"U": [(D(2017, 1, 10), 48, CRITICAL), (D(2017, 2, 1), 58, AT_RISK), (D(2017, 3, 20), 50, AT_RISK)],
+	"Z": [(D(2017, 1, 10), 60, AT_RISK), (D(2017, 2, 1), 20, CRITICAL)],  # another band on S1
+	"W": [(D(2016, 12, 1), 30, CRITICAL), (D(2017, 2, 1), 10, CRITICAL)],  # 40 days old on S1: no band
+	"V": [(D(2017, 1, 5), 30, CRITICAL), (D(2017, 2, 5), 90, AT_RISK)],
+}
+CHURNED = {"B": D(2017, 3, 1), "Y": D(2017, 1, 20)}
+
+
+def make_play(label: str):
+	return frappe.get_doc(
+		{
+			"doctype": "Play",
+			"play_name": f"_CS Test PE {label} {frappe.generate_hash(length=6)}",
+			"trigger": "No Touchpoint",
+			"days": 30,
+			"owner_rule": "User",
+			"owner_user": "Administrator",
+			"re_enrolment": "Every Time",
+			"actions": [{"action_type": "Task", "subject": "Call"}],
+		}
+	).insert()
+
+
+class TestPlayEffectivenessReport(FrappeTestCase):
+	def setUp(self):
+		self.p, self.q = make_play("P").name, make_play("Q").name
+		self.c = {label: make_customer(f"PE {label}") for label in SNAPSHOTS}
+		now, user = frappe.utils.now_datetime(), frappe.session.user
+		base = (now, now, user, user, 0)
+		insert_rows(
+			"Customer Health Snapshot",
+			[*STANDARD, "customer", "snapshot_date", "kind", "score", "band"],
+			[
+				(frappe.generate_hash(length=20), *base, self.c[label], day, "Daily", score, band)
+				for label, rows in SNAPSHOTS.items()
+				for day, score, band in rows
+			],
+		)
+		insert_rows(
+			"Customer Lifecycle Event",
+			[*STANDARD, "customer", "event_date", "event_type"],
+			[
+				(frappe.generate_hash(length=20), *base, self.c[label], day, "Churned")
+				for label, day in CHURNED.items()
+			],
+		)
+		p, q, c = self.p, self.q, self.c
+		# A run that recorded no band stores score 0 (a Float column): C's comes from its snapshot.
+		runs = [
+			(p, c["A"], "Closed", datetime(2017, 1, 10), datetime(2017, 1, 20, 12), "Saved", CRITICAL, 40),
+			(
+				p,
+				c["B"],
+				"Closed",
+				datetime(2017, 1, 10, 6),
+				datetime(2017, 3, 1, 18),
+				"Churned",
+				CRITICAL,
+				30,
+			),
+			(p, c["C"], "Open", datetime(2017, 5, 15, 9), None, None, None, 0),
+			(p, c["V"], "Closed", datetime(2016, 11, 1), datetime(2016, 11, 2), "No Effect", CRITICAL, 30),
+			(q, c["U"], "Snoozed", datetime(2017, 1, 20), None, None, CRITICAL, 48),
+		]
+		insert_rows(
+			"Play Run",
+			[
+				*STANDARD, "play", "customer", "status", "enrolled_on", "closed_on", "outcome",
+				"band_at_start", "score_at_start",
+			],
+			[(frappe.generate_hash(length=20), *base, *row) for row in runs],
+		)  # fmt: skip
+
+	def tearDown(self):
+		frappe.db.rollback()
+
+	def report(self, on=AS_OF, **filters):
+		columns, rows, message, chart, summary = report_as_of(
+			{"from_date": D(2017, 1, 1), "to_date": D(2017, 6, 30), **filters}, on
+		)
+		return columns, {row["play"]: row for row in rows}, message, chart, summary
+
+	def test_the_plays_figures_by_hand(self):
+		_columns, rows, message, chart, summary = self.report()
+		self.assertEqual(set(rows), {self.p, self.q})  # V's run of P is before the range
+		p = rows[self.p]
+		self.assertEqual(p["trigger"], "No Touchpoint")
+		# Started A, B, C; closed A (10.5 days) and B (50.5 days): 2 / 3, median (10.5 + 50.5) / 2 = 30.5.
+		self.assertEqual((p["runs_started"], p["runs_closed"]), (3, 2))
+		self.assertEqual(p["completion_rate"], 66.67)
+		self.assertEqual(p["median_days_to_close"], 30.5)
+		self.assertEqual((p["saved"], p["churned"], p["no_effect"]), (1, 1, 0))
+
+		# Comparison of A and B (P, S1, Critical): Critical on S1 are A, B, X (01-01), Y (2016-12-15, 26 days
+		# old), U (01-10, the run of Q does not count for P), V; not W (40 days old) nor Z (At Risk). P reached
+		# A, B and V (70 days before): left X, Y, U.
+		#   30 days: X 52 - 42 = +10, Y 20 - 35 = -15, U 58 - 48 = +10: 5/3; churned Y (01-20): 1/3
+		#   90 days: X 50 - 42 = +8, U 50 - 48 = +2, Y none: 5; churned Y: 1/3
+		# Comparison of C (P, S2, Critical): C (05-01) and X (05-10); P reached C: left X, 40 - 44 = -4,
+		# no churn.
+		# 30 days, n = 3 (A, B, C): A 55 - 40 = +15, B no later snapshot, C 35 - 45 = -10 (its snapshot
+		# score; the stored 0 has no band): (15 - 10) / 2 = 2.5. Churn: B on 03-01, after day 30: 0 %.
+		# Comparison, each run the same weight: (5/3 + 5/3 - 4) / 3 = -0.22; (1/3 + 1/3 + 0) / 3 = 22.22 %.
+		self.assertEqual(p["n_30"], 3)
+		self.assertEqual(p["health_change_30"], 2.5)
+		self.assertEqual(p["churn_rate_30"], 0)
+		self.assertEqual(p["comparison_health_change_30"], -0.2)
+		self.assertEqual(p["comparison_churn_rate_30"], 22.22)
+		# 90 days, n = 2 (C's window ends 08-13): A 60 - 40 = +20, B none: 20. Churn: B: 50 %.
+		# Comparison: (5 + 5) / 2 = 5; (1/3 + 1/3) / 2 = 33.33 %. Difference 50 - 33.33 = 16.7 points.
+		self.assertEqual(p["n_90"], 2)
+		self.assertEqual(p["health_change_90"], 20)
+		self.assertEqual(p["churn_rate_90"], 50)
+		self.assertEqual(p["comparison_health_change_90"], 5)
+		self.assertEqual(p["comparison_churn_rate_90"], 33.33)
+		self.assertEqual(p["churn_difference_90"], 16.7)
+
+		# Q: U from 01-20, Critical, score 48. Comparison: Critical on 01-20 are A (01-10), B (01-08), X
+		# (01-01), Y (01-15), V (01-05), U; Q reached U: left A, B, X, Y, V.
+		#   30 days (to 02-19): A 55 - 40 = +15, X 52 - 42 = +10, V 90 - 30 = +60, B and Y none: 85/3 =
+		#   28.3; churned: nobody (Y churned on 01-20 itself, not after it): 0 %
+		#   90 days (to 04-20, snapshots from 03-20 on): A 60 - 40 = +20, X 50 - 42 = +8: 14; churned: B
+		#   (03-01): 1/5 = 20 %
+		# U itself: 30 days 58 - 48 = +10; 90 days: 03-20, 31 days before 04-20, the oldest that counts:
+		# 50 - 48 = +2.
+		q = rows[self.q]
+		self.assertEqual((q["runs_started"], q["runs_closed"], q["completion_rate"]), (1, 0, 0))
+		self.assertIsNone(q["median_days_to_close"])
+		self.assertEqual((q["n_30"], q["health_change_30"], q["churn_rate_30"]), (1, 10, 0))
+		self.assertEqual((q["comparison_health_change_30"], q["comparison_churn_rate_30"]), (28.3, 0))
+		self.assertEqual(q["n_90"], 1)
+		self.assertEqual(q["health_change_90"], 2)
+		self.assertEqual(q["churn_rate_90"], 0)
+		self.assertEqual((q["comparison_health_change_90"], q["comparison_churn_rate_90"]), (14, 20))
+		self.assertEqual(q["churn_difference_90"], -20)
+
+		# All runs: 4 started, 2 closed: 50 %. 90 days: A, B, U: churned B: 33.33 %; comparison
+		# (33.33 + 33.33 + 20) / 3 = 28.89 %.
+		cards = {card["label"]: card for card in summary}
+		self.assertEqual(cards["Runs Started"]["value"], 4)
+		self.assertEqual(cards["Completion Rate"]["value"], 50)
+		self.assertEqual(cards["Churn % at 90 Days"]["value"], 33.33)
+		self.assertEqual(cards["Comparison Churn % at 90 Days"]["value"], 28.89)
+		self.assertEqual(cards["Churn % at 90 Days"]["indicator"], "Red")  # more churn than the comparison
+		self.assertIn("did not enrol within 90 days", message)
+		# Plays by name: P, then Q.
+		self.assertEqual(chart["data"]["labels"], [self.p, self.q])
+		self.assertEqual([dataset["values"] for dataset in chart["data"]["datasets"]], [[50, 0], [33.33, 20]])
+
+	def test_one_play_and_windows_that_have_not_passed(self):
+		_columns, rows, _message, _chart, summary = self.report(play=self.q)
+		self.assertEqual(list(rows), [self.q])
+		self.assertEqual({card["label"]: card["value"] for card in summary}["Runs Started"], 1)
+		# As of 2017-02-15 (runs up to that day) only A's and B's 30-day windows (to 02-09) have ended; U's
+		# (to 02-19) has not, nor any 90-day one.
+		_columns, rows, _message, chart, _summary = self.report(on=D(2017, 2, 15), to_date=D(2017, 2, 15))
+		p, q = rows[self.p], rows[self.q]
+		self.assertEqual((p["runs_started"], p["n_30"], p["n_90"]), (2, 2, 0))
+		# A +15, B none; comparison X, Y, U: 5/3 and 1/3.
+		self.assertEqual((p["health_change_30"], p["churn_rate_30"]), (15, 0))
+		self.assertEqual((p["comparison_health_change_30"], p["comparison_churn_rate_30"]), (1.7, 33.33))
+		for key in ("health_change_90", "churn_rate_90", "comparison_churn_rate_90", "churn_difference_90"):
+			self.assertIsNone(p[key], key)
+		self.assertEqual(q["n_30"], 0)
+		self.assertIsNone(q["churn_rate_30"])
+		self.assertIsNone(chart)  # no 90-day figures to draw
+
+	def test_execute_today_counts_every_window_of_2017(self):
+		columns, rows, _message, _chart, _summary = execute(
+			{"from_date": "2017-01-01", "to_date": "2017-06-30", "play": self.p}
+		)
+		self.assertIn("churn_difference_90", [column["fieldname"] for column in columns])
+		(p,) = rows
+		# C's 90-day window has ended by now: no snapshot in it (from 07-13 to 08-13), no churn. Its
+		# comparison X has none either and did not churn: 0 %. Churn 1/3; comparison (1/3 + 1/3 + 0) / 3.
+		self.assertEqual(p["n_90"], 3)
+		self.assertEqual(p["health_change_90"], 20)
+		self.assertEqual(p["churn_rate_90"], 33.33)
+		self.assertEqual(p["comparison_churn_rate_90"], 22.22)
+		self.assertEqual(p["comparison_health_change_90"], 5)
