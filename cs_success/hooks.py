@@ -122,6 +122,8 @@ doctype_js = {
 }
 doctype_list_js = {"Issue": "public/js/ticket_list.js", "HD Ticket": "public/js/ticket_list.js"}
 override_doctype_dashboards = {"Customer": "cs_success.customer_dashboard.get_dashboard_data"}
+# A CS Agent changes only the play runs they own or those of their customers.
+has_permission = {"Play Run": "cs_success.playbooks.permissions.play_run_permission"}
 additional_timeline_content = {"Customer": ["cs_success.touchpoints.timeline.customer_timeline"]}
 
 # Our records follow their Customer; they never block deleting it.

@@ -301,6 +301,24 @@ class TestRunLifecycle(PlaybookTestCase):
 		with self.assertRaises(frappe.PermissionError):
 			snooze_runs(name, str(add_days(self.today, 3)), "no")
 
+	def test_an_agent_changes_only_their_own_runs_or_their_customers(self):
+		from cs_success.api.plays import snooze_runs
+
+		agent, other = make_user("CS Agent"), make_user("CS Agent")
+		play = make_play("Customer Churned", owner_user=other)
+		theirs, managed = make_customer("Theirs"), make_customer("Managed", account_manager=agent)
+		(not_mine,) = runs.start_runs(play, [Candidate(theirs, "why")])
+		(of_my_customer,) = runs.start_runs(play, [Candidate(managed, "why")])
+		mine = runs.start_runs(make_play("Customer Churned", owner_user=agent), [Candidate(theirs, "why")])[0]
+		frappe.set_user(agent)
+		until = str(add_days(self.today, 3))
+		self.assertEqual(snooze_runs(f'["{mine}", "{of_my_customer}"]', until, "Holiday"), 2)
+		with self.assertRaises(frappe.PermissionError):
+			snooze_runs(not_mine, until, "Holiday")
+		self.assertTrue(frappe.has_permission("Play Run", "read", not_mine))  # the team sees the work
+		frappe.set_user(make_user("CS Manager"))
+		self.assertEqual(snooze_runs(not_mine, until, "Holiday"), 1)
+
 	def test_daily_cap_holds_the_rest_for_one_digest(self):
 		owner = make_user("CS Agent")
 		frappe.db.set_single_value("CS Settings", "play_daily_cap", 2)
