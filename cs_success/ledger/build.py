@@ -65,8 +65,11 @@ def ledger_settings() -> frappe._dict:
 	)
 
 
-def rebuild_customers(customers: Sequence[str] | None) -> int:
-	"""Rebuild the ledger of these customers (None: everyone). Returns how many have a ledger."""
+def rebuild_customers(customers: Sequence[str] | None, locking_reads: bool = True) -> int:
+	"""Rebuild the ledger of these customers (None: everyone). Returns how many have a ledger.
+
+	`locking_reads=False` only at READ COMMITTED, after _lock (rebuild_shard): every plain read then sees
+	the latest committed rows, which is what FOR UPDATE is for at REPEATABLE READ (the drain)."""
 	if customers is not None:
 		customers = sorted(set(customers))
 		if not customers:
@@ -77,8 +80,8 @@ def rebuild_customers(customers: Sequence[str] | None) -> int:
 	inputs = customer_books_inputs(customers, settings.excluded_item_groups, default_company)
 	overrides = billing_period_overrides(customers)
 	rows = ledger_rows(inputs, overrides, settings, default_company, getdate(today()))
-	changed = _changed_customers(customers, rows)
-	stored = _stored_rows(changed)
+	changed = _changed_customers(customers, rows, locking_reads)
+	stored = _stored_rows(changed, locking_reads)
 	now, user = now_datetime(), frappe.session.user
 	for doctype in TABLES:
 		produced = [values for values in rows[doctype] if values[0] in changed[doctype]]
@@ -174,7 +177,9 @@ def _row_digest(values: tuple) -> int:
 	return int(hashlib.md5(text.encode()).hexdigest()[:15], 16)
 
 
-def _changed_customers(customers: Sequence[str] | None, rows: dict) -> dict[str, set[str]]:
+def _changed_customers(
+	customers: Sequence[str] | None, rows: dict, locking_reads: bool = True
+) -> dict[str, set[str]]:
 	"""doctype -> the customers whose stored rows differ from the new ones. Per customer the database
 	sums a digest of each stored row (and counts them), so only one row per customer, not every stored
 	row, comes back to Python; rows are read and compared one by one only for customers whose sums differ
@@ -196,7 +201,7 @@ def _changed_customers(customers: Sequence[str] | None, rows: dict) -> dict[str,
 			for customer, count, total in frappe.db.sql(
 				f"""SELECT customer, COUNT(*),
 					CAST(SUM(CAST(CONV(LEFT(MD5(CONCAT_WS(CHAR(31 USING utf8mb4), {joined})), 15), 16, 10) AS UNSIGNED)) AS CHAR)
-				FROM `tab{doctype}` {condition} GROUP BY customer FOR UPDATE""",
+				FROM `tab{doctype}` {condition} GROUP BY customer {"FOR UPDATE" if locking_reads else ""}""",
 				{"customers": tuple(customers or ())},
 			)
 		}
@@ -206,7 +211,7 @@ def _changed_customers(customers: Sequence[str] | None, rows: dict) -> dict[str,
 	return changed
 
 
-def _stored_rows(changed: dict[str, set[str]]) -> dict:
+def _stored_rows(changed: dict[str, set[str]], locking_reads: bool = True) -> dict:
 	"""doctype -> {row values: [names]}: the stored rows of the customers whose rows changed, as
 	ledger_rows makes them (_as_text), read with FOR UPDATE: a locking read sees the latest committed rows
 	(a plain one at REPEATABLE READ may see an older snapshot, from before another rebuild of the same
@@ -218,7 +223,8 @@ def _stored_rows(changed: dict[str, set[str]]) -> dict:
 		selected = ", ".join(_as_text(c) for c in COLUMNS[doctype])
 		for start in range(0, len(customers), CHUNK):
 			for name, *values in frappe.db.sql(
-				f"SELECT name, {selected} FROM `tab{doctype}` WHERE customer IN %(customers)s FOR UPDATE",
+				f"""SELECT name, {selected} FROM `tab{doctype}` WHERE customer IN %(customers)s
+				{"FOR UPDATE" if locking_reads else ""}""",
 				{"customers": tuple(customers[start : start + CHUNK])},
 				as_list=True,
 			):
@@ -378,7 +384,8 @@ def rebuild_shard(shard: int, shards: int) -> int:
 		for start in range(0, len(customers), CHUNK):
 			if not frappe.flags.in_test:
 				frappe.db.commit()
-			built += rebuild_customers(customers[start : start + CHUNK])
+			# Each chunk its own READ COMMITTED transaction (in tests, one transaction and one connection).
+			built += rebuild_customers(customers[start : start + CHUNK], locking_reads=False)
 		if not frappe.flags.in_test:
 			frappe.db.commit()
 	finally:

@@ -86,10 +86,10 @@ class ReadingStoredRows:
 		self.customers = set()
 		read = build._stored_rows
 
-		def spied(changed):
+		def spied(changed, *args):
 			for customers in changed.values():
 				self.customers |= customers
-			return read(changed)
+			return read(changed, *args)
 
 		self.patch = patch.object(build, "_stored_rows", spied)
 		self.patch.start()
