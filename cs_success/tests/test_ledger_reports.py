@@ -268,20 +268,6 @@ class TestCohortRetention(LedgerReportTestCase):
 			with patch.object(cohort_retention, "_hash_keys_unique", return_value=False):
 				self.assertEqual(self.cohorts(measure=measure).data, hashed)
 
-	def test_temporary_table_gives_the_same_figures(self):
-		# In a request, which has written nothing, the acquisitions are built once into a temporary table;
-		# here the test's own writes make the report use the derived table. Both must give the same figures,
-		# and the temporary table must be gone afterwards.
-		from cs_success.cs_success.report.cohort_retention import cohort_retention
-
-		for measure in ("Logos", "Revenue"):
-			derived = self.cohorts(measure=measure).data
-			with patch.object(frappe.db, "transaction_writes", 0):
-				self.assertEqual(self.cohorts(measure=measure).data, derived)
-			with self.assertRaises(Exception) as gone:
-				frappe.db.sql(f"SELECT 1 FROM {cohort_retention.ACQUISITIONS_TABLE}")
-			self.assertTrue(frappe.db.is_table_missing(gone.exception))
-
 	def test_months_filter_is_bounded(self):
 		with self.assertRaises(frappe.ValidationError):
 			self.cohorts(measure="Logos", months=25)

@@ -32,8 +32,6 @@ REVENUE = "Revenue"
 DEFAULT_MONTHS = 12
 MAX_MONTHS = 24
 FAR_FUTURE = "9999-12-31"
-# A connection's own temporary table (cohort_figures), dropped when done.
-ACQUISITIONS_TABLE = "cs_success_cohort_acquisitions"
 
 
 @frappe.read_only()
@@ -189,47 +187,29 @@ def cohort_figures(
 	if not cohorts:
 		return {}, {}, {}
 	params = _params(cohorts, months, customers)
-	hashed = _hash_keys_unique()
-	acquisitions, on = _acquisitions(customers, hashed=hashed)
-	# Built once, with its key, for the three queries below (each would build it again): 1.5 s -> 0.8 s at
-	# 100,000 customers over two years (BENCHMARKS.md, benchmark 6). Not in a transaction that has written:
-	# Frappe refuses a CREATE there (it could commit), though a temporary table commits nothing.
-	temporary = hashed and not frappe.db.transaction_writes
-	if temporary:
-		frappe.db.sql(f"DROP TEMPORARY TABLE IF EXISTS {ACQUISITIONS_TABLE}")
-		frappe.db.sql(
-			f"""CREATE TEMPORARY TABLE {ACQUISITIONS_TABLE}
-			(k1 INT UNSIGNED NOT NULL, k2 INT UNSIGNED NOT NULL, cohort INT NOT NULL, PRIMARY KEY (k1, k2))
-			ENGINE=MEMORY {acquisitions}""",
-			params,
+	acquisitions, on = _acquisitions(customers, hashed=_hash_keys_unique())
+	sizes = {
+		int(cohort): int(size)
+		for cohort, size in frappe.db.sql(
+			f"SELECT cohort, COUNT(*) FROM ({acquisitions}) acq GROUP BY cohort", params
 		)
-		acquisitions = f"SELECT k1, k2, cohort FROM {ACQUISITIONS_TABLE}"
-	try:
-		sizes = {
-			int(cohort): int(size)
-			for cohort, size in frappe.db.sql(
-				f"SELECT cohort, COUNT(*) FROM ({acquisitions}) acq GROUP BY cohort", params
-			)
-		}
-		active = _month_ends_by_cohort(
-			"Customer Active Span", "COUNT(*)", acquisitions, on, params, cohorts, months
+	}
+	active = _month_ends_by_cohort(
+		"Customer Active Span", "COUNT(*)", acquisitions, on, params, cohorts, months
+	)
+	mrr = {}
+	if company:
+		mrr = _month_ends_by_cohort(
+			"MRR Interval",
+			"SUM(t.mrr)",
+			acquisitions,
+			on,
+			{**params, "company": company},
+			cohorts,
+			months,
+			" AND t.company = %(company)s",
 		)
-		mrr = {}
-		if company:
-			mrr = _month_ends_by_cohort(
-				"MRR Interval",
-				"SUM(t.mrr)",
-				acquisitions,
-				on,
-				{**params, "company": company},
-				cohorts,
-				months,
-				" AND t.company = %(company)s",
-			)
-			mrr = {cohort: [round(amount, 2) for amount in amounts] for cohort, amounts in mrr.items()}
-	finally:
-		if temporary:
-			frappe.db.sql(f"DROP TEMPORARY TABLE IF EXISTS {ACQUISITIONS_TABLE}")
+		mrr = {cohort: [round(amount, 2) for amount in amounts] for cohort, amounts in mrr.items()}
 	return sizes, active, mrr
 
 
