@@ -19,6 +19,7 @@ import frappe
 from frappe.utils import add_days, add_months, get_first_day, getdate, now_datetime, today
 
 from cs_success.engine.health_score import compute_health
+from cs_success.engine.ledger import CHURNED
 from cs_success.engine.scorecards import CustomerSegment, select_scorecard
 from cs_success.health.config import get_bands, load_scorecards
 from cs_success.health.measure_data import AS_OF_SOURCES, gather_raw_values
@@ -55,7 +56,7 @@ def backfill(months: int, on: date | None = None, customers: list[str] | None = 
 	bands = get_bands()
 	dates = backfill_dates(months, on)
 	active = active_on_days(dates, customers)
-	churns = events_between(add_days(dates[0], 1), FAR_FUTURE, "Churned", customers) if dates else {}
+	churns = events_between(add_days(dates[0], 1), FAR_FUTURE, CHURNED, customers) if dates else {}
 	everyone = sorted(set().union(*active.values())) if active else []
 	segments = _segments(everyone) if everyone else {}
 	written = {}

@@ -15,6 +15,8 @@ from collections.abc import Iterable
 
 import frappe
 
+from cs_success.utils import run_isolated
+
 PENDING_KEY = "cs_success:health:pending"
 TASKS_KEY = "cs_success:tasks"
 SCHEDULED_KEY = "cs_success:health:drain_scheduled"
@@ -90,12 +92,11 @@ def run_tasks() -> None:
 	"""Each task in its own savepoint: one that fails is logged and undone, the others stand."""
 	while tasks := pop_tasks(TASK_BATCH):
 		for task in tasks:
-			frappe.db.savepoint("cs_success_task")
-			try:
-				frappe.get_attr(task["method"])(**task["kwargs"])
-			except Exception:
-				frappe.db.rollback(save_point="cs_success_task")
-				frappe.log_error(title=f"cs_success: deferred task {task['method']} failed")
+			run_isolated(
+				"cs_success_task",
+				lambda task=task: frappe.get_attr(task["method"])(**task["kwargs"]),
+				title=f"cs_success: deferred task {task['method']} failed",
+			)
 		if not frappe.flags.in_test:
 			frappe.db.commit()
 

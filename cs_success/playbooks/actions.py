@@ -10,6 +10,8 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, get_url_to_form, getdate, today
 
+from cs_success.utils import run_isolated
+
 ACTION_SAVEPOINT = "cs_success_play_action"
 FAILED_LOG_TITLE = "cs_success: play action failed"
 WEBHOOK_TIMEOUT_SECONDS = 5
@@ -20,20 +22,18 @@ def run_actions(run_name: str, play) -> None:
 	customer_name = frappe.db.get_value("Customer", run.customer, "customer_name") or run.customer
 	due_dates = []
 	for row in play.actions:
-		frappe.db.savepoint(ACTION_SAVEPOINT)
-		try:
-			due = ACTIONS[row.action_type](run, play, row, customer_name)
-		except Exception:
-			frappe.db.rollback(save_point=ACTION_SAVEPOINT)
-			frappe.log_error(
-				title=FAILED_LOG_TITLE,
-				message=frappe.get_traceback(with_context=True),
-				reference_doctype="Play Run",
-				reference_name=run.name,
-			)
-			continue
-		if due:
-			due_dates.append(due)
+
+		def act(row=row):
+			if due := ACTIONS[row.action_type](run, play, row, customer_name):
+				due_dates.append(due)
+
+		run_isolated(
+			ACTION_SAVEPOINT,
+			act,
+			title=FAILED_LOG_TITLE,
+			reference_doctype="Play Run",
+			reference_name=run.name,
+		)
 	if due_dates:
 		run.db_set("due_date", min(due_dates), update_modified=False)
 

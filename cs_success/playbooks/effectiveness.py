@@ -17,6 +17,7 @@ import frappe
 from frappe.utils import get_datetime, getdate
 
 from cs_success.analytics import permitted_values
+from cs_success.engine.ledger import CHURNED
 from cs_success.engine.play_effectiveness import (
 	LOOKBACK_DAYS,
 	MATCH_DAYS,
@@ -95,7 +96,7 @@ def load_runs(from_date: date, to_date: date, play: str | None, customers: list[
 def load_churn(after: date, until: date, customers: list[str] | None) -> dict[str, list[date]]:
 	"""customer -> its Churned events (revenue ledger) in (after, until]."""
 	filters = [
-		["event_type", "=", "Churned"],
+		["event_type", "=", CHURNED],
 		["event_date", ">", after],
 		["event_date", "<=", until],
 	]

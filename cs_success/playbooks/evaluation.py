@@ -17,6 +17,7 @@ from cs_success.playbooks.triggers import (
 	DAILY_FINDERS,
 	active_plays,
 )
+from cs_success.utils import run_isolated
 
 PLAY_SAVEPOINT = "cs_success_play"
 FAILED_LOG_TITLE = "cs_success: play failed"
@@ -50,17 +51,9 @@ def run_daily(on: date | None = None) -> None:
 
 
 def _isolated(play, work) -> None:
-	frappe.db.savepoint(PLAY_SAVEPOINT)
-	try:
-		work()
-	except Exception:
-		frappe.db.rollback(save_point=PLAY_SAVEPOINT)
-		frappe.log_error(
-			title=FAILED_LOG_TITLE,
-			message=frappe.get_traceback(with_context=True),
-			reference_doctype="Play",
-			reference_name=play.name,
-		)
+	run_isolated(
+		PLAY_SAVEPOINT, work, title=FAILED_LOG_TITLE, reference_doctype="Play", reference_name=play.name
+	)
 
 
 def _commit() -> None:

@@ -53,7 +53,8 @@ def start_runs(play, candidates: list[Candidate], on: date | None = None) -> lis
 	for candidate in candidates:
 		first.setdefault(candidate.customer, candidate)
 	customers = sorted(first)
-	eligible = set(customers_matching(play, customers))
+	mrr = _mrr_now(customers, on)
+	eligible = set(customers_matching(play, customers, mrr))
 	history = _run_history(play.name, customers)
 	fired = _sources_with_runs(play.name, [c.source_name for c in first.values() if c.source_name])
 	chosen = []
@@ -70,7 +71,6 @@ def start_runs(play, candidates: list[Candidate], on: date | None = None) -> lis
 	cap = int(frappe.db.get_single_value("CS Settings", "play_daily_cap") or 0)
 	starts = within_cap([owners.get(c.customer) for c in chosen], _started_today(on), cap)
 	health = _health_now([c.customer for c in chosen])
-	mrr = _mrr_now([c.customer for c in chosen], on)
 	started = []
 	for candidate, opens in zip(chosen, starts, strict=True):
 		name = _insert_run(
@@ -85,9 +85,10 @@ def start_runs(play, candidates: list[Candidate], on: date | None = None) -> lis
 	return started
 
 
-def customers_matching(play, customers: list[str]) -> list[str]:
+def customers_matching(play, customers: list[str], mrr: dict[str, float]) -> list[str]:
 	"""The customers within the play's conditions: customer group and territory (with their children),
-	scorecard (the one that scores them now), MRR today at the default company (revenue ledger)."""
+	scorecard (the one that scores them now), MRR (`mrr`: customer -> MRR today at the default company,
+	from the revenue ledger)."""
 	if not customers:
 		return []
 	filters = {"name": ("in", customers), "disabled": 0}
@@ -106,7 +107,6 @@ def customers_matching(play, customers: list[str]) -> list[str]:
 		)
 		matching = [name for name in matching if name in scored]
 	if (play.min_mrr or play.max_mrr) and matching:
-		mrr = _mrr_now(matching, getdate(today()))
 		matching = [
 			name
 			for name in matching

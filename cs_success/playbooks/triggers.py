@@ -16,6 +16,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, getdate, now_datetime
 
+from cs_success.engine.ledger import ACQUIRED, CHURNED
 from cs_success.engine.plays import score_dropped, usage_drop_percent, usage_dropped
 from cs_success.engine.survey_metrics import needs_follow_up
 from cs_success.playbooks.runs import Candidate
@@ -277,12 +278,12 @@ def _lifecycle_events(event_type: str, window_days: int, reason: str, today: dat
 
 def new_customers(play, today: date) -> list[Candidate]:
 	"""Onboarding: customers acquired (revenue ledger) within `days` days."""
-	return _lifecycle_events("Acquired", int(play.days), _("Became a customer on {0}."), today)
+	return _lifecycle_events(ACQUIRED, int(play.days), _("Became a customer on {0}."), today)
 
 
 def churned_customers(play, today: date) -> list[Candidate]:
 	"""Win-back: customers who churned (revenue ledger) within the last EVENT_WINDOW_DAYS days."""
-	return _lifecycle_events("Churned", EVENT_WINDOW_DAYS, _("Churned on {0}."), today)
+	return _lifecycle_events(CHURNED, EVENT_WINDOW_DAYS, _("Churned on {0}."), today)
 
 
 DAILY_FINDERS = {
