@@ -24,7 +24,7 @@ from cs_success.ledger.sources import billing_period_overrides, customer_books_i
 # fields. A lifecycle event is compared by customer, date and type only: its churn reason, source and
 # notes are a person's (or an exit survey's) and stay on the row while the event does.
 COLUMNS = {
-	"MRR Interval": ("customer", "company", "from_date", "to_date", "mrr"),
+	"MRR Interval": ("customer", "company", "from_date", "to_date", "mrr", "acquired_on"),
 	"MRR Movement": (
 		"customer",
 		"company",
@@ -34,7 +34,7 @@ COLUMNS = {
 		"mrr_before",
 		"mrr_after",
 	),
-	"Customer Active Span": ("customer", "from_date", "to_date"),
+	"Customer Active Span": ("customer", "from_date", "to_date", "acquired_on"),
 	"Customer Lifecycle Event": ("customer", "event_date", "event_type"),
 	"Agreement Renewal": ("customer", "company", "agreement_type", "agreement", "due_date", "outcome", "mrr"),
 }
@@ -43,7 +43,7 @@ TABLES = tuple(COLUMNS)
 MONEY = frozenset({"mrr", "amount", "mrr_before", "mrr_after"})
 # Date columns: written and compared as ISO text (_day), which is also what MariaDB returns for them as
 # text (cheaper to read than date objects at 700,000 rows).
-DATES = frozenset({"from_date", "to_date", "movement_date", "event_date", "due_date"})
+DATES = frozenset({"from_date", "to_date", "movement_date", "event_date", "due_date", "acquired_on"})
 MONEY_PLACES = 9
 ZERO, NEGATIVE_ZERO = f"{0:.{MONEY_PLACES}f}", f"-{0:.{MONEY_PLACES}f}"
 STANDARD = ("name", "creation", "modified", "owner", "modified_by", "docstatus")
@@ -111,9 +111,12 @@ def ledger_rows(inputs: dict, overrides: dict, settings, default_company: str, t
 			settings.grace_days,
 			settings.renewal_grace_days,
 		)
+		# The customer's cohort, on each of its spans and MRR intervals: Cohort Retention groups them by it
+		# without a join (every interval lies within a span, so a customer with intervals has one).
+		acquired_on = _day(books.spans[0].start) if books.spans else None
 		for company, ledger in books.companies.items():
 			rows["MRR Interval"] += [
-				(customer, company, _day(iv.start), _day(_last_day(iv.end)), _money(iv.mrr))
+				(customer, company, _day(iv.start), _day(_last_day(iv.end)), _money(iv.mrr), acquired_on)
 				for iv in ledger.intervals
 			]
 			rows["MRR Movement"] += [
@@ -141,7 +144,7 @@ def ledger_rows(inputs: dict, overrides: dict, settings, default_company: str, t
 				for r in ledger.renewals
 			]
 		rows["Customer Active Span"] += [
-			(customer, _day(span.start), _day(_last_day(span.end))) for span in books.spans
+			(customer, _day(span.start), _day(_last_day(span.end)), acquired_on) for span in books.spans
 		]
 		rows["Customer Lifecycle Event"] += [
 			(customer, _day(event.date), event.kind) for event in books.events

@@ -13,3 +13,5 @@ def on_doctype_update():
 	# Reports read the ledger by company and date, rebuilds delete and read it by customer.
 	frappe.db.add_index("Customer Active Span", ["customer"])
 	frappe.db.add_index("Customer Active Span", ["from_date"])
+	# Cohort Retention: a cohort's spans, covered (no row lookups for 100,000 customers).
+	frappe.db.add_index("Customer Active Span", ["acquired_on", "from_date", "to_date", "customer"])

@@ -13,3 +13,5 @@ def on_doctype_update():
 	# Reports read the ledger by company and date, rebuilds delete and read it by customer.
 	frappe.db.add_index("MRR Interval", ["company", "from_date"])
 	frappe.db.add_index("MRR Interval", ["customer"])
+	# Cohort Retention: a cohort's MRR at a company, covered (no row lookups for 100,000 customers).
+	frappe.db.add_index("MRR Interval", ["company", "acquired_on", "from_date", "to_date", "mrr", "customer"])
