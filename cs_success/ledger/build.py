@@ -47,6 +47,9 @@ DATES = frozenset({"from_date", "to_date", "movement_date", "event_date", "due_d
 MONEY_PLACES = 9
 ZERO, NEGATIVE_ZERO = f"{0:.{MONEY_PLACES}f}", f"-{0:.{MONEY_PLACES}f}"
 STANDARD = ("name", "creation", "modified", "owner", "modified_by", "docstatus")
+# Each row's _row_digest, stored with it: indexed with the customer, so that a rebuild finds the customers
+# whose rows are unchanged from the index alone (_changed_customers).
+DIGEST = "row_digest"
 # A full rebuild writes this many customers per transaction.
 CHUNK = 2000
 # Shards beyond this would each read the whole site for little.
@@ -85,12 +88,13 @@ def rebuild_customers(customers: Sequence[str] | None, locking_reads: bool = Tru
 	now, user = now_datetime(), frappe.session.user
 	for doctype in TABLES:
 		produced = [values for values in rows[doctype] if values[0] in changed[doctype]]
-		inserts, deletes = _changes(produced, stored[doctype])
+		inserts, deletes, stale = _changes(produced, stored[doctype])
 		_delete_rows(doctype, deletes)
+		_set_digests(doctype, stale)
 		insert_rows(
 			doctype,
-			[*STANDARD, *COLUMNS[doctype]],
-			[(_name(), now, now, user, user, 0, *values) for values in inserts],
+			[*STANDARD, *COLUMNS[doctype], DIGEST],
+			[(_name(), now, now, user, user, 0, *values, _row_digest(values)) for values in inserts],
 		)
 	fill_churn_reasons_from_exit_surveys(customers)
 	if moved := changed["Customer Active Span"] | changed["Customer Lifecycle Event"]:
@@ -174,36 +178,43 @@ def _as_text(column: str) -> str:
 
 
 def _row_digest(values: tuple) -> int:
-	"""60 bits of the MD5 of a row's values joined by a unit separator (None as a record separator),
-	exactly as _changed_customers has the database compute it from the stored row."""
-	text = "\x1f".join("\x1e" if value is None else value for value in values)
+	"""60 bits of the MD5 of a row's values but its customer (values[0]) joined by a unit separator (None
+	as a record separator): stored with the row (DIGEST), and what digest_sql computes from its columns.
+	Without the customer, so that renaming or merging a customer, which moves its rows, keeps them right."""
+	text = "\x1f".join("\x1e" if value is None else value for value in values[1:])
 	return int(hashlib.md5(text.encode()).hexdigest()[:15], 16)
+
+
+def digest_sql(doctype: str) -> str:
+	"""_row_digest of a stored row, computed by MariaDB from its columns (the patch that filled the
+	column for rows written before it)."""
+	joined = ", ".join(f"COALESCE({_as_text(c)}, CHAR(30 USING utf8mb4))" for c in COLUMNS[doctype][1:])
+	return f"CAST(CONV(LEFT(MD5(CONCAT_WS(CHAR(31 USING utf8mb4), {joined})), 15), 16, 10) AS UNSIGNED)"
 
 
 def _changed_customers(
 	customers: Sequence[str] | None, rows: dict, locking_reads: bool = True
 ) -> dict[str, set[str]]:
 	"""doctype -> the customers whose stored rows differ from the new ones. Per customer the database
-	sums a digest of each stored row (and counts them), so only one row per customer, not every stored
-	row, comes back to Python; rows are read and compared one by one only for customers whose sums differ
-	(after a document changed: a few). A sum of 60-bit digests that matched for different rows by chance
-	is about as likely as two random 60-bit numbers being equal. The sum comes back as text: Frappe would
-	turn the DECIMAL into a float and lose its last digits. Read with FOR UPDATE, as _stored_rows."""
+	sums the digest stored with each row (and counts them) from the (customer, row_digest) index alone,
+	so one row per customer comes back to Python and no stored row is read; rows are read and compared
+	one by one only for customers whose sums differ (after a document changed: a few). A sum of 60-bit
+	digests that matched for different rows by chance is about as likely as two random 60-bit numbers
+	being equal. The sum comes back as text: Frappe would turn the DECIMAL into a float and lose its last
+	digits. A customer with a row without a digest (NULL) differs, and _changes then stores the digest.
+	Read with FOR UPDATE, as _stored_rows."""
 	condition = "WHERE customer IN %(customers)s" if customers is not None else ""
 	changed = {}
 	for doctype in TABLES:
-		columns = COLUMNS[doctype]
 		new = defaultdict(lambda: [0, 0])
 		for values in rows[doctype]:
 			digest = new[values[0]]
 			digest[0] += 1
 			digest[1] += _row_digest(values)
-		joined = ", ".join(f"COALESCE({_as_text(c)}, CHAR(30 USING utf8mb4))" for c in columns)
 		stored = {
-			customer: [int(count), int(total)]
-			for customer, count, total in frappe.db.sql(
-				f"""SELECT customer, COUNT(*),
-					CAST(SUM(CAST(CONV(LEFT(MD5(CONCAT_WS(CHAR(31 USING utf8mb4), {joined})), 15), 16, 10) AS UNSIGNED)) AS CHAR)
+			customer: [int(count), None if missing else int(total)]
+			for customer, count, missing, total in frappe.db.sql(
+				f"""SELECT customer, COUNT(*), COUNT(*) - COUNT({DIGEST}), CAST(SUM({DIGEST}) AS CHAR)
 				FROM `tab{doctype}` {condition} GROUP BY customer {"FOR UPDATE" if locking_reads else ""}""",
 				{"customers": tuple(customers or ())},
 			)
@@ -215,38 +226,55 @@ def _changed_customers(
 
 
 def _stored_rows(changed: dict[str, set[str]], locking_reads: bool = True) -> dict:
-	"""doctype -> {row values: [names]}: the stored rows of the customers whose rows changed, as
-	ledger_rows makes them (_as_text), read with FOR UPDATE: a locking read sees the latest committed rows
-	(a plain one at REPEATABLE READ may see an older snapshot, from before another rebuild of the same
-	customers committed), and these rows are the ones to delete."""
+	"""doctype -> {row values: [(name, stored digest)]}: the stored rows of the customers whose rows
+	changed, as ledger_rows makes them (_as_text), read with FOR UPDATE: a locking read sees the latest
+	committed rows (a plain one at REPEATABLE READ may see an older snapshot, from before another rebuild
+	of the same customers committed), and these rows are the ones to delete."""
 	stored = {}
 	for doctype in TABLES:
 		by_values = defaultdict(list)
 		customers = sorted(changed[doctype])
 		selected = ", ".join(_as_text(c) for c in COLUMNS[doctype])
 		for start in range(0, len(customers), CHUNK):
-			for name, *values in frappe.db.sql(
-				f"""SELECT name, {selected} FROM `tab{doctype}` WHERE customer IN %(customers)s
+			for name, digest, *values in frappe.db.sql(
+				f"""SELECT name, {DIGEST}, {selected} FROM `tab{doctype}` WHERE customer IN %(customers)s
 				{"FOR UPDATE" if locking_reads else ""}""",
 				{"customers": tuple(customers[start : start + CHUNK])},
 				as_list=True,
 			):
-				by_values[tuple(values)].append(name)
+				by_values[tuple(values)].append((name, digest))
 		stored[doctype] = by_values
 	return stored
 
 
-def _changes(rows: list[tuple], stored: dict[tuple, list[str]]) -> tuple[list[tuple], list[str]]:
-	"""(rows to insert, names to delete): a stored row that is produced again stays as it is (name,
-	timestamps, a person's churn reason); duplicates are matched one for one."""
-	inserts = []
+def _changes(
+	rows: list[tuple], stored: dict[tuple, list[tuple]]
+) -> tuple[list[tuple], list[str], list[tuple[str, int]]]:
+	"""(rows to insert, names to delete, (name, digest) of kept rows whose stored digest is not their
+	values' own): a stored row that is produced again stays as it is (name, timestamps, a person's churn
+	reason); duplicates are matched one for one. A kept row's digest is wrong when its values were changed
+	in place (a company renamed) or it had none: set right, its customer is found unchanged again."""
+	inserts, stale = [], []
 	for values in rows:
-		names = stored.get(values)
-		if names:
-			names.pop()
+		kept = stored.get(values)
+		if kept:
+			name, digest = kept.pop()
+			expected = _row_digest(values)
+			if digest is None or int(digest) != expected:
+				stale.append((name, expected))
 		else:
 			inserts.append(values)
-	return inserts, [name for names in stored.values() for name in names]
+	return inserts, [name for kept in stored.values() for name, _digest in kept], stale
+
+
+def _set_digests(doctype: str, digests: list[tuple[str, int]]) -> None:
+	for start in range(0, len(digests), DELETE_BATCH):
+		batch = digests[start : start + DELETE_BATCH]
+		cases = " ".join("WHEN %s THEN %s" for _row in batch)
+		frappe.db.sql(
+			f"UPDATE `tab{doctype}` SET {DIGEST} = CASE name {cases} END WHERE name IN %s",
+			[*(value for row in batch for value in row), tuple(name for name, _digest in batch)],
+		)
 
 
 def _delete_rows(doctype: str, names: list[str]) -> None:

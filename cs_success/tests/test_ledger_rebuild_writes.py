@@ -154,6 +154,76 @@ class TestLedgerRebuildWrites(FrappeTestCase):
 		self.assertEqual(ledger(customers), before)  # the same names with the same values
 		self.assertSameAsFromScratch(customers)
 
+	def digests(self, customers) -> dict:
+		"""doctype -> {name: stored row_digest} for these customers."""
+		return {
+			doctype: dict(
+				frappe.db.sql(
+					f"SELECT name, row_digest FROM `tab{doctype}` WHERE customer IN %(customers)s",
+					{"customers": tuple(customers)},
+				)
+			)
+			for doctype in TABLES
+		}
+
+	def test_the_patch_computes_the_digests_the_rebuild_stores(self):
+		# Rows stored before the digest column get it from MariaDB (MD5 of the columns as text, NULL to_date,
+		# nine-place money, non-ASCII names): it must be the digest Python stored, bit for bit, or every such
+		# customer would be read back on every rebuild.
+		from cs_success.patches import ledger_rows_carry_digest
+
+		customers = self.varied_customers()
+		rebuild_customers(customers)
+		stored = self.digests(customers)
+		self.assertTrue(all(stored.values()))
+		self.assertNotIn(None, [d for by_name in stored.values() for d in by_name.values()])
+		for doctype in TABLES:
+			frappe.db.sql(
+				f"UPDATE `tab{doctype}` SET row_digest = NULL WHERE customer IN %(c)s",
+				{"c": tuple(customers)},
+			)
+		# The patch commits and drops an index (DDL commits too): neither may keep this test's rows.
+		with patch.object(frappe.db, "commit"), patch.object(frappe.db, "sql_ddl"):
+			ledger_rows_carry_digest.execute()
+		self.assertEqual(self.digests(customers), stored)
+		with CountingWrites() as counted, ReadingStoredRows() as read:
+			rebuild_customers(customers)
+		self.assertEqual((counted.writes, read.customers), (0, set()))
+
+	def test_a_wrong_or_missing_digest_is_set_right_without_rewriting_the_row(self):
+		x, y = self.customer("Digest Wrong"), self.customer("Digest Missing")
+		make_monthly_invoices(x, 100, "2025-01-01", 3)
+		make_monthly_invoices(y, 200, "2025-01-01", 3)
+		rebuild_customers([x, y])
+		before, stored = ledger([x, y]), self.digests([x, y])
+		interval = next(iter(self.digests([x])["MRR Interval"]))
+		frappe.db.set_value("MRR Interval", interval, "row_digest", 12345, update_modified=False)
+		event = next(iter(self.digests([y])["Customer Lifecycle Event"]))
+		frappe.db.set_value("Customer Lifecycle Event", event, "row_digest", None, update_modified=False)
+		with CountingWrites() as counted, ReadingStoredRows() as read:
+			rebuild_customers([x, y])
+		# Both customers' sums differed, so their rows were compared: all equal, none rewritten, the two
+		# digests set right; the next rebuild reads nothing.
+		self.assertEqual(read.customers, {x, y})
+		self.assertEqual(counted.writes, 0)
+		self.assertEqual((ledger([x, y]), self.digests([x, y])), (before, stored))
+		with ReadingStoredRows() as read:
+			rebuild_customers([x, y])
+		self.assertEqual(read.customers, set())
+
+	def test_a_renamed_customer_keeps_its_rows(self):
+		# Renaming a customer rewrites the customer column of its ledger rows in place; the digest leaves
+		# the customer out, so the rows still match and the next rebuild reads none of them.
+		old = self.customer("Before Rename")
+		make_monthly_invoices(old, 100, "2025-01-01", 3)
+		rebuild_customers([old])
+		names = {doctype: set(by_name) for doctype, by_name in ledger([old]).items()}
+		new = frappe.rename_doc("Customer", old, f"{old} Renamed", force=True)
+		with CountingWrites() as counted, ReadingStoredRows() as read:
+			rebuild_customers([new])
+		self.assertEqual((counted.writes, read.customers), (0, set()))
+		self.assertEqual({doctype: set(by_name) for doctype, by_name in ledger([new]).items()}, names)
+
 	def test_a_new_invoice_rewrites_only_its_customers_affected_rows(self):
 		x, y = self.customer("Grows"), self.customer("Untouched")
 		make_monthly_invoices(x, 100, "2025-01-01", 3)

@@ -12,4 +12,5 @@ class AgreementRenewal(Document):
 def on_doctype_update():
 	# Reports read the ledger by company and date, rebuilds delete and read it by customer.
 	frappe.db.add_index("Agreement Renewal", ["due_date"])
-	frappe.db.add_index("Agreement Renewal", ["customer"])
+	# customer first for reads and deletes by customer; the digest for the rebuild's per-customer sums
+	frappe.db.add_index("Agreement Renewal", ["customer", "row_digest"])

@@ -16,4 +16,5 @@ class CustomerLifecycleEvent(Document):
 def on_doctype_update():
 	# Reports read the ledger by company and date, rebuilds delete and read it by customer.
 	frappe.db.add_index("Customer Lifecycle Event", ["event_type", "event_date"])
-	frappe.db.add_index("Customer Lifecycle Event", ["customer"])
+	# customer first for reads and deletes by customer; the digest for the rebuild's per-customer sums
+	frappe.db.add_index("Customer Lifecycle Event", ["customer", "row_digest"])
