@@ -54,6 +54,8 @@ DIGEST = "row_digest"
 CHUNK = 2000
 # Shards beyond this would each read the whole site for little.
 MAX_SHARDS = 64
+# From this many customers a plain read of their digests scans the index range they span (_changed_customers).
+RANGE_READ_MIN = 500
 # Rows deleted by primary key per statement.
 DELETE_BATCH = 1000
 
@@ -203,7 +205,8 @@ def _changed_customers(
 	being equal. The sum comes back as text: Frappe would turn the DECIMAL into a float and lose its last
 	digits. A customer with a row without a digest (NULL) differs, and _changes then stores the digest.
 	Read with FOR UPDATE, as _stored_rows."""
-	condition = "WHERE customer IN %(customers)s" if customers is not None else ""
+	condition, params = _customers_condition(customers, locking_reads)
+	wanted = frozenset(customers or ())
 	changed = {}
 	for doctype in TABLES:
 		new = defaultdict(lambda: [0, 0])
@@ -216,13 +219,32 @@ def _changed_customers(
 			for customer, count, missing, total in frappe.db.sql(
 				f"""SELECT customer, COUNT(*), COUNT(*) - COUNT({DIGEST}), CAST(SUM({DIGEST}) AS CHAR)
 				FROM `tab{doctype}` {condition} GROUP BY customer {"FOR UPDATE" if locking_reads else ""}""",
-				{"customers": tuple(customers or ())},
+				params,
 			)
+			if customers is None or customer in wanted
 		}
 		changed[doctype] = {
 			customer for customer in set(new) | set(stored) if new.get(customer) != stored.get(customer)
 		}
 	return changed
+
+
+def _customers_condition(customers: Sequence[str] | None, locking_reads: bool) -> tuple[str, dict]:
+	"""Which customers' digests to read: everyone; a plain read of a full rebuild's chunk, as the range from
+	its first to its last customer in the database's order (one scan of the index instead of a lookup per
+	customer; other shards' customers in the range are read too and left out by the caller); or, for a
+	locking read, which must not lock other customers' rows, each customer."""
+	if customers is None:
+		return "", {}
+	if locking_reads or len(customers) < RANGE_READ_MIN:
+		return "WHERE customer IN %(customers)s", {"customers": tuple(customers)}
+	first, last = frappe.db.sql(
+		"SELECT MIN(name), MAX(name) FROM `tabCustomer` WHERE name IN %(customers)s",
+		{"customers": tuple(customers)},
+	)[0]
+	if first is None:  # none of them exists (any ledger rows left are orphans)
+		return "WHERE customer IN %(customers)s", {"customers": tuple(customers)}
+	return "WHERE customer BETWEEN %(first)s AND %(last)s", {"first": first, "last": last}
 
 
 def _stored_rows(changed: dict[str, set[str]], locking_reads: bool = True) -> dict:

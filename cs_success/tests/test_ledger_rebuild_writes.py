@@ -190,6 +190,30 @@ class TestLedgerRebuildWrites(FrappeTestCase):
 			rebuild_customers(customers)
 		self.assertEqual((counted.writes, read.customers), (0, set()))
 
+	def test_a_chunk_reads_its_range_of_digests_and_leaves_the_customers_between_alone(self):
+		# A full rebuild's chunk (plain reads) reads the digests of the name range from its first to its
+		# last customer: B, inside the range but not in the chunk, must be neither compared nor touched.
+		a, b, c = (self.customer(f"Range {letter}") for letter in "ABC")
+		for customer in (a, b, c):
+			make_monthly_invoices(customer, 100, "2025-01-01", 3)
+		rebuild_customers([a, b, c])
+		first, between, last = sorted((a, b, c), key=lambda name: name.casefold())
+		before = ledger([between])
+		make_sales_invoice(between, 100, posting_date="2025-04-01")
+		make_sales_invoice(last, 100, posting_date="2025-04-01")
+		with (
+			patch.object(build, "RANGE_READ_MIN", 2),
+			CountingWrites() as counted,
+			ReadingStoredRows() as read,
+		):
+			rebuild_customers([first, last], locking_reads=False)
+		self.assertEqual(read.customers, {last})
+		self.assertEqual(ledger([between]), before)
+		# LAST's fourth month: its interval, span, churn movement and churn event replaced.
+		self.assertEqual(sum(counted.deleted.values()), 4)
+		rebuild_customers([between])
+		self.assertSameAsFromScratch([first, between, last])
+
 	def test_a_wrong_or_missing_digest_is_set_right_without_rewriting_the_row(self):
 		x, y = self.customer("Digest Wrong"), self.customer("Digest Missing")
 		make_monthly_invoices(x, 100, "2025-01-01", 3)
