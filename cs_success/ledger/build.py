@@ -85,8 +85,8 @@ def rebuild_customers(customers: Sequence[str] | None, locking_reads: bool = Tru
 	inputs = customer_books_inputs(customers, settings.excluded_item_groups, default_company)
 	overrides = billing_period_overrides(customers)
 	rows = ledger_rows(inputs, overrides, settings, default_company, getdate(today()))
-	changed = _changed_customers(customers, rows, locking_reads)
-	stored = _stored_rows(changed, locking_reads)
+	changed, with_stored_rows = _changed_customers(customers, rows, locking_reads)
+	stored = _stored_rows(with_stored_rows, locking_reads)
 	now, user = now_datetime(), frappe.session.user
 	for doctype in TABLES:
 		produced = [values for values in rows[doctype] if values[0] in changed[doctype]]
@@ -196,8 +196,9 @@ def digest_sql(doctype: str) -> str:
 
 def _changed_customers(
 	customers: Sequence[str] | None, rows: dict, locking_reads: bool = True
-) -> dict[str, set[str]]:
-	"""doctype -> the customers whose stored rows differ from the new ones. Per customer the database
+) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+	"""(doctype -> the customers whose stored rows differ from the new ones, doctype -> those of them that
+	have stored rows: the only ones whose rows are worth reading back; on a first build none). Per customer the database
 	sums the digest stored with each row (and counts them) from the (customer, row_digest) index alone,
 	so one row per customer comes back to Python and no stored row is read; rows are read and compared
 	one by one only for customers whose sums differ (after a document changed: a few). A sum of 60-bit
@@ -207,7 +208,7 @@ def _changed_customers(
 	Read with FOR UPDATE, as _stored_rows."""
 	condition, params = _customers_condition(customers, locking_reads)
 	wanted = frozenset(customers or ())
-	changed = {}
+	changed, with_stored_rows = {}, {}
 	for doctype in TABLES:
 		new = defaultdict(lambda: [0, 0])
 		for values in rows[doctype]:
@@ -226,7 +227,8 @@ def _changed_customers(
 		changed[doctype] = {
 			customer for customer in set(new) | set(stored) if new.get(customer) != stored.get(customer)
 		}
-	return changed
+		with_stored_rows[doctype] = {customer for customer in changed[doctype] if customer in stored}
+	return changed, with_stored_rows
 
 
 def _customers_condition(customers: Sequence[str] | None, locking_reads: bool) -> tuple[str, dict]:
@@ -248,8 +250,8 @@ def _customers_condition(customers: Sequence[str] | None, locking_reads: bool) -
 
 
 def _stored_rows(changed: dict[str, set[str]], locking_reads: bool = True) -> dict:
-	"""doctype -> {row values: [(name, stored digest)]}: the stored rows of the customers whose rows
-	changed, as ledger_rows makes them (_as_text), read with FOR UPDATE: a locking read sees the latest
+	"""doctype -> {row values: [(name, stored digest)]}: the stored rows of these customers (whose rows
+	changed), as ledger_rows makes them (_as_text), read with FOR UPDATE: a locking read sees the latest
 	committed rows (a plain one at REPEATABLE READ may see an older snapshot, from before another rebuild
 	of the same customers committed), and these rows are the ones to delete."""
 	stored = {}

@@ -136,10 +136,11 @@ class TestLedgerRebuildWrites(FrappeTestCase):
 
 	def test_rebuilding_twice_writes_nothing(self):
 		customers = self.varied_customers()
-		with CountingWrites() as first:
+		with CountingWrites() as first, ReadingStoredRows() as read:
 			rebuild_customers(customers)
 		self.assertGreater(sum(first.inserted.values()), 0)
 		self.assertEqual(first.deleted, {})
+		self.assertEqual(read.customers, set())  # nothing stored yet: nothing to read back
 		before = ledger(customers)
 		for doctype in ("MRR Interval", "MRR Movement", "Customer Active Span", "Customer Lifecycle Event"):
 			self.assertTrue(before[doctype], doctype)
