@@ -11,9 +11,9 @@ def commit_get_request() -> None:
 		frappe.db.commit()
 
 
-def run_isolated(savepoint: str, work, *, title: str, reference_doctype=None, reference_name=None) -> bool:
-	"""Run `work()` in a savepoint. An ordinary error is undone to the savepoint and logged (False is
-	returned); a lost transaction (a deadlock, a dropped connection) is raised as it is: the savepoint went
+def run_isolated(savepoint: str, work, *, title: str, reference_doctype=None, reference_name=None) -> None:
+	"""Run `work()` in a savepoint. An ordinary error is undone to the savepoint and logged; a lost
+	transaction (a deadlock, a dropped connection) is raised as it is: the savepoint went
 	with it, and the caller's own handling (the drain's retry) must see the original error."""
 	from cs_success.health.events import transaction_lost
 
@@ -30,5 +30,3 @@ def run_isolated(savepoint: str, work, *, title: str, reference_doctype=None, re
 			reference_doctype=reference_doctype,
 			reference_name=reference_name,
 		)
-		return False
-	return True

@@ -56,7 +56,7 @@ CHUNK = 2000
 MAX_SHARDS = 64
 # From this many customers a plain read of their digests scans the index range they span (_changed_customers).
 RANGE_READ_MIN = 500
-# Rows deleted by primary key per statement.
+# Rows deleted (or given their digest) by primary key per statement.
 DELETE_BATCH = 1000
 
 
@@ -85,18 +85,24 @@ def rebuild_customers(customers: Sequence[str] | None, locking_reads: bool = Tru
 	inputs = customer_books_inputs(customers, settings.excluded_item_groups, default_company)
 	overrides = billing_period_overrides(customers)
 	rows = ledger_rows(inputs, overrides, settings, default_company, getdate(today()))
-	changed, with_stored_rows = _changed_customers(customers, rows, locking_reads)
+	# Each new row's digest, once: summed per customer, checked against kept rows, stored with inserts.
+	digests = {doctype: [_row_digest(values) for values in rows[doctype]] for doctype in TABLES}
+	changed, with_stored_rows = _changed_customers(customers, rows, digests, locking_reads)
 	stored = _stored_rows(with_stored_rows, locking_reads)
 	now, user = now_datetime(), frappe.session.user
 	for doctype in TABLES:
-		produced = [values for values in rows[doctype] if values[0] in changed[doctype]]
+		produced = [
+			(values, digest)
+			for values, digest in zip(rows[doctype], digests[doctype], strict=True)
+			if values[0] in changed[doctype]
+		]
 		inserts, deletes, stale = _changes(produced, stored[doctype])
 		_delete_rows(doctype, deletes)
 		_set_digests(doctype, stale)
 		insert_rows(
 			doctype,
 			[*STANDARD, *COLUMNS[doctype], DIGEST],
-			[(_name(), now, now, user, user, 0, *values, _row_digest(values)) for values in inserts],
+			[(_name(), now, now, user, user, 0, *values, digest) for values, digest in inserts],
 		)
 	fill_churn_reasons_from_exit_surveys(customers)
 	if moved := changed["Customer Active Span"] | changed["Customer Lifecycle Event"]:
@@ -195,11 +201,12 @@ def digest_sql(doctype: str) -> str:
 
 
 def _changed_customers(
-	customers: Sequence[str] | None, rows: dict, locking_reads: bool = True
+	customers: Sequence[str] | None, rows: dict, digests: dict, locking_reads: bool = True
 ) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
 	"""(doctype -> the customers whose stored rows differ from the new ones, doctype -> those of them that
-	have stored rows: the only ones whose rows are worth reading back; on a first build none). Per customer the database
-	sums the digest stored with each row (and counts them) from the (customer, row_digest) index alone,
+	have stored rows: the only ones whose rows are worth reading back; on a first build none), given the
+	new rows and their digests (_row_digest, in the same order). Per customer the database sums the
+	digest stored with each row (and counts them) from the (customer, row_digest) index alone,
 	so one row per customer comes back to Python and no stored row is read; rows are read and compared
 	one by one only for customers whose sums differ (after a document changed: a few). A sum of 60-bit
 	digests that matched for different rows by chance is about as likely as two random 60-bit numbers
@@ -211,10 +218,10 @@ def _changed_customers(
 	changed, with_stored_rows = {}, {}
 	for doctype in TABLES:
 		new = defaultdict(lambda: [0, 0])
-		for values in rows[doctype]:
-			digest = new[values[0]]
-			digest[0] += 1
-			digest[1] += _row_digest(values)
+		for values, digest in zip(rows[doctype], digests[doctype], strict=True):
+			sums = new[values[0]]
+			sums[0] += 1
+			sums[1] += digest
 		stored = {
 			customer: [int(count), None if missing else int(total)]
 			for customer, count, missing, total in frappe.db.sql(
@@ -238,15 +245,14 @@ def _customers_condition(customers: Sequence[str] | None, locking_reads: bool) -
 	locking read, which must not lock other customers' rows, each customer."""
 	if customers is None:
 		return "", {}
-	if locking_reads or len(customers) < RANGE_READ_MIN:
-		return "WHERE customer IN %(customers)s", {"customers": tuple(customers)}
-	first, last = frappe.db.sql(
-		"SELECT MIN(name), MAX(name) FROM `tabCustomer` WHERE name IN %(customers)s",
-		{"customers": tuple(customers)},
-	)[0]
-	if first is None:  # none of them exists (any ledger rows left are orphans)
-		return "WHERE customer IN %(customers)s", {"customers": tuple(customers)}
-	return "WHERE customer BETWEEN %(first)s AND %(last)s", {"first": first, "last": last}
+	if not locking_reads and len(customers) >= RANGE_READ_MIN:
+		first, last = frappe.db.sql(
+			"SELECT MIN(name), MAX(name) FROM `tabCustomer` WHERE name IN %(customers)s",
+			{"customers": tuple(customers)},
+		)[0]
+		if first is not None:  # else none of them exists (any ledger rows left are orphans)
+			return "WHERE customer BETWEEN %(first)s AND %(last)s", {"first": first, "last": last}
+	return "WHERE customer IN %(customers)s", {"customers": tuple(customers)}
 
 
 def _stored_rows(changed: dict[str, set[str]], locking_reads: bool = True) -> dict:
@@ -272,22 +278,21 @@ def _stored_rows(changed: dict[str, set[str]], locking_reads: bool = True) -> di
 
 
 def _changes(
-	rows: list[tuple], stored: dict[tuple, list[tuple]]
-) -> tuple[list[tuple], list[str], list[tuple[str, int]]]:
-	"""(rows to insert, names to delete, (name, digest) of kept rows whose stored digest is not their
-	values' own): a stored row that is produced again stays as it is (name, timestamps, a person's churn
+	rows: list[tuple[tuple, int]], stored: dict[tuple, list[tuple]]
+) -> tuple[list[tuple[tuple, int]], list[str], list[tuple[str, int]]]:
+	"""Given the new rows as (values, digest): ((values, digest) to insert, names to delete, (name, digest)
+	of kept rows whose stored digest is not their values' own): a stored row that is produced again stays as it is (name, timestamps, a person's churn
 	reason); duplicates are matched one for one. A kept row's digest is wrong when its values were changed
 	in place (a company renamed) or it had none: set right, its customer is found unchanged again."""
 	inserts, stale = [], []
-	for values in rows:
+	for values, digest in rows:
 		kept = stored.get(values)
 		if kept:
-			name, digest = kept.pop()
-			expected = _row_digest(values)
-			if digest is None or int(digest) != expected:
-				stale.append((name, expected))
+			name, stored_digest = kept.pop()
+			if stored_digest is None or int(stored_digest) != digest:
+				stale.append((name, digest))
 		else:
-			inserts.append(values)
+			inserts.append((values, digest))
 	return inserts, [name for kept in stored.values() for name, _digest in kept], stale
 
 
