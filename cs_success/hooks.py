@@ -45,6 +45,8 @@ _ticket_events = {
 	"on_trash": "cs_success.health.events.on_customer_document_change",
 }
 doc_events = {
+	# Free text in our documents is stored inert (cs_success/plain_text.py); other doctypes return at once.
+	"*": {"before_validate": "cs_success.plain_text.escape_markup_in_doc"},
 	"Issue": {**_ticket_events, **_ticket_band_events},
 	"Sales Invoice": _customer_link_events,
 	"Payment Entry": {
