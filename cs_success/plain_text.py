@@ -12,8 +12,6 @@ Every save of one of our doctypes passes through `escape_markup_in_doc` (a `befo
 that writes a text column directly (`db.set_value`, bulk inserts) passes the value through `as_text`.
 """
 
-import frappe
-
 MODULE = "CS Success"
 PLAIN_TEXT_TYPES = frozenset({"Data", "Small Text", "Text", "Long Text"})
 RICH_TEXT_TYPES = frozenset({"Text Editor", "HTML Editor"})
@@ -48,5 +46,6 @@ def _escape_fields(record) -> None:
 			record.set(df.fieldname, as_text(value))
 		elif df.fieldtype in RICH_TEXT_TYPES:
 			record.set(
-				df.fieldname, sanitize_html(value, linkify=df.fieldtype == "Text Editor", always_sanitize=True)
+				df.fieldname,
+				sanitize_html(value, linkify=df.fieldtype == "Text Editor", always_sanitize=True),
 			)

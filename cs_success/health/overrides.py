@@ -9,11 +9,11 @@ from __future__ import annotations
 import frappe
 from frappe import _
 from frappe.utils import get_datetime, now_datetime
-from frappe.utils.html_utils import sanitize_html
 
 from cs_success.engine.health_score import ScoringError, validate_override
 from cs_success.health.config import scoring_error_message
 from cs_success.health.recompute import cleared_override, recompute_customers
+from cs_success.plain_text import as_text
 
 OVERRIDE_ROLES = ("CS Manager", "System Manager")
 
@@ -77,9 +77,9 @@ def clear_override(customer: str, reason: str | None = None) -> None:
 
 
 def clean_text(text: str | None) -> str:
-	"""What a normal save stores in a Small Text field (BaseDocument._sanitize_content): db_set skips
-	that step, and Desk renders these fields as HTML."""
-	return sanitize_html((text or "").strip())
+	"""The reason as a save would store it: db_set skips the before_validate hook that makes free text
+	inert (cs_success/plain_text.py), and Desk renders these fields as HTML."""
+	return as_text((text or "").strip())
 
 
 def _audit(customer: str, event: str, before: tuple, summary: str) -> None:

@@ -24,6 +24,7 @@ from cs_success.engine.survey_metrics import (
 )
 from cs_success.engine.tokens import ANSWERED, EXPIRED, OPEN, OPTED_OUT
 from cs_success.health.queue import queue_recompute
+from cs_success.plain_text import as_text
 from cs_success.surveys.links import find_invitation, state_of
 
 MAX_TEXT_LENGTH = 5000
@@ -96,6 +97,8 @@ def parse_answers(template, raw_answers, partial: bool = False) -> list[dict]:
 				continue
 			if len(text) > MAX_TEXT_LENGTH:
 				raise AnswerError("text_too_long", label)
+			# Stored inert (cs_success/plain_text.py), as the template's choices were when it was saved.
+			text = as_text(text)
 			if question.question_type == SINGLE_CHOICE and text not in choices(question):
 				raise AnswerError("choice_not_offered", label)
 			row["answer"] = text
@@ -178,7 +181,7 @@ def accept_response(doc) -> None:
 			"headline_type": headline["question_type"],
 			"headline_score": headline["score"],
 			"category": categorize(headline["question_type"], headline["score"]),
-			"comment": comment,
+			"comment": as_text(comment),
 			"is_partial": int(partial),
 		}
 	)
@@ -251,4 +254,5 @@ def follow_up_description(doc) -> str:
 	lines += [f"{_(row.question)}: {row.answer}" for row in doc.answers if row.answer]
 	if doc.comment:
 		lines.append(_("Comment: {0}").format(doc.comment))
-	return "<br>".join(frappe.utils.escape_html(line) for line in lines)
+	# Answers and comment were stored inert; the customer's name and the labels are made so here.
+	return "<br>".join(as_text(line) for line in lines)
