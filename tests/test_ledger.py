@@ -571,3 +571,66 @@ def test_monthly_contract_terms_each_take_their_own_invoice():
 	ledger = customer_ledger(lines, contracts)
 	assert ledger.intervals == [Interval(D(2025, 1, 1), D(2025, 4, 1), 100.0)]
 	assert [r.renewed for r in ledger.renewals] == [True, True, False]
+
+
+def test_monthly_terms_after_a_31_day_month_keep_their_own_invoices():
+	# Signed monthly terms Aug 17 - Sep 16 and Sep 17 - Oct 16 2025, each invoiced 2,500 on its first day.
+	# August has 31 days, so Sep 17's term starts exactly ADVANCE_DAYS (31) after Aug 17's invoice and was
+	# a candidate for it; the Sep 17 invoice, similar and one month on, then made Aug 17 look like periodic
+	# billing and the cadence gave 833.33 and 3,333.33. Each term is one month, as long as the cadence: an
+	# invoice a month later is the next term's own, not billing inside this one. Expected: 2,500 MRR from
+	# Aug 17 to Oct 17 (first day not covered), one interval, one New movement, one churn on Oct 17.
+	contracts = [
+		Agreement("C-AUG", CONTRACT, D(2025, 8, 17), D(2025, 9, 16)),
+		Agreement("C-SEP", CONTRACT, D(2025, 9, 17), D(2025, 10, 16)),
+	]
+	lines = [InvoiceLine("I-AUG", D(2025, 8, 17), 2500), InvoiceLine("I-SEP", D(2025, 9, 17), 2500)]
+	# A customer whose default billing period is three months (as on the site where it was found): a lone
+	# "periodic" invoice was spread over three months (2,500 / 3 = 833.33, plus 2,500 in September).
+	pieces = invoice_pieces(lines, contracts, default_months=3)
+	assert mrr_intervals(pieces) == [Interval(D(2025, 8, 17), D(2025, 10, 17), 2500.0)]
+	ledger = customer_ledger(lines, contracts)
+	assert ledger.intervals == [Interval(D(2025, 8, 17), D(2025, 10, 17), 2500.0)]
+	assert kinds(ledger.movements) == [(D(2025, 8, 17), NEW, 2500.0), (D(2025, 10, 17), CHURN, 2500.0)]
+
+
+def test_monthly_terms_over_a_year_of_31_and_30_day_months():
+	# Twelve monthly terms from 2025-01-17, each invoiced 1,000 on its first day (terms end the day before
+	# the next one starts, so they run 28 to 31 days). Whatever the month lengths, MRR is 1,000 throughout:
+	# 2025-01-17 .. 2026-01-17, one interval.
+	starts = [add_months(D(2025, 1, 17), i) for i in range(12)]
+	contracts = [
+		Agreement(f"C-{i}", CONTRACT, start, add_months(start, 1) - timedelta(days=1))
+		for i, start in enumerate(starts)
+	]
+	lines = [InvoiceLine(f"I-{i}", start, 1000) for i, start in enumerate(starts)]
+	assert mrr_intervals(invoice_pieces(lines, contracts, default_months=3)) == [
+		Interval(D(2025, 1, 17), D(2026, 1, 17), 1000.0)
+	]
+	assert customer_ledger(lines, contracts).intervals == [Interval(D(2025, 1, 17), D(2026, 1, 17), 1000.0)]
+
+
+def test_monthly_term_renewal_invoiced_a_few_days_ahead():
+	# Monthly terms Aug 17 - Sep 16 and Sep 17 - Oct 16 2025; the first invoiced on Aug 17, the renewal
+	# 2,500 invoiced on Sep 12, five days before its term starts. Sep 12 is nearest Sep 17's start: it pays
+	# Sep 17 - Oct 16, and Aug 17's invoice pays its own term. 2,500 from Aug 17 to Oct 17, never
+	# 2,500 / (26 days / 30.4375) for Aug 17 - Sep 12.
+	contracts = [
+		Agreement("C-AUG", CONTRACT, D(2025, 8, 17), D(2025, 9, 16)),
+		Agreement("C-SEP", CONTRACT, D(2025, 9, 17), D(2025, 10, 16)),
+	]
+	lines = [InvoiceLine("I-AUG", D(2025, 8, 17), 2500), InvoiceLine("I-SEP", D(2025, 9, 12), 2500)]
+	assert customer_ledger(lines, contracts).intervals == [Interval(D(2025, 8, 17), D(2025, 10, 17), 2500.0)]
+
+
+def test_monthly_billing_inside_an_annual_term_with_its_renewal_near():
+	# Annual term 2025 billed 1,000 monthly, renewed for 2026 (signed, no invoice yet). Dec 1's invoice is
+	# 31 days before the renewal starts, so the renewal is a candidate, but the annual term (12 months,
+	# longer than the one-month cadence) holds Nov 1's similar invoice: Dec 1 is periodic billing and pays
+	# December only, not 2026 (which would be 1,000 / 12 = 83.33 MRR for a year).
+	contracts = [
+		Agreement("C-2025", CONTRACT, D(2025, 1, 1), D(2025, 12, 31)),
+		Agreement("C-2026", CONTRACT, D(2026, 1, 1), D(2026, 12, 31)),
+	]
+	ledger = customer_ledger(monthly("M", 2025, 1, 12, 1000), contracts)
+	assert ledger.intervals == [Interval(D(2025, 1, 1), D(2026, 1, 1), 1000.0)]

@@ -270,15 +270,25 @@ def _contract_period(inv: _Invoice, contracts: Sequence[Agreement], pending: Seq
 	for other in pending:
 		if other is inv or other.posting == posting or not _similar(other.rest, inv.rest):
 			continue
-		if _snap(min(posting, other.posting), max(posting, other.posting)) is None:
+		gap = _snap(min(posting, other.posting), max(posting, other.posting))
+		if gap is None:
 			continue
-		if any(min(c.start, posting) <= other.posting <= c.end for c in candidates):
-			return None  # periodic billing: the cadence decides
+		# Periodic billing: a similar invoice one cadence step away inside a term LONGER than that step
+		# (monthly invoices under an annual contract). Under a term no longer than the step, the other
+		# invoice pays the next term (monthly terms, each invoiced): after a 31-day month the next term
+		# starts exactly ADVANCE_DAYS after this invoice and is a candidate, but it is not this one's.
+		if any(min(c.start, posting) <= other.posting <= c.end and _longer_than(c, gap) for c in candidates):
+			return None  # the cadence decides
 	# The term whose start is nearest the posting date: a monthly term's invoice, dated at its start,
 	# belongs to it and not to next month's term; a renewal invoiced a few days ahead belongs to the
 	# term it renews into, not to the last days of the one it falls in.
 	chosen = min(candidates, key=lambda c: (abs((c.start - posting).days), -c.start.toordinal(), c.name))
 	return max(posting, chosen.start), chosen.end + ONE_DAY
+
+
+def _longer_than(term: Agreement, months: int) -> bool:
+	"""Whether a term runs past `months` calendar months from its start (beyond a month end's slack)."""
+	return term.end + ONE_DAY > add_months(term.start, months) + timedelta(days=MONTH_END_SLACK_DAYS)
 
 
 def _periodic_periods(dates: list[date], override: int | None, default_months: int) -> dict:
