@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import threading
 from collections import defaultdict
 from datetime import date
 
@@ -14,15 +16,12 @@ PERIOD_MONTHS = {"Monthly": 1, "Quarterly": 3, "Yearly": 12}
 
 def segment_customers(filters) -> list[str] | None:
 	"""Customers in the chosen customer group and territory (with their children), and among those the
-	user's User Permissions allow; None: no filter at all."""
-	conditions = {}
+	user's User Permissions allow (on Customer, Territory and Customer Group); None: no filter at all."""
+	conditions = customer_restrictions() or []
 	if filters.get("customer_group"):
-		conditions["customer_group"] = ("descendants of (inclusive)", filters.customer_group)
+		conditions.append(["customer_group", "descendants of (inclusive)", filters.customer_group])
 	if filters.get("territory"):
-		conditions["territory"] = ("descendants of (inclusive)", filters.territory)
-	allowed = permitted_values("Customer")
-	if allowed is not None:
-		conditions["name"] = ("in", allowed or [""])
+		conditions.append(["territory", "descendants of (inclusive)", filters.territory])
 	if not conditions:
 		return None
 	return frappe.get_all("Customer", filters=conditions, pluck="name")
@@ -54,18 +53,75 @@ def enabled_customer_condition(column: str) -> str:
 	return f" AND {column} IN (SELECT name FROM `tabCustomer` WHERE disabled = 0)"
 
 
-def permitted_values(doctype: str) -> list[str] | None:
-	"""The records of `doctype` the session user is restricted to by User Permissions; None: none set.
-	Our reports read with SQL for speed, so they apply these themselves."""
+# User Permissions. Frappe applies a restriction on Customer, Territory or Customer Group to a document
+# through its own link fields; our reads (SQL and get_all, for speed) apply all three to the customer here,
+# in one place, and a restriction on Company to the money (company_filter, report_company). Strict: a
+# customer without a territory or group is outside a restriction on it.
+CUSTOMER_RESTRICTIONS = {"Customer": "name", "Territory": "territory", "Customer Group": "customer_group"}
+
+
+def permitted_values(doctype: str, user: str | None = None) -> list[str] | None:
+	"""The records of `doctype` the user (default: the session user) is restricted to by User Permissions;
+	None: none set. For Customer: the customers its restrictions on Customer, Territory and Customer Group
+	allow together."""
+	if doctype == "Customer":
+		return permitted_customers(user)
+	return _restricted_to(doctype, user)
+
+
+def _restricted_to(doctype: str, user: str | None = None) -> list[str] | None:
 	from frappe.permissions import get_user_permissions
 
-	restrictions = get_user_permissions(frappe.session.user).get(doctype)
+	restrictions = get_user_permissions(user or frappe.session.user).get(doctype)
 	return [row.get("doc") for row in restrictions] if restrictions else None
 
 
-def may_see_revenue() -> bool:
+def customer_restrictions(user: str | None = None) -> list[list] | None:
+	"""get_all filters on Customer for the user's restrictions on Customer, Territory and Customer Group
+	(their descendants included, as Frappe lists them); None: unrestricted."""
+	conditions = []
+	for doctype, field in CUSTOMER_RESTRICTIONS.items():
+		allowed = _restricted_to(doctype, user)
+		if allowed is not None:
+			conditions.append([field, "in", allowed or [""]])
+	return conditions or None
+
+
+def permitted_customers(user: str | None = None) -> list[str] | None:
+	conditions = customer_restrictions(user)
+	if conditions is None:
+		return None
+	return frappe.get_all("Customer", filters=conditions, pluck="name")
+
+
+def customer_scope_condition(column: str, user: str | None = None, percent: bool = True) -> str:
+	"""SQL: ` AND <column> is a customer the user's restrictions allow`, or "" when unrestricted. A
+	semi-join, so a restriction to a large territory costs no long IN list. `percent`: the query is run
+	with parameters, so a literal % is doubled."""
+	parts = []
+	for doctype, field in CUSTOMER_RESTRICTIONS.items():
+		allowed = _restricted_to(doctype, user)
+		if allowed is not None:
+			values = ", ".join(frappe.db.escape(value, percent=percent) for value in allowed or [""])
+			parts.append(f"`{field}` IN ({values})")
+	if not parts:
+		return ""
+	return f" AND {column} IN (SELECT name FROM `tabCustomer` WHERE {' AND '.join(parts)})"
+
+
+def visible_customers_only(filters: dict | list | None = None, field: str = "customer") -> list:
+	"""enabled_customers_only, and of those only the customers the session user's User Permissions allow:
+	what the number cards count."""
+	filters = enabled_customers_only(filters, field)
+	allowed = permitted_customers()
+	if allowed is not None:
+		filters.append([field, "in", allowed or [""]])
+	return filters
+
+
+def may_see_revenue(user: str | None = None) -> bool:
 	"""Revenue per customer is Sales Invoice data: only for users who may read Sales Invoices."""
-	return bool(frappe.has_permission("Sales Invoice", "read"))
+	return bool(frappe.has_permission("Sales Invoice", "read", user=user))
 
 
 def require_revenue_access() -> None:
@@ -73,6 +129,33 @@ def require_revenue_access() -> None:
 		raise frappe.PermissionError(
 			_("This report shows revenue per customer: it needs permission to read Sales Invoices.")
 		)
+
+
+# The ledger doctypes whose every row is revenue (MRR Interval, MRR Movement, Agreement Renewal) follow the
+# revenue reports' rule on every path: REST, frappe.client, report view and Desk forms (hooks.py). Frappe
+# itself applies the User Permissions on the rows' Company and Customer links.
+
+
+def revenue_permission(
+	doc, ptype: str | None = None, user: str | None = None, debug: bool = False
+) -> bool | None:
+	"""has_permission hook: False for a user who may not read Sales Invoices, or whose restrictions on
+	Territory or Customer Group leave out the row's customer; None (no objection) otherwise."""
+	if not may_see_revenue(user):
+		return False
+	allowed = permitted_customers(user)
+	if allowed is not None and doc.get("customer") not in allowed:
+		return False
+	return None
+
+
+def revenue_query_conditions(user: str | None = None, doctype: str | None = None) -> str:
+	"""permission_query_conditions hook: no rows at all without Sales Invoice read (an empty list, as
+	Frappe answers for rows a user may not see), else only the customers the user's restrictions allow."""
+	if not may_see_revenue(user):
+		return "1=0"
+	# Frappe runs list queries without parameters: a % stays single.
+	return customer_scope_condition(f"`tab{doctype}`.`customer`", user, percent=False).removeprefix(" AND ")
 
 
 def customer_filter(column: str, customers: list[str] | None) -> tuple[str, dict]:
@@ -89,10 +172,62 @@ def company_filter(column: str) -> tuple[str, dict]:
 	return f" AND {column} IN %(permitted_companies)s", {"permitted_companies": tuple(companies)}
 
 
-def periods(from_date: date, to_date: date, periodicity: str) -> list[tuple[date, date]]:
-	"""Calendar periods covering the range, clipped to it."""
-	months = PERIOD_MONTHS.get(periodicity, 1)
+# Range caps of the period reports (README, Reports). One run must stay interactive: Frappe turns a script
+# report that runs past 15 seconds into a prepared report for every user (below), and an uncapped range
+# (1850 to today, monthly) took 27 s and 700 MB at 30,000 customers.
+MAX_REPORT_MONTHS = 120  # 10 years: 120 monthly, 40 quarterly or 10 yearly periods
+MAX_COHORTS = 36  # acquisition months in Cohort Retention, each with up to 24 months after it
+
+
+class ReportRangeError(frappe.ValidationError):
+	"""A period report was asked for a longer range than it covers."""
+
+
+def calendar_months(from_date: date, to_date: date) -> int:
+	"""Calendar months the range touches (2025-01-31 to 2025-02-01: 2); 0 when it is empty."""
 	from_date, to_date = getdate(from_date), getdate(to_date)
+	if to_date < from_date:
+		return 0
+	return (to_date.year - from_date.year) * 12 + to_date.month - from_date.month + 1
+
+
+def check_report_range(from_date, to_date, max_months: int = MAX_REPORT_MONTHS) -> tuple[date, date]:
+	"""The range as dates, or ReportRangeError when it touches more than `max_months` calendar months."""
+	from_date, to_date = getdate(from_date), getdate(to_date)
+	months = calendar_months(from_date, to_date)
+	if months > max_months:
+		frappe.throw(
+			_(
+				"From {0} to {1} spans {2} months; this report covers at most {3} months. Choose a shorter range."
+			).format(frappe.format(from_date, "Date"), frappe.format(to_date, "Date"), months, max_months),
+			ReportRangeError,
+			title=_("Range Too Long"),
+		)
+	return from_date, to_date
+
+
+def check_cohort_count(from_date, to_date) -> None:
+	months = calendar_months(from_date, to_date)
+	if months > MAX_COHORTS:
+		frappe.throw(
+			_(
+				"From {0} to {1} has {2} acquisition months; Cohort Retention shows at most {3} cohorts. "
+				"Choose a shorter range."
+			).format(
+				frappe.format(getdate(from_date), "Date"),
+				frappe.format(getdate(to_date), "Date"),
+				months,
+				MAX_COHORTS,
+			),
+			ReportRangeError,
+			title=_("Range Too Long"),
+		)
+
+
+def periods(from_date: date, to_date: date, periodicity: str) -> list[tuple[date, date]]:
+	"""Calendar periods covering the range, clipped to it (the range within the cap)."""
+	months = PERIOD_MONTHS.get(periodicity, 1)
+	from_date, to_date = check_report_range(from_date, to_date)
 	result = []
 	start = get_first_day(from_date)
 	if months == 3:
@@ -104,6 +239,42 @@ def periods(from_date: date, to_date: date, periodicity: str) -> list[tuple[date
 		result.append((max(start, from_date), min(end, to_date)))
 		start = add_days(end, 1)
 	return result
+
+
+def interactive_report(report_name: str):
+	"""Decorator of a report's execute(): the run never turns the report into a prepared one for everyone.
+
+	Frappe (frappe/core/doctype/report/report.py, Report.execute_script_report) starts a 15-second timer
+	before it runs a script report that is not prepared; if the run outlasts it, the timer sets the Report's
+	`prepared_report` for the whole site, and from then on every user needs a background worker to see it.
+	No property of the report's JSON stops that timer short of `prepared_report: 1` itself. Our reports are
+	bounded by the range caps above, so they cancel the timer of their own run."""
+
+	def decorate(execute):
+		@functools.wraps(execute)
+		def run(filters=None):
+			cancel_prepared_report_switch(report_name)
+			return execute(filters)
+
+		run.cs_interactive_report = report_name
+		return run
+
+	return decorate
+
+
+def cancel_prepared_report_switch(report_name: str) -> int:
+	"""Cancel Frappe's pending switch of `report_name` to a prepared report on this site; how many."""
+	site = getattr(frappe.local, "site", None)
+	cancelled = 0
+	for thread in threading.enumerate():
+		if (
+			isinstance(thread, threading.Timer)
+			and getattr(thread.function, "__name__", "") == "enable_prepared_report"
+			and thread.kwargs == {"report": report_name, "site": site}
+		):
+			thread.cancel()
+			cancelled += 1
+	return cancelled
 
 
 def customer_attributes(

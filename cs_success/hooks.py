@@ -125,7 +125,19 @@ doctype_js = {
 doctype_list_js = {"Issue": "public/js/ticket_list.js", "HD Ticket": "public/js/ticket_list.js"}
 override_doctype_dashboards = {"Customer": "cs_success.customer_dashboard.get_dashboard_data"}
 # A CS Agent changes only the play runs they own or those of their customers.
-has_permission = {"Play Run": "cs_success.playbooks.permissions.play_run_permission"}
+# Every row of the ledger's money doctypes is revenue: the revenue reports' rule (Sales Invoice read) on
+# every path, single documents and lists alike (cs_success/analytics.py).
+has_permission = {
+	"Play Run": "cs_success.playbooks.permissions.play_run_permission",
+	"MRR Interval": "cs_success.analytics.revenue_permission",
+	"MRR Movement": "cs_success.analytics.revenue_permission",
+	"Agreement Renewal": "cs_success.analytics.revenue_permission",
+}
+permission_query_conditions = {
+	"MRR Interval": "cs_success.analytics.revenue_query_conditions",
+	"MRR Movement": "cs_success.analytics.revenue_query_conditions",
+	"Agreement Renewal": "cs_success.analytics.revenue_query_conditions",
+}
 additional_timeline_content = {"Customer": ["cs_success.touchpoints.timeline.customer_timeline"]}
 
 # Our records follow their Customer; they never block deleting it.

@@ -2,12 +2,13 @@
 
 A card with no data shows "-", never 0: Frappe shows a plain string as it is, and formats a
 {"value", "fieldtype"} answer. Cards are about the customers we have now: disabled customers' old
-health rows, responses and renewals are left out (cs_success.analytics)."""
+health rows, responses and renewals are left out, and so are the customers the user's User Permissions (on
+Customer, Territory, Customer Group) leave out (cs_success.analytics)."""
 
 import frappe
 from frappe.utils import add_days, now_datetime, today
 
-from cs_success.analytics import enabled_customers_only
+from cs_success.analytics import visible_customers_only
 from cs_success.engine.health_score import AT_RISK, BAND_ORDER, CHURNED, CRITICAL, NO_DATA
 from cs_success.engine.survey_metrics import csat_percent, nps
 
@@ -17,7 +18,7 @@ NO_DATA_SHOWN = "-"
 def _headline_scores(headline_type: str, days: int = 90) -> list[int]:
 	return frappe.get_all(
 		"Survey Response",
-		filters=enabled_customers_only(
+		filters=visible_customers_only(
 			{"headline_type": headline_type, "submitted_on": (">=", add_days(now_datetime(), -days))}
 		),
 		pluck="headline_score",
@@ -46,7 +47,7 @@ def csat_last_90_days(filters: str | list | dict | None = None) -> dict | str:
 
 
 def _scored() -> list:
-	return enabled_customers_only({"band": ("!=", NO_DATA)})
+	return visible_customers_only({"band": ("!=", NO_DATA)})
 
 
 @frappe.whitelist()
@@ -55,7 +56,7 @@ def average_customer_health(filters: str | list | dict | None = None) -> dict | 
 	frappe.has_permission("Customer Health", "read", throw=True)
 	value = frappe.get_all(
 		"Customer Health",
-		filters=enabled_customers_only({"band": ("in", BAND_ORDER)}),
+		filters=visible_customers_only({"band": ("in", BAND_ORDER)}),
 		fields=["avg(score) as average"],
 	)[0].average
 	return _card(round(value) if value is not None else None, "Int")
@@ -68,7 +69,7 @@ def health_data_coverage(filters: str | list | dict | None = None) -> dict | str
 	frappe.has_permission("Customer Health", "read", throw=True)
 	value = frappe.get_all(
 		"Customer Health",
-		filters=enabled_customers_only({"band": ("not in", (NO_DATA, CHURNED))}),
+		filters=visible_customers_only({"band": ("not in", (NO_DATA, CHURNED))}),
 		fields=["avg(data_coverage) as average"],
 	)[0].average
 	return _card(round(value) if value is not None else None, "Percent")
@@ -82,7 +83,7 @@ def customers_at_risk(filters: str | list | dict | None = None) -> dict | str:
 		return NO_DATA_SHOWN
 	at_risk = frappe.get_all(
 		"Customer Health",
-		filters=enabled_customers_only({"band": ("in", (AT_RISK, CRITICAL))}),
+		filters=visible_customers_only({"band": ("in", (AT_RISK, CRITICAL))}),
 		fields=["count(name) as n"],
 	)[0].n
 	return _card(at_risk, "Int")
@@ -95,7 +96,7 @@ def renewals_due_in_30_days(filters: str | list | dict | None = None) -> dict | 
 	frappe.has_permission("Customer Health", "read", throw=True)
 	count = frappe.get_all(
 		"Agreement Renewal",
-		filters=enabled_customers_only(
+		filters=visible_customers_only(
 			{"outcome": "Pending", "due_date": ("between", (today(), add_days(today(), 30)))}
 		),
 		fields=["count(name) as n"],

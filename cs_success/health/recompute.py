@@ -427,10 +427,15 @@ MAX_REALTIME_MESSAGES = 200
 
 
 def _publish(outcomes: list[Outcome]) -> None:
+	"""To the Customer Health record's room only: Frappe's socket.io server lets a user join it only when
+	they may read that record (frappe.realtime.can_subscribe_doc), so a score never reaches a desk user
+	who may not see it. The badges join the room (public/js/health_badge.js)."""
 	for o in outcomes[:MAX_REALTIME_MESSAGES]:
 		frappe.publish_realtime(
 			"cs_success_health",
 			{"customer": o.customer.name, "score": stored_score(o.score), "band": o.band},
+			doctype="Customer Health",
+			docname=o.customer.name,
 			after_commit=True,
 		)
 

@@ -368,3 +368,25 @@ def make_customer_group(label: str = "Group") -> str:
 		.insert(ignore_permissions=True)
 		.name
 	)
+
+
+def make_territory(label: str = "Territory", parent: str = "All Territories", is_group: int = 0) -> str:
+	return (
+		frappe.get_doc(
+			{
+				"doctype": "Territory",
+				"territory_name": f"_CS {label} {frappe.generate_hash(length=5)}",
+				"parent_territory": parent,
+				"is_group": is_group,
+			}
+		)
+		.insert(ignore_permissions=True)
+		.name
+	)
+
+
+def restrict_user(user: str, doctype: str, value: str) -> None:
+	"""A User Permission: `user` sees only `value` of `doctype` (and its descendants in a tree)."""
+	frappe.get_doc({"doctype": "User Permission", "user": user, "allow": doctype, "for_value": value}).insert(
+		ignore_permissions=True
+	)

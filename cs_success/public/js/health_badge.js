@@ -1,5 +1,6 @@
 // The customer's health at a glance, on Issue, Customer and HD Ticket forms. Loaded before each
-// form's own script; refreshed live when the score changes (realtime event "cs_success_health").
+// form's own script; refreshed live when the score changes (realtime event "cs_success_health", sent
+// only to the Customer Health record's room: see join).
 frappe.provide("cs_success");
 
 cs_success.health_badge = cs_success.health_badge || {
@@ -17,8 +18,25 @@ cs_success.health_badge = cs_success.health_badge || {
 				return;
 			}
 			this.show(frm, this.html(health));
+			this.join(health.customer);
 		});
 		this.listen(frm);
+	},
+
+	// The server publishes a score only to its Customer Health record's room, which Frappe's socket.io
+	// server lets a user join only when they may read that record. frappe.realtime.doc_subscribe takes one
+	// call a second (the form's own subscription has just used it), so emit directly; and again after a
+	// reconnect, which leaves every room.
+	join(customer) {
+		if (!frappe.realtime.socket) return; // realtime is off on this site
+		this.rooms = this.rooms || new Set();
+		this.rooms.add(customer);
+		frappe.realtime.emit("doc_subscribe", "Customer Health", customer);
+		if (this.rejoins) return;
+		this.rejoins = true;
+		frappe.realtime.on("connect", () => {
+			this.rooms.forEach((name) => frappe.realtime.emit("doc_subscribe", "Customer Health", name));
+		});
 	},
 
 	// Form messages stack (show_message appends): replace our own block, leave other messages alone.

@@ -1,8 +1,9 @@
 // Installed as an HD Form Script: the customer's health on the Helpdesk agent ticket page.
 //
 // Live like the Desk badge: the recompute publishes "cs_success_health" {customer, score, band} over
-// socket.io; Helpdesk's agent SPA keeps its socket on the Vue app (globalProperties.$socket), which
-// a form script can reach through the #app element. On a message for this customer the badge
+// socket.io to the Customer Health record's room, which Frappe's socket.io server lets a user join
+// ("doc_subscribe") only when they may read that record. Helpdesk's agent SPA keeps its socket on the
+// Vue app (globalProperties.$socket), which a form script can reach through the #app element. On a message for this customer the badge
 // fetches its health again and re-renders in place. A form script only returns its actions once,
 // so the action's label, theme and style are getters over `csView`: Helpdesk renders the action
 // through Vue's reactive proxy, the getters see that proxy as `this`, and writing the new view
@@ -88,13 +89,17 @@ async function setupForm({ doc, call, $dialog }) {
 	const registry = (window.csSuccessHelpdeskBadge = window.csSuccessHelpdeskBadge || {});
 	registry.current = badge;
 	const socket = document.getElementById("app")?.__vue_app__?.config?.globalProperties?.$socket;
+	const join = (customer) => socket.emit("doc_subscribe", "Customer Health", customer);
 	if (socket && registry.socket !== socket) {
 		registry.socket = socket;
 		socket.on("cs_success_health", (data) => {
 			const current = registry.current;
 			if (current && data && data.customer === current.customer) current.refresh();
 		});
+		// A reconnect leaves every room: join the shown customer's again.
+		socket.on("connect", () => registry.current && join(registry.current.customer));
 	}
+	if (socket) join(health.customer);
 	if (!registry.watchingVisibility) {
 		registry.watchingVisibility = true;
 		document.addEventListener("visibilitychange", () => {

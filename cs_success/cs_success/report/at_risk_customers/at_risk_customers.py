@@ -5,10 +5,18 @@ import frappe
 from frappe import _
 from frappe.utils import today
 
-from cs_success.analytics import BAND_COLORS, column, enabled_customers_only, segment_customers, summary
+from cs_success.analytics import (
+	BAND_COLORS,
+	column,
+	enabled_customers_only,
+	interactive_report,
+	segment_customers,
+	summary,
+)
 from cs_success.health.config import measure_label
 
 
+@interactive_report("At-Risk Customers")
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
 	bands = [filters.band] if filters.get("band") else ["At Risk", "Critical"]

@@ -13,8 +13,10 @@ from frappe import _
 from frappe.utils import add_days, getdate
 
 from cs_success.analytics import (
+	check_report_range,
 	column,
 	customer_attributes,
+	interactive_report,
 	require_revenue_access,
 	segment_customers,
 	summary,
@@ -44,10 +46,12 @@ DIMENSIONS = {
 RATE_DIMENSIONS = ("customer_group", "territory")
 
 
+@interactive_report("Churned Customer Audit")
 @frappe.read_only()
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
 	require_revenue_access()
+	check_report_range(filters.from_date, filters.to_date)
 	company = report_company(filters)
 	currency = company_currency(company)
 	customers = segment_customers(filters)

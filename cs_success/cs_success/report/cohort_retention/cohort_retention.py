@@ -11,7 +11,15 @@ import frappe
 from frappe import _
 from frappe.utils import getdate, today
 
-from cs_success.analytics import column, may_see_revenue, require_revenue_access, segment_customers, summary
+from cs_success.analytics import (
+	check_cohort_count,
+	column,
+	interactive_report,
+	may_see_revenue,
+	require_revenue_access,
+	segment_customers,
+	summary,
+)
 from cs_success.ledger.report_helpers import (
 	CURRENCY_FIELD,
 	company_currency,
@@ -33,6 +41,7 @@ MAX_MONTHS = 24
 FAR_FUTURE = "9999-12-31"
 
 
+@interactive_report("Cohort Retention")
 @frappe.read_only()
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
@@ -45,6 +54,7 @@ def execute(filters=None):
 	company = report_company(filters)
 	# Logo retention is for anyone who may run the report; the cohorts' MRR only for who may see revenue.
 	show_money = may_see_revenue()
+	check_cohort_count(filters.from_date, filters.to_date)
 	cohorts = months_from(filters.from_date, filters.to_date)
 	data = get_data(filters, company, cohorts, months, measure, show_money)
 	return (

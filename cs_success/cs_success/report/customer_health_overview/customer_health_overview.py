@@ -10,12 +10,14 @@ from cs_success.analytics import (
 	BANDS,
 	column,
 	enabled_customers_only,
+	interactive_report,
 	segment_customers,
 	summary,
 )
 from cs_success.engine.health_score import BAND_ORDER
 
 
+@interactive_report("Customer Health Overview")
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
 	group_field = "territory" if filters.get("group_by") == "Territory" else "customer_group"

@@ -12,7 +12,9 @@ from frappe import _
 from frappe.utils import add_days, getdate, today
 
 from cs_success.analytics import (
+	check_report_range,
 	column,
+	interactive_report,
 	periods,
 	require_revenue_access,
 	segment_customers,
@@ -33,6 +35,7 @@ from cs_success.ledger.report_helpers import (
 )
 
 
+@interactive_report("Customer Lifetime Value")
 @frappe.read_only()
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
@@ -43,6 +46,7 @@ def execute(filters=None):
 	from_date = getdate(filters.from_date)
 	# The ledger runs ongoing MRR into the future; churn that has not happened yet is not in it.
 	to_date = min(getdate(filters.to_date), getdate(today()))
+	check_report_range(from_date, to_date)
 	data = get_data(filters, company, from_date, to_date, margin, currency)
 	return (
 		get_columns(),

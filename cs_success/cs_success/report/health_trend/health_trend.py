@@ -6,9 +6,11 @@ from frappe import _
 
 from cs_success.analytics import (
 	BAND_CHART_COLORS,
+	check_report_range,
 	column,
 	customer_filter,
 	enabled_customer_condition,
+	interactive_report,
 	segment_customers,
 	summary,
 )
@@ -18,8 +20,10 @@ from cs_success.engine.health_score import AT_RISK, BAND_ORDER, CRITICAL
 HEALTH_TREND_COLORS = ["#2490ef", BAND_CHART_COLORS[AT_RISK], BAND_CHART_COLORS[CRITICAL]]
 
 
+@interactive_report("Health Trend")
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
+	check_report_range(filters.from_date, filters.to_date)
 	condition, params = customer_filter("customer", segment_customers(filters))
 	# The customers we have now: a disabled customer's snapshots drop out of every day of the trend.
 	condition += enabled_customer_condition("customer")

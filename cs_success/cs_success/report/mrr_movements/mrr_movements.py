@@ -8,20 +8,30 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, get_first_day, getdate
 
-from cs_success.analytics import column, periods, require_revenue_access, segment_customers, summary
+from cs_success.analytics import (
+	column,
+	interactive_report,
+	periods,
+	require_revenue_access,
+	segment_customers,
+	summary,
+)
 from cs_success.ledger.queries import mrr_on_days
+from cs_success.ledger.report_helpers import report_company
 
 MOVEMENTS = ("New", "Expansion", "Reactivation", "Contraction", "Churn")
 SUBTRACTED = ("Contraction", "Churn")
 
 
+@interactive_report("MRR Movements")
 @frappe.read_only()
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
 	require_revenue_access()
+	company = report_company(filters)  # a user restricted to other companies may not pick this one
 	months = periods(get_first_day(getdate(filters.from_date)), getdate(filters.to_date), "Monthly")
 	customers = segment_customers(filters)
-	data = get_data(filters.company, months, customers)
+	data = get_data(company, months, customers)
 	return get_columns(), data, get_message(), get_chart(data), get_summary(data)
 
 

@@ -12,7 +12,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_months, getdate, today
 
-from cs_success.analytics import column, summary
+from cs_success.analytics import check_report_range, column, interactive_report, summary
 from cs_success.engine.play_effectiveness import LOOKBACK_DAYS, MATCH_DAYS, WINDOWS
 from cs_success.ledger.report_helpers import rate_summary
 from cs_success.playbooks.effectiveness import effectiveness
@@ -21,6 +21,7 @@ from cs_success.playbooks.effectiveness import effectiveness
 HEADLINE_WINDOW = max(WINDOWS)
 
 
+@interactive_report("Play Effectiveness")
 @frappe.read_only()
 def execute(filters=None):
 	return report_as_of(filters, getdate(today()))
@@ -31,6 +32,7 @@ def report_as_of(filters, on: date):
 	filters = frappe._dict(filters or {})
 	to_date = getdate(filters.get("to_date") or on)
 	from_date = getdate(filters.get("from_date") or add_months(to_date, -12))
+	check_report_range(from_date, to_date)
 	plays, overall = effectiveness(from_date, to_date, on, filters.get("play") or None)
 	return get_columns(), get_rows(plays), get_message(), get_chart(plays), get_summary(overall)
 

@@ -10,7 +10,15 @@ import frappe
 from frappe import _
 from frappe.utils import getdate, today
 
-from cs_success.analytics import column, customer_attributes, may_see_revenue, segment_customers, summary
+from cs_success.analytics import (
+	check_report_range,
+	column,
+	customer_attributes,
+	interactive_report,
+	may_see_revenue,
+	segment_customers,
+	summary,
+)
 from cs_success.engine.ledger import RENEWAL_LOOKBACK_DAYS
 from cs_success.engine.retention import renewal_rate
 from cs_success.ledger.build import ledger_settings
@@ -33,9 +41,11 @@ UPCOMING = "Upcoming"
 DECIDED = (RENEWED, NOT_RENEWED, CANCELLED)
 
 
+@interactive_report("Renewal Rate")
 @frappe.read_only()
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
+	check_report_range(filters.from_date, filters.to_date)
 	company = report_company(filters)
 	currency = company_currency(company)
 	grace = ledger_settings().renewal_grace_days

@@ -8,11 +8,12 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, getdate
 
-from cs_success.analytics import column, periods, segment_customers, summary
+from cs_success.analytics import column, interactive_report, periods, segment_customers, summary
 from cs_success.engine.retention import period_counts
 from cs_success.ledger.queries import active_on_days, events_between
 
 
+@interactive_report("Retention and Churn")
 @frappe.read_only()
 def execute(filters=None):
 	filters = frappe._dict(filters or {})

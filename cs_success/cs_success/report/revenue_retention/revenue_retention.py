@@ -11,6 +11,7 @@ from frappe.utils import add_days, getdate
 from cs_success.analytics import (
 	column,
 	customer_attributes,
+	interactive_report,
 	periods,
 	require_revenue_access,
 	segment_customers,
@@ -18,14 +19,17 @@ from cs_success.analytics import (
 )
 from cs_success.engine.retention import revenue_retention
 from cs_success.ledger.queries import mrr_on_days
+from cs_success.ledger.report_helpers import report_company
 
 SEGMENT_FIELDS = {"Customer Group": "customer_group", "Territory": "territory"}
 
 
+@interactive_report("Revenue Retention")
 @frappe.read_only()
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
 	require_revenue_access()
+	filters.company = report_company(filters)  # a user restricted to other companies may not pick this one
 	report_periods = periods(
 		getdate(filters.from_date), getdate(filters.to_date), filters.periodicity or "Quarterly"
 	)

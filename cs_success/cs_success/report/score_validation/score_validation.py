@@ -9,7 +9,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_months, cint, getdate, today
 
-from cs_success.analytics import column, segment_customers, summary
+from cs_success.analytics import check_report_range, column, interactive_report, segment_customers, summary
 from cs_success.engine import validation as v
 from cs_success.engine.health_score import AT_RISK, BAND_ORDER, CRITICAL
 from cs_success.health.config import measure_label
@@ -26,6 +26,7 @@ MIN_CUSTOMERS = 100
 MIN_EVENTS = 10
 
 
+@interactive_report("Score Validation")
 @frappe.read_only()
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
@@ -34,6 +35,7 @@ def execute(filters=None):
 		frappe.throw(_("The horizon must be one of {0} days.").format(", ".join(map(str, HORIZONS))))
 	to_date = getdate(filters.get("to_date") or today())
 	from_date = getdate(filters.get("from_date") or add_months(to_date, -12))
+	check_report_range(from_date, to_date)
 	dates = observation_dates(from_date, to_date, horizon, today())
 	figures = validation_figures(dates, horizon, segment_customers(filters), filters.get("scorecard") or None)
 	return (

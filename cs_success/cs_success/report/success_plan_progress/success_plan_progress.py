@@ -4,9 +4,10 @@
 import frappe
 from frappe import _
 
-from cs_success.analytics import column, segment_customers, summary
+from cs_success.analytics import column, interactive_report, segment_customers, summary
 
 
+@interactive_report("Success Plan Progress")
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
 	conditions = {"status": filters.status} if filters.get("status") else {}

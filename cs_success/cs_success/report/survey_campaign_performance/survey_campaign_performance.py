@@ -4,24 +4,35 @@
 import frappe
 from frappe import _
 
-from cs_success.analytics import column, summary
+from cs_success.analytics import (
+	column,
+	customer_scope_condition,
+	interactive_report,
+	permitted_customers,
+	summary,
+)
 from cs_success.engine.survey_metrics import response_rate, summarize
 
 
+@interactive_report("Survey Campaign Performance")
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
 	campaign_filters = {"purpose": filters.purpose} if filters.get("purpose") else {}
-	campaigns = frappe.get_all(
+	# get_list: the campaigns the user's User Permissions allow (on their company, territory and group);
+	# within them, only the invitations and answers of the customers the user may see.
+	campaigns = frappe.get_list(
 		"Survey Campaign", filters=campaign_filters, fields=["name", "purpose", "status", "template"]
 	)
 	names = [c.name for c in campaigns] or [""]
+	allowed = permitted_customers()
 	counts = {
 		row.campaign: row
 		for row in frappe.db.sql(
-			"""SELECT campaign, SUM(status != 'Queued') AS invited,
+			f"""SELECT campaign, SUM(status != 'Queued') AS invited,
 				SUM(opened_on IS NOT NULL OR status = 'Answered') AS opened, SUM(status = 'Answered') AS answered,
 				SUM(status = 'Bounced') AS bounced
-			FROM `tabSurvey Invitation` WHERE campaign IN %(names)s GROUP BY campaign""",
+			FROM `tabSurvey Invitation` WHERE campaign IN %(names)s {customer_scope_condition("customer")}
+			GROUP BY campaign""",
 			{"names": tuple(names)},
 			as_dict=True,
 		)
@@ -29,7 +40,10 @@ def execute(filters=None):
 	answers: dict[str, list[tuple[str, int]]] = {}
 	for row in frappe.get_all(
 		"Survey Response",
-		filters={"campaign": ("in", names)},
+		filters={
+			"campaign": ("in", names),
+			**({"customer": ("in", allowed or [""])} if allowed is not None else {}),
+		},
 		fields=["campaign", "headline_type", "headline_score"],
 	):
 		answers.setdefault(row.campaign, []).append((row.headline_type, row.headline_score))

@@ -4,12 +4,21 @@
 import frappe
 from frappe import _
 
-from cs_success.analytics import column, customer_filter, segment_customers, summary
+from cs_success.analytics import (
+	check_report_range,
+	column,
+	customer_filter,
+	interactive_report,
+	segment_customers,
+	summary,
+)
 from cs_success.engine.survey_metrics import summarize
 
 
+@interactive_report("Survey Score Trend")
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
+	check_report_range(filters.from_date, filters.to_date)
 	condition, params = customer_filter("customer", segment_customers(filters))
 	responses = frappe.db.sql(
 		f"""

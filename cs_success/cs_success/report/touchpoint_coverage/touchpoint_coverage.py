@@ -5,9 +5,10 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, date_diff, getdate, now_datetime, today
 
-from cs_success.analytics import column, customer_filter, segment_customers, summary
+from cs_success.analytics import column, customer_filter, interactive_report, segment_customers, summary
 
 
+@interactive_report("Touchpoint Coverage")
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
 	days = int(filters.get("days") or 30)
