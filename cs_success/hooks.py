@@ -124,6 +124,11 @@ doctype_js = {
 }
 doctype_list_js = {"Issue": "public/js/ticket_list.js", "HD Ticket": "public/js/ticket_list.js"}
 override_doctype_dashboards = {"Customer": "cs_success.customer_dashboard.get_dashboard_data"}
+# Helpdesk's portal returns whole ticket rows: ours leave out the agents-only health band.
+override_whitelisted_methods = {
+	"helpdesk.helpdesk.doctype.hd_ticket.api.new": "cs_success.api.health.new_helpdesk_ticket",
+	"helpdesk.helpdesk.doctype.hd_ticket.api.get_one": "cs_success.api.health.get_helpdesk_ticket",
+}
 # A CS Agent changes only the play runs they own or those of their customers.
 # Every row of the ledger's money doctypes is revenue: the revenue reports' rule (Sales Invoice read) on
 # every path, single documents and lists alike (cs_success/analytics.py).

@@ -15,8 +15,16 @@ DEFAULT_SCORECARD = "Default"
 INLINE_INITIAL_SCORING_LIMIT = 2000
 
 
+# The band on a ticket is for agents: whoever raises a ticket can read it and name any customer on it.
+# A level of its own, so the read granted below covers this field only, not fields an administrator
+# put at level 1.
+HEALTH_BAND_PERMLEVEL = 5
+# Read at that level, for those of these roles that may read the ticket at all (Frappe refuses a higher
+# level for a role without level 0): Helpdesk's agents, ERPNext's support team, our roles, managers.
+HEALTH_BAND_READERS = ("Agent", "Agent Manager", "Support Team", "CS Agent", "CS Manager", "System Manager")
 HEALTH_BAND_FIELD = {
 	"fieldname": "cs_health_band",
+	"permlevel": HEALTH_BAND_PERMLEVEL,
 	"fieldtype": "Select",
 	"label": "Customer Health",
 	"options": "\nHealthy\nAt Risk\nCritical\nInsufficient Data\nChurned\nNo Data",
@@ -87,6 +95,7 @@ def after_install() -> None:
 	sync_health_measures()
 	create_default_scorecard()
 	create_custom_fields(get_custom_fields(), ignore_validate=True)
+	grant_health_band_read()
 	sync_standard_survey_templates()
 	sync_standard_plan_templates()
 	sync_churn_reasons()
@@ -101,6 +110,7 @@ def after_migrate() -> None:
 	sync_health_measures()
 	offer_new_measures_on_default_scorecard()
 	create_custom_fields(get_custom_fields(), ignore_validate=True)
+	grant_health_band_read()
 	sync_standard_survey_templates()
 	sync_standard_plan_templates()
 	sync_churn_reasons()
@@ -113,16 +123,20 @@ def after_app_install(app_name: str) -> None:
 	"""Helpdesk installed after us: add the HD Customer -> Customer link."""
 	if app_name == "helpdesk":
 		create_custom_fields(get_custom_fields(), ignore_validate=True)
+		grant_health_band_read()
 		create_helpdesk_form_script()
 
 
 def before_app_uninstall(app_name: str) -> None:
 	if app_name == "helpdesk":
-		delete_custom_fields({"HD Customer": get_custom_fields().get("HD Customer", [])})
+		fields = get_custom_fields()
+		delete_custom_fields({doctype: fields.get(doctype, []) for doctype in ("HD Customer", "HD Ticket")})
+		revoke_health_band_read(["HD Ticket"])
 		delete_helpdesk_form_script()
 
 
 def before_uninstall() -> None:
+	revoke_health_band_read(health_band_doctypes())
 	delete_custom_fields(get_custom_fields())
 	drop_indexes()
 	delete_helpdesk_form_script()
@@ -357,6 +371,45 @@ def score_existing_customers() -> None:
 			"cs_success.health.recompute.recompute_all", queue="long", timeout=3600, enqueue_after_commit=True
 		)
 		click.secho(f"cs_success: scoring {count} customers in a background job", fg="yellow")
+
+
+def health_band_doctypes() -> list[str]:
+	return [doctype for doctype, fields in get_custom_fields().items() if HEALTH_BAND_FIELD in fields]
+
+
+def grant_health_band_read() -> None:
+	"""Read at HEALTH_BAND_PERMLEVEL for the agent roles. Frappe keeps a doctype's rules either in its
+	JSON or, once anyone changes them, all in Custom DocPerm: `add_permission` copies the standard ones
+	there first, as Role Permissions Manager does (and as Helpdesk does for HD Ticket itself)."""
+	from frappe.permissions import add_permission
+
+	for doctype in health_band_doctypes():
+		level_zero = {p.role for p in frappe.get_meta(doctype).permissions if not p.permlevel and p.read}
+		for role in HEALTH_BAND_READERS:
+			if role in level_zero and not frappe.db.exists(
+				"Custom DocPerm", {"parent": doctype, "role": role, "permlevel": HEALTH_BAND_PERMLEVEL}
+			):
+				add_permission(doctype, role, HEALTH_BAND_PERMLEVEL)
+
+
+def revoke_health_band_read(doctypes: list[str]) -> None:
+	"""Our rules go; so do the copied standard ones if nothing else was changed, which puts the
+	doctype back on the rules in its JSON."""
+	for doctype in doctypes:
+		frappe.db.delete("Custom DocPerm", {"parent": doctype, "permlevel": HEALTH_BAND_PERMLEVEL})
+		if frappe.db.exists("DocType", doctype) and _rules("Custom DocPerm", doctype) == _rules(
+			"DocPerm", doctype
+		):
+			frappe.db.delete("Custom DocPerm", {"parent": doctype})
+		frappe.clear_cache(doctype=doctype)
+
+
+def _rules(table: str, doctype: str) -> list[tuple]:
+	from frappe.permissions import rights
+
+	keys = ("role", "permlevel", "if_owner", *rights)
+	rows = frappe.get_all(table, filters={"parent": doctype}, fields=list(keys))
+	return sorted(tuple(row[key] or 0 for key in keys) for row in rows)
 
 
 def delete_custom_fields(custom_fields: dict[str, list[dict]]) -> None:

@@ -2,6 +2,7 @@
 
 import frappe
 from frappe import _
+from frappe.model.document import Document
 from frappe.utils import now_datetime
 
 from cs_success.health import overrides
@@ -12,14 +13,32 @@ from cs_success.health.queue import queue_recompute
 def set_override(customer: str, score: float, reason: str, expires_on: str) -> dict:
 	"""CS Manager only: pin a customer's score until `expires_on`, with a reason (audited). Frappe
 	turns `score` into a float (or refuses it) from the type hint."""
+	overrides.check_can_override()
+	check_may_change_health(customer)
 	overrides.set_override(customer, score, reason, expires_on)
 	return get_customer_health(customer)
 
 
 @frappe.whitelist(methods=["POST"])
 def clear_override(customer: str, reason: str | None = None) -> dict:
+	overrides.check_can_override()
+	check_may_change_health(customer)
 	overrides.clear_override(customer, reason)
 	return get_customer_health(customer)
+
+
+def check_may_change_health(customer: str) -> None:
+	"""The role is not enough: a manager whose User Permissions limit them to other customers may not
+	touch this one. Checked on the record itself, whose Customer link carries the User Permission (or on
+	the record the first recompute will make). Nobody writes Customer Health through its form, so the
+	record-level check is read: who may not see a customer's health may not change it."""
+	doc = (
+		frappe.get_doc("Customer Health", customer)
+		if frappe.db.exists("Customer Health", customer)
+		else frappe.get_doc({"doctype": "Customer Health", "customer": customer})
+	)
+	if not frappe.has_permission("Customer Health", "read", doc):
+		frappe.throw(_("You are not permitted to change this customer's health."), frappe.PermissionError)
 
 
 @frappe.whitelist(methods=["POST"])
@@ -136,3 +155,36 @@ def health_summary(customer: str) -> dict:
 			for m in weakest
 		],
 	}
+
+
+# Helpdesk's portal endpoints (hooks.py override_whitelisted_methods). Frappe's own APIs leave out a field
+# the user may not read at its permission level; these two return whole ticket rows (the new document,
+# and a SELECT *), so the agents-only health band (install.py HEALTH_BAND_PERMLEVEL) is taken out here.
+
+
+@frappe.whitelist()
+def new_helpdesk_ticket(doc: dict, attachments: list[dict] | None = None) -> Document:
+	"""helpdesk.helpdesk.doctype.hd_ticket.api.new, without the fields the caller may not read."""
+	from helpdesk.helpdesk.doctype.hd_ticket.api import new
+
+	ticket = new(doc, attachments or [])
+	ticket.apply_fieldlevel_read_permissions()
+	return ticket
+
+
+@frappe.whitelist()
+def get_helpdesk_ticket(name: str | int, is_customer_portal: bool = False) -> dict:
+	"""helpdesk.helpdesk.doctype.hd_ticket.api.get_one, without the fields the caller may not read."""
+	from helpdesk.helpdesk.doctype.hd_ticket.api import get_one
+
+	return without_unreadable_fields("HD Ticket", get_one(name, is_customer_portal))
+
+
+def without_unreadable_fields(doctype: str, row: dict) -> dict:
+	"""`row` less the fields at a permission level the session user may not read."""
+	meta = frappe.get_meta(doctype)
+	readable = set(meta.get_permlevel_access("read"))
+	for df in meta.fields:
+		if df.permlevel and df.permlevel not in readable:
+			row.pop(df.fieldname, None)
+	return row

@@ -2,16 +2,15 @@
 opt-out, and campaign actions for CS Managers."""
 
 import frappe
-from frappe.rate_limiter import rate_limit
 
 from cs_success.surveys import opt_out as opt_outs
 from cs_success.surveys import responses
 from cs_success.surveys.links import find_invitation, link_status_url, opt_out_url
-from cs_success.surveys.web import OPTED_OUT_DONE, mark_opened
+from cs_success.surveys.web import OPTED_OUT_DONE, mark_opened, rate_limited
 
 
 @frappe.whitelist(allow_guest=True, methods=["GET", "POST"])
-@rate_limit(limit=30, seconds=60)
+@rate_limited(limit=30, seconds=60)
 def opt_out(token: str | None = None) -> None:
 	"""The opt-out itself, by POST from its confirmation page. A GET (a link in an email sent before
 	the confirmation page existed, or a mail scanner) only shows that page: it changes nothing."""
@@ -26,14 +25,14 @@ def opt_out(token: str | None = None) -> None:
 
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])
-@rate_limit(limit=60, seconds=60)
+@rate_limited(limit=60, seconds=60)
 def survey_viewed(token: str) -> None:
 	"""The survey page's script reports that a person's browser rendered it."""
 	mark_opened(token)
 
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])
-@rate_limit(limit=30, seconds=60)
+@rate_limited(limit=30, seconds=60)
 def record_score(token: str | None = None, score: str | int | None = None) -> dict:
 	"""The score clicked in the email, posted by the survey page's script once a browser has rendered
 	it (never by the link's GET: mail scanners open every link). Stored as a partial response, which
@@ -42,7 +41,7 @@ def record_score(token: str | None = None, score: str | int | None = None) -> di
 
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])
-@rate_limit(limit=20, seconds=60)
+@rate_limited(limit=20, seconds=60)
 def submit_answers(token: str | None = None, answers: str | None = None, comment: str | None = None) -> dict:
 	"""The survey page's Send: all answers, as JSON keyed by question number, and the comment. Completes
 	the link's partial response if the email's score made one."""

@@ -1,63 +1,61 @@
 """Alerts when a customer ENTERS a worse band: once per customer and band, until it recovers.
 
-The optional webhook is an outbound request to a URL an administrator typed, sent by a worker inside
-our network, so it follows one rule (`check_webhook_url`): http(s), and only to public addresses. Each
-attempt is one job and never sleeps; a failed attempt is retried by `retry_due_webhooks` after a
-backoff, and so is an attempt whose job was killed (its claim lapses).
+The optional webhook goes through the shared client (cs_success/webhooks.py: public addresses only,
+pinned, no redirects, one total deadline). Each attempt is one job and never sleeps; a failed attempt is
+retried by `retry_due_webhooks` after a backoff, and so is an attempt whose job was killed (its claim
+lapses). The URL is a Password field: it works as a credential for the chat channel, so only those who
+may edit CS Settings set it and nobody reads it back.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import socket
-from urllib.parse import urlsplit, urlunsplit
-
-import requests
-from requests.adapters import HTTPAdapter
-
 import frappe
 from frappe import _
-from frappe.utils import add_to_date, cint, escape_html, get_url_to_form, now_datetime, sbool
-from frappe.utils.background_jobs import get_queues_timeout
+from frappe.utils import add_to_date, cint, escape_html, get_url_to_form, now_datetime
+from frappe.utils.password import get_decrypted_password
 
 from cs_success.engine.health_score import AT_RISK, CRITICAL, band_rank, entered_worse_band
 
-# A slow endpoint must not hold up the health drain on "short": the webhook gets its own queue when the
-# bench has one (a `workers` entry in common_site_config.json), else the long queue.
-WEBHOOK_QUEUE = "cs_success_webhooks"
-FALLBACK_QUEUE = "long"
-MIN_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS, DEFAULT_TIMEOUT_SECONDS = 1, 30, 5
+# The client and its rule and codes are the shared module's; re-exported for the settings form and tests.
+from cs_success.webhooks import (  # noqa: F401
+	ALLOW_PRIVATE_KEY,
+	DEADLINE_SECONDS,
+	ERROR_ADDRESS,
+	ERROR_CONNECTION,
+	ERROR_DNS,
+	ERROR_HTTP,
+	ERROR_REDIRECT,
+	ERROR_TIMEOUT,
+	FALLBACK_QUEUE,
+	JOB_TIMEOUT_SECONDS,
+	WEBHOOK_QUEUE,
+	WebhookHostNotResolved,
+	WebhookURLError,
+	check_webhook_url,
+	is_public_address,
+	post_json,
+	private_addresses_allowed,
+	webhook_queue,
+)
+
+# The timeout in CS Settings is the whole attempt's (connect, send, answer), so at most the client's
+# deadline.
+MIN_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS, DEFAULT_TIMEOUT_SECONDS = 1, DEADLINE_SECONDS, 5
 MIN_ATTEMPTS, MAX_ATTEMPTS, DEFAULT_ATTEMPTS = 1, 5, 3
 # Minutes to wait after failed attempt 1, 2, 3, 4.
 BACKOFF_MINUTES = (1, 5, 30, 120)
-# An attempt holds its alert this long (connect plus read timeout at most). A job killed mid-attempt
-# (worker restart, queue timeout) leaves the claim behind; once it lapses the scheduler tries again.
+# An attempt holds its alert this long (twice its deadline). A job killed mid-attempt (worker restart,
+# queue timeout) leaves the claim behind; once it lapses the scheduler tries again.
 CLAIM_SECONDS = 2 * MAX_TIMEOUT_SECONDS
 RETRY_BATCH = 500
-# Site config key for a site whose chat server is on its own network.
-ALLOW_PRIVATE_KEY = "cs_success_webhook_allow_private"
 OPEN_STATUSES = ("Pending", "Retrying")
+WEBHOOK_URL_FIELD = "alert_webhook_url"
 
-# All that `webhook_last_error` ever holds: codes we write. Desk renders the field as HTML, so the
-# remote's status text, body and exception messages never go in it (or into the Error Log).
-ERROR_HTTP = "HTTP {0}"
-ERROR_TIMEOUT = "Timeout"
-ERROR_CONNECTION = "Connection error"
-ERROR_REDIRECT = "Redirect not followed"
-ERROR_ADDRESS = "Address not allowed"
-ERROR_DNS = "Host not resolved"
+# All that `webhook_last_error` ever holds: the client's codes and these.
 ERROR_INTERRUPTED = "Interrupted"
 ERROR_NOT_CONFIGURED = "Not configured"
 
 FAILED_LOG_TITLE = "cs_success: alert webhook failed"
-
-
-class WebhookURLError(frappe.ValidationError):
-	pass
-
-
-class WebhookHostNotResolved(WebhookURLError):
-	pass
 
 
 def handle_band_changes(outcomes, raise_alerts: bool = True) -> None:
@@ -150,10 +148,6 @@ def notify_band_moves(moves: dict[tuple[str, str], int]) -> None:
 	)
 
 
-def webhook_queue() -> str:
-	return WEBHOOK_QUEUE if WEBHOOK_QUEUE in get_queues_timeout() else FALLBACK_QUEUE
-
-
 def enqueue_delivery(alert_name: str, after_commit: bool = False) -> None:
 	"""One attempt in a job of its own. The job id keeps the scheduler from queueing a second copy of
 	an attempt that is already waiting; the claim in `deliver_webhook` covers the rest."""
@@ -162,10 +156,16 @@ def enqueue_delivery(alert_name: str, after_commit: bool = False) -> None:
 		queue=webhook_queue(),
 		job_id=f"cs_success_webhook::{alert_name}",
 		deduplicate=True,
+		timeout=JOB_TIMEOUT_SECONDS,
 		alert_name=alert_name,
 		enqueue_after_commit=after_commit,
 		now=frappe.flags.in_test,
 	)
+
+
+def alert_webhook_url() -> str | None:
+	"""The URL as typed: CS Settings keeps it encrypted, its field shows only asterisks."""
+	return get_decrypted_password("CS Settings", "CS Settings", WEBHOOK_URL_FIELD, raise_exception=False)
 
 
 def webhook_limits() -> tuple[int, int]:
@@ -177,135 +177,6 @@ def webhook_limits() -> tuple[int, int]:
 		min(max(timeout or DEFAULT_TIMEOUT_SECONDS, MIN_TIMEOUT_SECONDS), MAX_TIMEOUT_SECONDS),
 		min(max(attempts or DEFAULT_ATTEMPTS, MIN_ATTEMPTS), MAX_ATTEMPTS),
 	)
-
-
-def check_webhook_url(url: str) -> list[str]:
-	"""The webhook rule: an http or https URL whose host resolves only to public addresses; any
-	loopback, private, link-local, multicast, reserved or unspecified address (also inside an IPv6
-	form such as ::ffff:127.0.0.1) refuses the whole URL. A site whose chat server is internal sets
-	`cs_success_webhook_allow_private` to 1 in its site config. Returns the checked addresses, or
-	raises WebhookURLError with a message for the user."""
-	parts = urlsplit((url or "").strip())
-	try:
-		port = parts.port
-		host = (parts.hostname or "").encode("idna").decode("ascii")
-	except (ValueError, UnicodeError):
-		host = ""
-	if parts.scheme not in ("http", "https") or not host:
-		raise WebhookURLError(_("The alert webhook URL must be an http:// or https:// address with a host."))
-	try:
-		found = socket.getaddrinfo(host, port or _default_port(parts.scheme), type=socket.SOCK_STREAM)
-	except (OSError, UnicodeError):
-		found = []
-	# An IPv6 link-local answer carries its interface ("fe80::1%eth0"); the address is what counts.
-	addresses = list(dict.fromkeys(info[4][0].split("%")[0] for info in found))
-	if not addresses:
-		raise WebhookHostNotResolved(
-			_("The alert webhook host {0} could not be resolved.").format(escape_html(host))
-		)
-	if not private_addresses_allowed():
-		for address in addresses:
-			if not is_public_address(address):
-				raise WebhookURLError(
-					_(
-						"The alert webhook host {0} resolves to {1}, which is not a public internet address. "
-						"Webhooks go only to public addresses unless the site config sets {2} to 1."
-					).format(escape_html(host), address, ALLOW_PRIVATE_KEY)
-				)
-	return addresses
-
-
-def private_addresses_allowed() -> bool:
-	"""The site config key is 1 or true (`bench set-config` without -p stores "1" or "true")."""
-	return sbool(frappe.conf.get(ALLOW_PRIVATE_KEY)) in (True, 1)
-
-
-def is_public_address(address: str) -> bool:
-	ip = ipaddress.ip_address(address)
-	candidates = [ip]
-	if ip.version == 6 and ip.ipv4_mapped:
-		# ::ffff:a.b.c.d is the IPv4 host a.b.c.d, and is judged as that host.
-		candidates = [ip.ipv4_mapped]
-	elif ip.version == 6:
-		# An IPv4 address carried by 6to4 or Teredo is reached too, so it must be public as well.
-		candidates += [a for a in (ip.sixtofour, *(ip.teredo or ())) if a]
-	return all(
-		a.is_global
-		and not (
-			a.is_private
-			or a.is_loopback
-			or a.is_link_local
-			or a.is_multicast
-			or a.is_reserved
-			or a.is_unspecified
-		)
-		for a in candidates
-	)
-
-
-def _default_port(scheme: str) -> int:
-	return 443 if scheme == "https" else 80
-
-
-class _PinnedAdapter(HTTPAdapter):
-	"""Connects to the address that was checked (the URL carries it), while TLS still sends the
-	host name (SNI) and verifies the certificate for it. Re-resolving at connect time would let a DNS
-	answer change between the check and the request (DNS rebinding)."""
-
-	def __init__(self, hostname: str):
-		self._hostname = hostname  # before super().__init__, which builds the pool manager
-		super().__init__(max_retries=0)
-
-	def init_poolmanager(self, *args, **kwargs):
-		kwargs.update(server_hostname=self._hostname, assert_hostname=self._hostname)
-		super().init_poolmanager(*args, **kwargs)
-
-	def proxy_manager_for(self, proxy, **proxy_kwargs):
-		proxy_kwargs.update(server_hostname=self._hostname, assert_hostname=self._hostname)
-		return super().proxy_manager_for(proxy, **proxy_kwargs)
-
-
-def _post(url: str, payload: dict, timeout: int) -> str | None:
-	"""One POST. Returns None when delivered, else one of our error codes."""
-	try:
-		address = check_webhook_url(url)[0]
-	except WebhookHostNotResolved:
-		return ERROR_DNS
-	except WebhookURLError:
-		return ERROR_ADDRESS
-	parts = urlsplit(url.strip())
-	host = parts.hostname.encode("idna").decode("ascii")
-	port = f":{parts.port}" if parts.port else ""
-	userinfo = parts.netloc.rpartition("@")[0]
-	netloc = (f"{userinfo}@" if userinfo else "") + _bracketed(address) + port
-	with requests.Session() as session:
-		session.mount(f"{parts.scheme}://", _PinnedAdapter(host))
-		try:
-			# stream=True: the body is never read, so a large or endless one costs nothing.
-			response = session.post(
-				urlunsplit(parts._replace(netloc=netloc)),
-				json=payload,
-				headers={"Host": _bracketed(host) + port},
-				timeout=(timeout, timeout),
-				allow_redirects=False,
-				stream=True,
-			)
-		except requests.Timeout:
-			return ERROR_TIMEOUT
-		except (requests.RequestException, OSError, ValueError):
-			# ValueError: what http.client raises for a URL or header it will not send.
-			return ERROR_CONNECTION
-		response.close()
-	# A redirect could point anywhere, an internal address included, so it is a failure.
-	if response.is_redirect or 300 <= response.status_code < 400:
-		return ERROR_REDIRECT
-	if not 200 <= response.status_code < 300:
-		return ERROR_HTTP.format(int(response.status_code))
-	return None
-
-
-def _bracketed(host: str) -> str:
-	return f"[{host}]" if ":" in host else host
 
 
 def webhook_payload(alert) -> dict:
@@ -328,13 +199,13 @@ def webhook_payload(alert) -> dict:
 def deliver_webhook(alert_name: str) -> None:
 	"""One attempt to POST the alert as JSON; the outcome is kept on the alert. Never sleeps: a
 	failure is retried by `retry_due_webhooks` once its backoff is over."""
-	url = frappe.db.get_single_value("CS Settings", "alert_webhook_url")
+	url = alert_webhook_url()
 	timeout, max_attempts = webhook_limits()
 	claim = _claim(alert_name, url, max_attempts)
 	if not claim:
 		return
 	claimed_at, attempt = claim
-	error = _post(url, webhook_payload(frappe.get_doc("Customer Health Alert", alert_name)), timeout)
+	error = post_json(url, webhook_payload(frappe.get_doc("Customer Health Alert", alert_name)), timeout)
 	_record_outcome(alert_name, claimed_at, attempt, max_attempts, error)
 
 

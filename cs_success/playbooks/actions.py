@@ -170,9 +170,14 @@ def _success_plan(run, play, row, customer_name):
 
 
 def _webhook(run, play, row, customer_name):
+	"""After commit, on the webhook queue (never "short": a slow endpoint must not hold up the drain),
+	with a job timeout well past the client's own deadline."""
+	from cs_success.webhooks import JOB_TIMEOUT_SECONDS, webhook_queue
+
 	frappe.enqueue(
 		"cs_success.playbooks.actions.deliver_webhook",
-		queue="short",
+		queue=webhook_queue(),
+		timeout=JOB_TIMEOUT_SECONDS,
 		run_name=run.name,
 		url=row.webhook_url.strip(),
 		enqueue_after_commit=True,
@@ -194,10 +199,11 @@ def webhook_payload(run) -> dict:
 
 
 def deliver_webhook(run_name: str, url: str) -> None:
-	"""One POST; a failure is logged against the run (the address rules refuse private targets)."""
-	from cs_success.health.alerts import _post
+	"""One POST through the shared client (cs_success/webhooks.py: its address rules refuse private
+	targets, its deadline bounds the attempt); a failure is logged against the run."""
+	from cs_success.webhooks import post_json
 
-	error = _post(url, webhook_payload(frappe.get_doc("Play Run", run_name)), WEBHOOK_TIMEOUT_SECONDS)
+	error = post_json(url, webhook_payload(frappe.get_doc("Play Run", run_name)), WEBHOOK_TIMEOUT_SECONDS)
 	if error:
 		frappe.log_error(
 			title=f"{FAILED_LOG_TITLE}: webhook",

@@ -147,22 +147,11 @@ def event_customers(campaign, on: date) -> list[str]:
 
 
 def recipients_for(customers: list[str], campaign) -> list[Recipient]:
-	"""Each customer's contacts with an email, who have not opted out and were not surveyed within
-	the recontact window by any campaign."""
+	"""Each customer's contacts (`linked_contacts`: the one rule for every audience), who have not opted
+	out and were not surveyed within the recontact window by any campaign."""
 	if not customers:
 		return []
-	rows = frappe.db.sql(
-		"""
-		SELECT dl.link_name AS customer, c.name AS contact, c.email_id AS email
-		FROM `tabDynamic Link` dl
-		JOIN `tabContact` c ON c.name = dl.parent
-		WHERE dl.parenttype = 'Contact' AND dl.link_doctype = 'Customer' AND dl.link_name IN %(customers)s
-			AND IFNULL(c.email_id, '') != '' AND c.unsubscribed = 0 AND c.cs_no_surveys = 0
-		ORDER BY dl.link_name, c.is_primary_contact DESC, c.name
-		""",
-		{"customers": tuple(customers)},
-		as_dict=True,
-	)
+	rows = linked_contacts(customers)
 	emails = {row.email.strip().lower() for row in rows}
 	recently = recently_surveyed(emails, campaign.recontact_window_days)
 	refused = opted_out(emails)
@@ -174,6 +163,52 @@ def recipients_for(customers: list[str], campaign) -> list[Recipient]:
 		seen.add(email)
 		chosen.append(Recipient(row.customer, row.contact, row.email.strip()))
 	return chosen
+
+
+def linked_contacts(customers: list[str], contacts: list[str] | None = None) -> list[frappe._dict]:
+	"""Who may be surveyed about a customer, for every audience (campaigns, onboarding, exit,
+	post-ticket): a Contact linked to that Customer (its Dynamic Link), or with Helpdesk to an HD Customer
+	mapped to it (`helpdesk_customer_to_customer`: our link field, else the same name), with an email and
+	not unsubscribed. A ticket names its customer and contact as whoever raised it typed them, so being
+	on the ticket is not enough: an outsider naming another company would get that company's survey.
+	Rows (customer, contact, email), a customer's primary contact first; `contacts` narrows to those.
+
+	Raw SQL: one UNION over the two kinds of link, which the query builder would split in two."""
+	if not customers:
+		return []
+	params = {"customers": tuple(customers)}
+	only_contacts = ""
+	if contacts is not None:
+		if not contacts:
+			return []
+		params["contacts"] = tuple(contacts)
+		only_contacts = "AND c.name IN %(contacts)s"
+	eligible = f"IFNULL(c.email_id, '') != '' AND c.unsubscribed = 0 AND c.cs_no_surveys = 0 {only_contacts}"
+	queries = [
+		f"""SELECT dl.link_name AS customer, c.name AS contact, c.email_id AS email, c.is_primary_contact
+		FROM `tabDynamic Link` dl JOIN `tabContact` c ON c.name = dl.parent
+		WHERE dl.parenttype = 'Contact' AND dl.link_doctype = 'Customer' AND dl.link_name IN %(customers)s
+			AND {eligible}"""
+	]
+	if "helpdesk" in frappe.get_installed_apps() and frappe.db.table_exists("HD Customer"):
+		mapped = (
+			"COALESCE(NULLIF(hdc.cs_customer, ''), hdc.name)"
+			if frappe.db.has_column("HD Customer", "cs_customer")
+			else "hdc.name"
+		)
+		queries.append(
+			f"""SELECT {mapped} AS customer, c.name AS contact, c.email_id AS email, c.is_primary_contact
+			FROM `tabDynamic Link` dl JOIN `tabContact` c ON c.name = dl.parent
+			JOIN `tabHD Customer` hdc ON hdc.name = dl.link_name
+			WHERE dl.parenttype = 'Contact' AND dl.link_doctype = 'HD Customer'
+				AND {mapped} IN %(customers)s AND {eligible}"""
+		)
+	return frappe.db.sql(
+		f"""SELECT customer, contact, email, is_primary_contact FROM ({" UNION ".join(queries)}) linked
+		ORDER BY customer, is_primary_contact DESC, contact""",
+		params,
+		as_dict=True,
+	)
 
 
 def recently_surveyed(emails: set[str], window_days: int | None) -> set[str]:
@@ -414,27 +449,25 @@ def invite_for_ticket(doctype: str, name: str, campaign=None) -> int:
 
 
 def ticket_recipient(doctype: str, name: str) -> Recipient | None:
+	"""The person who raised the ticket, if they are one of its customer's contacts (`linked_contacts`):
+	the ticket's contact, else a contact whose email raised it."""
 	ticket = frappe.db.get_value(doctype, name, ["customer", "contact", "raised_by"], as_dict=True)
-	if not ticket:
+	if not ticket or not ticket.customer:
 		return None
 	customer = ticket.customer
-	if doctype == "HD Ticket" and customer:
+	if doctype == "HD Ticket":
 		from cs_success.health.events import helpdesk_customer_to_customer
 
 		customer = helpdesk_customer_to_customer(customer)
-	email = ticket.raised_by
-	if ticket.contact:
-		contact = frappe.db.get_value(
-			"Contact", ticket.contact, ["email_id", "unsubscribed", "cs_no_surveys"], as_dict=True
-		)
-		if not contact or contact.unsubscribed or contact.cs_no_surveys:
-			return None
-		email = contact.email_id or email
-	if customer and frappe.db.get_value("Customer", customer, "disabled"):
+	if not customer or frappe.db.get_value("Customer", customer, "disabled"):
 		return None  # a disabled customer is in no audience
-	if not customer or not email or "@" not in email or opted_out([email]):
-		return None
-	return Recipient(customer, ticket.contact, email.strip())
+	raised_by = (ticket.raised_by or "").strip().lower()
+	contacts = [ticket.contact] if ticket.contact else None
+	for row in linked_contacts([customer], contacts):
+		if contacts or row.email.strip().lower() == raised_by:
+			email = row.email.strip()
+			return None if opted_out([email]) else Recipient(customer, row.contact, email)
+	return None
 
 
 def update_campaign_stats(campaign_name: str) -> None:

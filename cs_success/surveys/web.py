@@ -11,6 +11,7 @@ surveys/responses.py."""
 from __future__ import annotations
 
 import json
+from functools import wraps
 
 import frappe
 from frappe import _
@@ -29,18 +30,53 @@ SURVEY_PAGE_TEMPLATE = "cs_success/cs_success/web_form/survey/survey_page.html"
 LINK_STATES = (ANSWERED, EXPIRED, INVALID, OPTED_OUT, OPTED_OUT_DONE)
 
 
-def guest_rate_limit(bucket: str, limit: int, seconds: int = 60) -> None:
-	"""Fixed window per address. The counter is created with its expiry and incremented in one
-	transaction, so no crash between two calls can leave a counter that never expires."""
-	key = frappe.cache.make_key(
-		f"cs_success:rl:{bucket}:{getattr(frappe.local, 'request_ip', None) or 'local'}"
-	)
+def client_address() -> str:
+	"""Who is asking, for rate limits: the LAST X-Forwarded-For hop, the one the proxy in front of Frappe
+	added. Frappe 15's `request_ip` is the FIRST hop, which the client writes itself: a new made-up
+	address per request would be a new bucket per request. Without the header, Frappe's address."""
+	headers = getattr(getattr(frappe.local, "request", None), "headers", None)
+	forwarded = (headers.get("X-Forwarded-For") if headers else None) or ""
+	return forwarded.rsplit(",", 1)[-1].strip() or getattr(frappe.local, "request_ip", None) or "local"
+
+
+def _count(key: str, seconds: int) -> int:
+	"""Fixed window: the counter is created with its expiry and incremented in one transaction, so no
+	crash between two calls can leave a counter that never expires."""
+	key = frappe.cache.make_key(key)
 	pipeline = frappe.cache.pipeline(transaction=True)
 	pipeline.set(key, 0, ex=seconds, nx=True)
 	pipeline.incr(key)
-	count = pipeline.execute()[-1]
-	if count > limit:
+	return pipeline.execute()[-1]
+
+
+def guest_rate_limit(bucket: str, limit: int, seconds: int = 60) -> None:
+	"""Page views per address (`client_address`) and window."""
+	if _count(f"cs_success:rl:{bucket}:{client_address()}", seconds) > limit:
 		frappe.throw(_("Too many requests. Please try again in a minute."), frappe.TooManyRequestsError)
+
+
+def rate_limited(limit: int, seconds: int = 60):
+	"""Frappe's `rate_limit` for our guest endpoints, keyed on `client_address` instead of the first
+	forwarded hop. Only inside a web request, as Frappe's; same key (`rl:<method>:<address>`) and error
+	class."""
+
+	def decorator(fn):
+		method = f"{fn.__module__}.{fn.__name__}"
+
+		@wraps(fn)
+		def wrapper(*args, **kwargs):
+			if (
+				getattr(frappe.local, "request", None)
+				and _count(f"rl:{method}:{client_address()}", seconds) > limit
+			):
+				frappe.throw(
+					_("Too many requests. Please try again in a minute."), frappe.RateLimitExceededError
+				)
+			return fn(*args, **kwargs)
+
+		return wrapper
+
+	return decorator
 
 
 def survey_page_context(context) -> None:
@@ -180,6 +216,9 @@ def opt_out_page_context(context) -> None:
 	if invitation:
 		frappe.local.lang = invitation.language or frappe.local.lang
 		context.token = token
+		# A logged-in contact's POST must carry the session's CSRF token, as Frappe's own forms do (a
+		# guest's session has none and needs none). Read, never made here: a new one would not be saved.
+		context.csrf_token = frappe.session.data.get("csrf_token") or ""
 		context.email = masked_email(invitation.email)
 		context.company = survey_company(frappe.get_cached_doc("Survey Campaign", invitation.campaign))
 	else:

@@ -17,6 +17,7 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, add_to_date, get_datetime, now_datetime, today
 from frappe.utils.background_jobs import get_queues_timeout
+from frappe.utils.password import set_encrypted_password
 
 from cs_success.health import alerts
 from cs_success.health.alerts import WebhookURLError
@@ -97,8 +98,10 @@ class WebhookTestCase(FrappeTestCase):
 		settings.save()
 
 	def set_url(self, url):
-		"""As if saved earlier, when the host's DNS answer was different (no save-time check)."""
-		frappe.db.set_single_value("CS Settings", "alert_webhook_url", url)
+		"""As if saved earlier, when the host's DNS answer was different (no save-time check); stored as
+		the Password field stores it."""
+		set_encrypted_password("CS Settings", "CS Settings", url, "alert_webhook_url")
+		frappe.db.set_single_value("CS Settings", "alert_webhook_url", "*" * len(url))
 
 	def make_alert(self, **fields):
 		now = now_datetime()
@@ -137,7 +140,7 @@ class TestWebhookURLRule(WebhookTestCase):
 			with self.subTest(address=address), fake_dns(internal_example_com=[address]):
 				with self.assertRaises(WebhookURLError):
 					self.save_url(INTERNAL_HOOK)
-				self.assertFalse(frappe.db.get_single_value("CS Settings", "alert_webhook_url"))
+				self.assertFalse(alerts.alert_webhook_url())
 
 	def test_every_resolved_address_must_be_public(self):
 		with fake_dns(internal_example_com=[PUBLIC_ADDRESS, "10.0.0.7"]), self.assertRaises(WebhookURLError):
@@ -158,7 +161,9 @@ class TestWebhookURLRule(WebhookTestCase):
 	def test_public_address_is_saved(self):
 		with public_dns():
 			self.save_url(HOOK)
-		self.assertEqual(frappe.db.get_single_value("CS Settings", "alert_webhook_url"), HOOK)
+		self.assertEqual(alerts.alert_webhook_url(), HOOK)
+		# Kept encrypted: the field itself (what any reader of CS Settings gets) holds asterisks only.
+		self.assertEqual(frappe.db.get_single_value("CS Settings", "alert_webhook_url"), "*" * len(HOOK))
 
 	@responses.activate
 	def test_addresses_that_are_not_public_are_refused_at_delivery(self):
@@ -328,7 +333,7 @@ class TestWebhookDelivery(WebhookTestCase):
 		for field, value in (
 			("webhook_max_attempts", 6),
 			("webhook_max_attempts", 0),
-			("webhook_timeout_seconds", 31),
+			("webhook_timeout_seconds", alerts.MAX_TIMEOUT_SECONDS + 1),
 			("webhook_timeout_seconds", 0),
 		):
 			with self.subTest(field=field, value=value), self.assertRaises(frappe.ValidationError):
@@ -352,7 +357,8 @@ class TestWebhookDelivery(WebhookTestCase):
 		alert = self.alert(alert.name)
 		self.assertEqual((alert.webhook_status, alert.webhook_attempts), ("Failed", alerts.MAX_ATTEMPTS))
 		self.assertEqual(len(responses.calls), alerts.MAX_ATTEMPTS)
-		self.assertEqual(responses.calls[0].request.req_kwargs["timeout"], (30, 30))
+		deadline = alerts.MAX_TIMEOUT_SECONDS
+		self.assertEqual(responses.calls[0].request.req_kwargs["timeout"], (deadline, deadline))
 
 	@responses.activate
 	def test_alert_left_by_a_killed_job_is_picked_up(self):

@@ -176,24 +176,34 @@ class TestCampaigns(SurveyTestCase):
 		opt_out_page_context(context)
 		self.assertFalse(context.valid)
 
-	def test_opt_out_without_a_contact_is_kept_by_address(self):
-		"""A post-ticket survey sent to the ticket's raised_by, with no Contact: the opt-out still holds."""
+	def test_opt_out_is_kept_by_address(self):
+		"""A post-ticket survey goes to whoever raised the ticket only if they are a contact of its
+		customer; an opt-out holds for the address, whichever contact carries it later."""
 		campaign = make_campaign("Post-Ticket Satisfaction", purpose="Post-Ticket", audience="Event")
-		customer = make_customer("Ticket NoContact")
+		customer = make_customer("Ticket Address")
+		stranger = make_issue(customer, raised_by=f"cs-stranger-{frappe.generate_hash(length=6)}@example.com")
+		stranger.status = "Resolved"
+		stranger.save(ignore_permissions=True)
 		sender = f"cs-sender-{frappe.generate_hash(length=6)}@example.com"
+		make_contact(customer, sender)
 		first = make_issue(customer, raised_by=sender)
 		first.status = "Resolved"
 		first.save(ignore_permissions=True)
 		run_pending_recomputes()
+		self.assertEqual(
+			frappe.get_all("Survey Invitation", filters={"reference_name": stranger.name}, pluck="name"), []
+		)
 		(invitation,) = frappe.get_all(
 			"Survey Invitation",
 			filters={"campaign": campaign.name, "reference_name": first.name},
 			pluck="name",
 		)
-		self.assertFalse(frappe.db.get_value("Survey Invitation", invitation, "contact"))
 		opt_out(token_from_email(invitation))
 		self.assertTrue(frappe.db.exists("Survey Opt Out", {"email": sender}))
-		second = make_issue(customer, raised_by=sender.upper())  # the same address, any case
+		# The same address, any case, on another contact of the customer that never opted out itself.
+		second = make_issue(
+			customer, raised_by=sender.upper(), contact=make_contact(customer, sender.upper())
+		)
 		second.status = "Resolved"
 		second.save(ignore_permissions=True)
 		run_pending_recomputes()

@@ -44,8 +44,10 @@ class CSSettings(Document):
 			)
 
 	def validate_webhook_url(self):
-		# Checked when it changes (a DNS lookup); delivery checks it again on every attempt.
-		if not self.alert_webhook_url or not self.has_value_changed("alert_webhook_url"):
+		# Checked when it changes (a DNS lookup); delivery checks it again on every attempt. A Password
+		# field comes back as asterisks when it was not retyped.
+		url = self.alert_webhook_url
+		if not url or self.is_dummy_password(url) or not self.has_value_changed("alert_webhook_url"):
 			return
 		try:
 			check_webhook_url(self.alert_webhook_url)
