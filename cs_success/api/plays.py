@@ -1,5 +1,8 @@
 """Whitelisted endpoints for play runs: snooze (one or many), close with an outcome, start a held run.
-Each checks write permission on every run it touches (playbooks/runs.py)."""
+Each reads every run it touches locked, as stored, and checks write permission on that (the CS Agent
+rule in playbooks/permissions.py looks at the stored owner and customer, never at values sent with the
+request), then saves it as the server (playbooks/runs.py). Nothing here takes a field value to store
+other than the snooze date and reason, the outcome and its note."""
 
 import json
 
@@ -13,7 +16,7 @@ def snooze_runs(names: str | list, until: str, reason: str) -> int:
 	"""Snooze one run or many (bulk, from the list or the cockpit) until a date, with a reason."""
 	if isinstance(names, str):
 		names = json.loads(names) if names.startswith("[") else [names]
-	return runs.snooze(list(names), until, reason)
+	return runs.snooze([str(name) for name in names], until, reason)
 
 
 @frappe.whitelist(methods=["POST"])

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 import frappe
 
-from cs_success.utils import run_isolated
+from cs_success.utils import run_as_administrator, run_isolated
 
 PENDING_KEY = "cs_success:health:pending"
 TASKS_KEY = "cs_success:tasks"
@@ -101,7 +101,12 @@ def run_tasks() -> None:
 			frappe.db.commit()
 
 
+@run_as_administrator
 def drain() -> None:
+	"""Deferred tasks, then the pending recomputes (and the plays they start). As Administrator: the drain
+	is enqueued by whichever request committed first, a guest's survey answer as much as an agent's
+	ticket, and what it makes (touchpoints, invitations, runs, tasks) must not be owned by them or fail for
+	want of their permissions."""
 	from cs_success.health.recompute import recompute_isolated
 
 	# Tasks first: a touchpoint they record is then in the recompute that follows.

@@ -10,7 +10,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, get_url_to_form, getdate, today
 
-from cs_success.utils import run_isolated
+from cs_success.utils import as_administrator, run_isolated
 
 ACTION_SAVEPOINT = "cs_success_play_action"
 FAILED_LOG_TITLE = "cs_success: play action failed"
@@ -18,6 +18,16 @@ WEBHOOK_TIMEOUT_SECONDS = 5
 
 
 def run_actions(run_name: str, play) -> None:
+	"""The play's actions, done as Administrator whoever started the run (the drain, or an agent starting
+	a held run whose permission on the run was checked): what a play does is the play's, not the
+	starter's (an agent may not create success plans, a guest nothing at all). What they make says who
+	asked for it: a ToDo is assigned by Administrator and references the run, whose `play` names the play
+	and whose source names the document (the answer, the alert) that fired it."""
+	with as_administrator():
+		_run_actions(run_name, play)
+
+
+def _run_actions(run_name: str, play) -> None:
 	run = frappe.get_doc("Play Run", run_name)
 	customer_name = frappe.db.get_value("Customer", run.customer, "customer_name") or run.customer
 	due_dates = []

@@ -17,7 +17,7 @@ from cs_success.playbooks.triggers import (
 	DAILY_FINDERS,
 	active_plays,
 )
-from cs_success.utils import run_isolated
+from cs_success.utils import run_as_administrator, run_isolated
 
 PLAY_SAVEPOINT = "cs_success_play"
 FAILED_LOG_TITLE = "cs_success: play failed"
@@ -37,6 +37,7 @@ def after_recompute(recompute_outcomes, on: date | None = None) -> None:
 		)
 
 
+@run_as_administrator  # a scheduled job, or "Execute" pressed by a System Manager: it acts as the system
 def run_daily(on: date | None = None) -> None:
 	"""Daily: time-based triggers for everyone, snoozes that ended, the 90-day outcome checks, the digest
 	of held runs."""

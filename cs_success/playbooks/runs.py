@@ -17,6 +17,7 @@ from frappe import _
 from frappe.utils import add_days, getdate, now_datetime, today
 
 from cs_success.engine.plays import least_loaded, may_start, within_cap
+from cs_success.playbooks.permissions import SERVER_UPDATE_FLAG
 
 OPEN, HELD, SNOOZED, CLOSED = "Open", "Held", "Snoozed", "Closed"
 NOT_CLOSED = (OPEN, HELD, SNOOZED)
@@ -238,6 +239,7 @@ def _insert_run(
 			"source_name": candidate.source_name,
 		}
 	)
+	doc.flags[SERVER_UPDATE_FLAG] = True
 	frappe.db.savepoint(RUN_SAVEPOINT)
 	try:
 		doc.insert(ignore_permissions=True)
@@ -248,6 +250,19 @@ def _insert_run(
 
 
 # What people do with runs -----------------------------------------------------------------------------
+# Each endpoint reads the run locked (FOR UPDATE: two clicks cannot both pass a status check) and checks
+# write permission on it as stored, then saves it as the server (playbooks/permissions.py).
+
+
+def _locked_run(name: str):
+	run = frappe.get_doc("Play Run", name, for_update=True)
+	run.check_permission("write")
+	return run
+
+
+def _save_as_server(run) -> None:
+	run.flags[SERVER_UPDATE_FLAG] = True
+	run.save(ignore_permissions=True)
 
 
 def snooze(names: list[str], until, reason: str) -> int:
@@ -260,12 +275,11 @@ def snooze(names: list[str], until, reason: str) -> int:
 		frappe.throw(_("Snooze until a day after today."), PlayRunError)
 	count = 0
 	for name in names:
-		run = frappe.get_doc("Play Run", name)
-		run.check_permission("write")
+		run = _locked_run(name)
 		if run.status == CLOSED:
 			frappe.throw(_("Run {0} is closed.").format(name), PlayRunError)
 		run.update({"status": SNOOZED, "snoozed_until": until, "snooze_reason": reason})
-		run.save(ignore_permissions=True)
+		_save_as_server(run)
 		count += 1
 	return count
 
@@ -275,12 +289,11 @@ def close(name: str, outcome: str, note: str | None = None) -> None:
 		frappe.throw(
 			_("The outcome must be one of {0}.").format(", ".join(_(o) for o in OUTCOMES)), PlayRunError
 		)
-	run = frappe.get_doc("Play Run", name)
-	run.check_permission("write")
+	run = _locked_run(name)
 	if run.status == CLOSED:
 		frappe.throw(_("Run {0} is closed already.").format(name), PlayRunError)
 	run.update({"status": CLOSED, "outcome": outcome, "outcome_note": note, "closed_on": now_datetime()})
-	run.save(ignore_permissions=True)
+	_save_as_server(run)
 	# Its open tasks are done with it.
 	for todo in frappe.get_all(
 		"ToDo", filters={"reference_type": "Play Run", "reference_name": name, "status": "Open"}, pluck="name"
@@ -289,9 +302,8 @@ def close(name: str, outcome: str, note: str | None = None) -> None:
 
 
 def start_held(name: str) -> None:
-	"""A held run (over the owner's cap that day) started by a person: its tasks are made now."""
-	run = frappe.get_doc("Play Run", name)
-	run.check_permission("write")
+	"""A held run (over the owner's cap that day) started by a person: its tasks are made now, once."""
+	run = _locked_run(name)
 	if run.status != HELD:
 		frappe.throw(_("Run {0} is not held.").format(name), PlayRunError)
 	run.db_set("status", OPEN)

@@ -122,13 +122,14 @@ def unhappy_answers(play, outcomes, today: date) -> list[Candidate]:
 	customers = [o.customer.name for o in outcomes]
 	if not customers:
 		return []
+	# Answers with a headline score. Not `headline_score is set`: Frappe makes that `!= ''`, which MariaDB
+	# compares as a number, `!= 0`, and drops every NPS 0 (the unhappiest answer there is). The score is an
+	# Int column (NOT NULL, default 0), so only its type tells whether the headline was answered.
 	conditions = {
 		"customer": ("in", customers),
 		"creation": (">=", add_days(now_datetime(), -ANSWER_WINDOW_DAYS)),
-		"headline_score": ("is", "set"),
+		"headline_type": play.question_type or ("is", "set"),
 	}
-	if play.question_type:
-		conditions["headline_type"] = play.question_type
 	answers = frappe.get_all(
 		"Survey Response",
 		filters=conditions,

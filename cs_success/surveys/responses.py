@@ -221,16 +221,18 @@ def save_score(token, score):
 
 def close_the_loop(doc) -> None:
 	"""After a response is stored or completed: refresh health, follow up on an unhappy answer (once),
-	update statistics."""
+	update statistics, record the touchpoint."""
 	queue_recompute([doc.customer])
 	# An unhappy answer is followed up by a play (the shipped "Unhappy Survey Answer"), in the drain after
 	# this commit; a follow-up made for an earlier, partial answer shows the answer as it is now.
 	refresh_follow_up(doc)
 	from cs_success.surveys.delivery import update_campaign_stats
-	from cs_success.touchpoints.sources import touchpoint_for_survey_response
+	from cs_success.touchpoints.sources import queue_survey_touchpoint
 
 	update_campaign_stats(doc.campaign)
-	touchpoint_for_survey_response(doc)
+	# Made by the drain after commit, as the system, not in the respondent's (guest) request; it names the
+	# respondent's contact. The drain runs tasks before recomputes, so the new score sees it.
+	queue_survey_touchpoint(doc.name)
 
 
 def refresh_follow_up(doc) -> None:

@@ -10,6 +10,7 @@ from frappe import _
 
 from cs_success.health.events import helpdesk_customer_to_customer, safe_hook
 from cs_success.health.queue import queue_task
+from cs_success.plain_text import as_text
 from cs_success.touchpoints.record import record_touchpoint, touchpoint_source_enabled
 
 RESOLVED = ("Resolved", "Closed")
@@ -187,7 +188,22 @@ def touchpoint_for_email(name: str) -> list[str]:
 	return created
 
 
+def queue_survey_touchpoint(response: str) -> None:
+	"""A survey answer's touchpoint, made by the drain after this transaction commits (the answer is
+	stored by a guest's request; the touchpoint is the system's record of it)."""
+	if touchpoint_source_enabled("touchpoint_on_survey_answered"):
+		queue_task("cs_success.touchpoints.sources.touchpoint_for_survey_answer", response=response)
+
+
+def touchpoint_for_survey_answer(response: str) -> str | None:
+	"""The deferred task: the response as stored now (a partial answer completed since is shown whole)."""
+	if not frappe.db.exists("Survey Response", response):
+		return None  # deleted before the drain came round
+	return touchpoint_for_survey_response(frappe.get_doc("Survey Response", response))
+
+
 def touchpoint_for_survey_response(response) -> str | None:
+	"""Its contact is the respondent's; the record is owned by whoever runs this (the drain: Administrator)."""
 	if not touchpoint_source_enabled("touchpoint_on_survey_answered"):
 		return None
 	sentiment = {"Promoter": "Positive", "Satisfied": "Positive", "Easy": "Positive"}.get(response.category)
@@ -202,7 +218,7 @@ def touchpoint_for_survey_response(response) -> str | None:
 	existing = frappe.db.get_value("Touchpoint", {"source_key": f"Survey Response:{response.name}"}, "name")
 	if existing:
 		frappe.db.set_value(
-			"Touchpoint", existing, {"summary": summary[:1000], "sentiment": sentiment or "Neutral"}
+			"Touchpoint", existing, {"summary": as_text(summary[:1000]), "sentiment": sentiment or "Neutral"}
 		)
 		return existing
 	return record_touchpoint(
