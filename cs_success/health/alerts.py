@@ -44,9 +44,10 @@ MIN_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS, DEFAULT_TIMEOUT_SECONDS = 1, DEADLINE_
 MIN_ATTEMPTS, MAX_ATTEMPTS, DEFAULT_ATTEMPTS = 1, 5, 3
 # Minutes to wait after failed attempt 1, 2, 3, 4.
 BACKOFF_MINUTES = (1, 5, 30, 120)
-# An attempt holds its alert this long (twice its deadline). A job killed mid-attempt (worker restart,
-# queue timeout) leaves the claim behind; once it lapses the scheduler tries again.
-CLAIM_SECONDS = 2 * MAX_TIMEOUT_SECONDS
+# An attempt holds its alert this long: its deadline, plus the address check's DNS lookup (which has only
+# the resolver's own timeouts) and our reads and writes. A job killed mid-attempt (worker restart, queue
+# timeout) leaves the claim behind; once it lapses the scheduler tries again.
+CLAIM_SECONDS = 60
 RETRY_BATCH = 500
 OPEN_STATUSES = ("Pending", "Retrying")
 WEBHOOK_URL_FIELD = "alert_webhook_url"
