@@ -505,14 +505,16 @@ def _tickets(rng: random.Random, customer: str, story: _Story, created: dict) ->
 	from cs_success.touchpoints.record import touchpoint_source_enabled
 	from cs_success.touchpoints.sources import touchpoint_for_ticket
 
-	now = now_datetime()
+	now, on = now_datetime(), getdate(today())
 	week = story.acquired
-	while week < story.ends(getdate(today())):
+	while week < story.ends(on):
 		bad = story.bad(week)
 		chance = (story.ticket_rate + (BAD_TICKETS_A_MONTH * story.severity if bad else 0)) * 7 / 30
 		for _ticket in range(int(chance) + (rng.random() < chance % 1)):
 			opened = _at(rng, week + timedelta(days=rng.randint(0, 6)))
-			if opened >= now:
+			# Opened before today, not before now: which draws follow must not depend on the time of day,
+			# or the same seed would make other customers at another hour.
+			if opened.date() >= on:
 				continue
 			if bad:
 				hours = rng.uniform(400, 1500) if rng.random() < 0.5 else rng.uniform(48, 300)
@@ -620,7 +622,7 @@ def _nps_answers(
 		bad = story.bad(pulse)
 		if (
 			pulse - story.acquired >= timedelta(days=30)
-			and answered_on < now
+			and answered_on.date() < on  # by the day, as the tickets: the same draws all day
 			and rng.random() < (0.6 if bad else 0.25)
 		):
 			score = rng.choices(range(11), weights=NPS_WEIGHTS_BAD if bad else NPS_WEIGHTS)[0]
@@ -848,6 +850,8 @@ def _foreign_document(customer: str, own: set[tuple[str, str]]) -> tuple[str, st
 
 
 def _delete_customer_documents(customer: str, own: set[tuple[str, str]]) -> None:
+	from cs_success.health.events import DELETE_PERMANENTLY
+
 	def names(doctype: str) -> list[str]:
 		return [name for dt, name in own if dt == doctype and frappe.db.exists(doctype, name)]
 
@@ -878,7 +882,10 @@ def _delete_customer_documents(customer: str, own: set[tuple[str, str]]) -> None
 		# the answers, not the ToDos about them).
 		frappe.db.delete("ToDo", {"reference_type": "Survey Response", "reference_name": ("in", responses)})
 	if frappe.db.exists("Customer", customer):
-		frappe.delete_doc("Customer", customer, force=True)  # our on_trash removes health, surveys, plans
+		# Our on_trash removes health, surveys, plans...: demo data, with no Deleted Document copies.
+		frappe.delete_doc(
+			"Customer", customer, force=True, delete_permanently=True, flags={DELETE_PERMANENTLY: True}
+		)
 	from cs_success.ledger.build import rebuild_customers
 
 	rebuild_customers([customer])  # with its documents gone, this removes its ledger rows

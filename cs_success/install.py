@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import click
 
 import frappe
@@ -190,20 +192,59 @@ def delete_helpdesk_form_script() -> None:
 		frappe.db.delete("HD Form Script", {"name": HELPDESK_FORM_SCRIPT})
 
 
-def create_roles() -> None:
-	for role in ROLES:
+# The roles this app created on the site, as a site default (a JSON list; it outlives our doctypes until
+# the uninstall has used it): a CS Manager or CS Agent role that was there before the app stays.
+CREATED_ROLES_KEY = "cs_success_created_roles"
+
+
+def create_roles(roles: tuple[str, ...] = ROLES) -> None:
+	created = created_roles()
+	for role in roles:
 		if not frappe.db.exists("Role", role):
 			frappe.get_doc({"doctype": "Role", "role_name": role, "desk_access": 1}).insert(
 				ignore_permissions=True
 			)
+			created.add(role)
+	frappe.db.set_default(CREATED_ROLES_KEY, json.dumps(sorted(created)))
 
 
-def delete_roles() -> None:
-	for role in ROLES:
+def delete_roles(roles: tuple[str, ...] = ROLES) -> None:
+	"""The roles the app created go, with their assignments and permissions. One that was there before
+	keeps its users and its permissions elsewhere; only its rows on our doctypes go with them."""
+	created = created_roles()
+	ours = frappe.get_all(
+		"DocType", filters={"module": ("in", frappe.get_module_list("cs_success"))}, pluck="name"
+	)
+	if ours:  # Custom DocPerm is no child of DocType: the uninstall would leave them behind
+		frappe.db.delete("Custom DocPerm", {"parent": ("in", ours)})
+	for role in roles:
+		if role not in created:
+			continue
 		frappe.db.delete("Has Role", {"role": role})
 		frappe.db.delete("Custom DocPerm", {"role": role})
 		if frappe.db.exists("Role", role):
 			frappe.delete_doc("Role", role, ignore_permissions=True, force=True)
+	if remaining := created - set(roles):
+		frappe.db.set_default(CREATED_ROLES_KEY, json.dumps(sorted(remaining)))
+	else:
+		frappe.defaults.clear_default(key=CREATED_ROLES_KEY, parent="__default")
+
+
+def created_roles() -> set[str]:
+	"""The roles the app created, as recorded (read past the defaults cache). A site installed before
+	they were recorded: each of ours created no earlier than the app's doctypes, which a role that was
+	there before the app was not."""
+	recorded = frappe.db.get_value(
+		"DefaultValue", {"parent": "__default", "defkey": CREATED_ROLES_KEY}, "defvalue"
+	)
+	if recorded is not None:
+		return set(json.loads(recorded or "[]"))
+	installed = frappe.db.get_value("DocType", "CS Settings", "creation")
+	return {
+		role
+		for role in ROLES
+		if installed and (created := frappe.db.get_value("Role", role, "creation")) and created >= installed
+	}
 
 
 def sync_health_measures() -> None:

@@ -64,6 +64,12 @@ def run_all(
 		)
 	RESULTS.clear()
 	RESULTS["machine"] = machine()
+	if remove_bench_api_user():
+		print(
+			frappe._("Removed {0} and its API key, left by an earlier run that did not finish.").format(
+				BENCH_API_USER
+			)
+		)
 	try:
 		if 1 not in skip:
 			hook_overhead()
@@ -95,6 +101,13 @@ def run_all(
 	finally:
 		if not keep:
 			cleanup()
+		elif remove_bench_api_user():
+			# The data stays for another run; a System Manager with an API key must not.
+			print(
+				frappe._("--keep-data: the data stays, but {0} and its API key were removed.").format(
+					BENCH_API_USER
+				)
+			)
 	print(json.dumps(RESULTS, indent=1, default=str))
 	if output:
 		with open(output, "w") as fh:
@@ -233,8 +246,16 @@ def request_overhead(runs: int = 100) -> None:
 	so that drift on the machine affects both alike."""
 	customer = bench_customer("BENCH-HOOKS")
 	item = bench_item()
-	company = frappe.defaults.get_global_default("company")
 	authorization = bench_api_user()
+	try:
+		_request_overhead(runs, customer, item, authorization)
+	finally:
+		# Only while the requests run: a System Manager with an API key is not left on the site.
+		remove_bench_api_user()
+
+
+def _request_overhead(runs: int, customer: str, item: str, authorization: str) -> None:
+	company = frappe.defaults.get_global_default("company")
 	servers = {
 		"with_hooks": start_gunicorn("frappe.app:application", workers=1),
 		"without_hooks": start_gunicorn("cs_success.benchmarks.wsgi_without_hooks:application", workers=1),
@@ -300,9 +321,13 @@ def api_call(port: int, method: str, resource: str, data: dict, authorization: s
 	return time.perf_counter() - started
 
 
+BENCH_API_USER = "bench-api@example.com"
+
+
 def bench_api_user() -> str:
-	"""A System Manager with an API key, removed by cleanup(); returns the Authorization header."""
-	email = "bench-api@example.com"
+	"""A System Manager with an API key, for request_overhead only (it removes it when done, run_all at
+	the start and the end, cleanup() too); returns the Authorization header."""
+	email = BENCH_API_USER
 	if not frappe.db.exists("User", email):
 		frappe.get_doc(
 			{
@@ -320,6 +345,16 @@ def bench_api_user() -> str:
 	user.save(ignore_permissions=True)
 	frappe.db.commit()
 	return f"token {user.api_key}:{secret}"
+
+
+def remove_bench_api_user() -> bool:
+	"""Delete the benchmark's API user (with its API key and secret), committed. True if there was one."""
+	if not frappe.db.exists("User", BENCH_API_USER):
+		return False
+	# delete_permanently: no Deleted Document copy of a System Manager with its API key.
+	frappe.delete_doc("User", BENCH_API_USER, force=True, ignore_permissions=True, delete_permanently=True)
+	frappe.db.commit()
+	return True
 
 
 def start_gunicorn(application: str, workers: int) -> tuple[int, subprocess.Popen]:
@@ -1752,6 +1787,5 @@ def cleanup() -> None:
 	frappe.db.delete("Subscription Plan", {"name": LEDGER_PLAN})
 	remove_one_off_group()
 	frappe.db.delete("Survey Campaign", {"name": SURVEY_CAMPAIGN})
-	if frappe.db.exists("User", "bench-api@example.com"):
-		frappe.delete_doc("User", "bench-api@example.com", force=True, ignore_permissions=True)
+	remove_bench_api_user()
 	frappe.db.commit()

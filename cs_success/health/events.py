@@ -135,8 +135,21 @@ def on_customer_rename(doc, method=None, old_name=None, new_name=None, merge=Fal
 	_queue([new_name])
 
 
+# Set on a Customer being deleted (frappe.delete_doc(..., flags={DELETE_PERMANENTLY: True})) to keep no
+# Deleted Document copies of our records about it: the demo's clear, which removes only its own data.
+DELETE_PERMANENTLY = "cs_success_delete_permanently"
+
+
 @safe_hook
 def on_customer_trash(doc, method=None):
 	from cs_success.health.records import delete_customer_records
 
-	delete_customer_records(doc.name)
+	# All or nothing: should a copy fail (logged; the Customer still goes), no record is left deleted
+	# without its Deleted Document, nor copied and still there.
+	frappe.db.savepoint("cs_success_customer_trash")
+	try:
+		delete_customer_records(doc.name, keep_copies=not doc.flags.get(DELETE_PERMANENTLY))
+	except Exception as error:
+		if not transaction_lost(error):  # a lost transaction has no savepoint left to go back to
+			frappe.db.rollback(save_point="cs_success_customer_trash")
+		raise

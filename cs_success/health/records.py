@@ -158,20 +158,94 @@ def rename_customer_records(old_name: str, new_name: str, merge: bool = False) -
 		frappe.rename_doc("Customer Health", old_name, new_name, force=True, show_alert=False)
 
 
-def delete_customer_records(customer: str) -> None:
+def delete_customer_records(customer: str, keep_copies: bool = True) -> None:
+	"""Our records about a deleted Customer go with it. What a person wrote is kept as a Deleted Document,
+	as Frappe keeps the Customer itself, so Desk can restore it: survey responses with their answers,
+	success plans, touchpoints, play runs and their tasks, and a churn reason or notes on a lifecycle
+	event. Rows we compute (health, snapshots, changes, alerts, the revenue ledger) and the invitations
+	that only say a survey was sent are deleted outright: they are rebuilt from the documents, and a copy
+	of each would only fill Deleted Document. `keep_copies=False` (the demo's clear) keeps none."""
 	_delete_health(customer)
-	responses = frappe.get_all("Survey Response", filters={"customer": customer}, pluck="name")
-	if responses:
-		frappe.db.delete("Survey Answer", {"parent": ("in", responses), "parenttype": "Survey Response"})
-		frappe.db.delete("Survey Response", {"name": ("in", responses)})
+	archive = archive_and_delete if keep_copies else _delete_documents
+	archive(
+		"Survey Response", frappe.get_all("Survey Response", filters={"customer": customer}, pluck="name")
+	)
 	for plan in frappe.get_all("Success Plan", filters={"customer": customer}, pluck="name"):
-		frappe.delete_doc("Success Plan", plan, ignore_permissions=True, force=True)
+		# Through delete_doc (a Deleted Document copy, attachments): a customer has a few plans.
+		frappe.delete_doc(
+			"Success Plan", plan, ignore_permissions=True, force=True, delete_permanently=not keep_copies
+		)
+	archive("Touchpoint", frappe.get_all("Touchpoint", filters={"customer": customer}, pluck="name"))
+	if keep_copies:
+		# A person's churn reason or notes; the event itself is the ledger's and is rebuilt.
+		archive_and_delete(
+			"Customer Lifecycle Event",
+			frappe.db.sql_list(
+				"""SELECT name FROM `tabCustomer Lifecycle Event` WHERE customer = %(customer)s
+				AND (churn_reason_source = 'Manual' AND IFNULL(churn_reason, '') != ''
+					OR IFNULL(churn_notes, '') != '')""",
+				{"customer": customer},
+			),
+		)
 	for doctype in CUSTOMER_RECORD_DOCTYPES:
 		frappe.db.delete(doctype, {"customer": customer})
 	# Play runs, and the tasks they made, go with the customer they were about.
 	if runs := frappe.get_all("Play Run", filters={"customer": customer}, pluck="name"):
-		frappe.db.delete("ToDo", {"reference_type": "Play Run", "reference_name": ("in", runs)})
-		frappe.db.delete("Play Run", {"name": ("in", runs)})
+		archive(
+			"ToDo",
+			frappe.get_all(
+				"ToDo",
+				filters={"reference_type": "Play Run", "reference_name": ("in", runs)},
+				pluck="name",
+			),
+		)
+		archive("Play Run", runs)
+
+
+# Documents read, copied and deleted per statement (archive_and_delete).
+ARCHIVE_CHUNK = 500
+
+
+def archive_and_delete(doctype: str, names: list[str]) -> None:
+	"""Delete these documents leaving what frappe.delete_doc leaves: a Deleted Document each, holding the
+	document with its child rows, which Desk's Restore inserts again. In bulk, a few statements per
+	chunk: a customer can have thousands of touchpoints, and delete_doc costs each its hooks, a link
+	check and a background job. Their own on_trash only queued a recompute of the customer that is
+	going."""
+	if not names:
+		return
+	tables = frappe.get_meta(doctype).get_table_fields()
+	for start in range(0, len(names), ARCHIVE_CHUNK):
+		chunk = names[start : start + ARCHIVE_CHUNK]
+		children = {}
+		for df in tables:
+			by_parent = children.setdefault(df.fieldname, {})
+			for row in frappe.db.get_values(
+				df.options,
+				{"parent": ("in", chunk), "parenttype": doctype, "parentfield": df.fieldname},
+				"*",
+				as_dict=True,
+				order_by="idx",
+			):
+				by_parent.setdefault(row.parent, []).append(row)
+		from cs_success.ledger.build import keep_deleted_copies
+
+		keep_deleted_copies(
+			doctype,
+			[
+				{**row, **{field: by_parent.get(row.name, []) for field, by_parent in children.items()}}
+				for row in frappe.db.get_values(doctype, {"name": ("in", chunk)}, "*", as_dict=True)
+			],
+		)
+		_delete_documents(doctype, chunk, tables)
+
+
+def _delete_documents(doctype: str, names: list[str], tables=None) -> None:
+	if not names:
+		return
+	for df in frappe.get_meta(doctype).get_table_fields() if tables is None else tables:
+		frappe.db.delete(df.options, {"parent": ("in", names), "parenttype": doctype})
+	frappe.db.delete(doctype, {"name": ("in", names)})
 
 
 def _delete_health(name: str) -> None:

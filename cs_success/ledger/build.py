@@ -1,7 +1,8 @@
 """Writing the revenue ledger: per customer, everything is recomputed from the documents and compared with
 the stored rows; only rows no longer produced are deleted and only new ones inserted, in the same
 transaction, so rebuilding twice gives the same rows and a rebuild over unchanged documents writes
-nothing. Churn reasons a person set stay on their (unchanged) lifecycle event rows.
+nothing. Churn reasons and notes a person set stay on their (unchanged) lifecycle event rows, and follow
+an event the rebuild moves (carry_churn_notes).
 
 Kept current by the same after-commit drain as health (health/queue.py), rebuilt in full by
 `bench --site S cs-success ledger --rebuild [--shards N]`, set-based: one read per table for any
@@ -97,13 +98,16 @@ def rebuild_customers(customers: Sequence[str] | None, locking_reads: bool = Tru
 			if values[0] in changed[doctype]
 		]
 		inserts, deletes, stale = _changes(produced, stored[doctype])
+		annotated = _annotated_churns(deletes) if doctype == LIFECYCLE and deletes else []
 		_delete_rows(doctype, deletes)
 		_set_digests(doctype, stale)
-		insert_rows(
-			doctype,
-			[*STANDARD, *COLUMNS[doctype], DIGEST],
-			[(_name(), now, now, user, user, 0, *values, digest) for values, digest in inserts],
-		)
+		new_rows = [(_name(), now, now, user, user, 0, *values, digest) for values, digest in inserts]
+		insert_rows(doctype, [*STANDARD, *COLUMNS[doctype], DIGEST], new_rows)
+		if annotated:
+			# (name, customer, event_date, event_type) of the events just inserted
+			carry_churn_notes(
+				annotated, [row[:1] + row[len(STANDARD) : len(STANDARD) + 3] for row in new_rows]
+			)
 	fill_churn_reasons_from_exit_surveys(customers)
 	if moved := changed["Customer Active Span"] | changed["Customer Lifecycle Event"]:
 		refresh_snapshot_outcomes(moved)
@@ -348,6 +352,81 @@ def _lock(customers: Sequence[str]) -> None:
 		"SELECT name FROM `tabCustomer` WHERE name IN %(customers)s FOR UPDATE",
 		{"customers": tuple(customers)},
 	)
+
+
+LIFECYCLE = "Customer Lifecycle Event"
+
+
+def _annotated_churns(names: list[str]) -> list[dict]:
+	"""The churn events among these (about to be deleted) that carry a person's reason or notes."""
+	rows = []
+	for start in range(0, len(names), DELETE_BATCH):
+		rows += frappe.db.sql(
+			f"""SELECT * FROM `tab{LIFECYCLE}` WHERE name IN %(names)s AND event_type = %(churned)s
+			AND (churn_reason_source = 'Manual' AND IFNULL(churn_reason, '') != ''
+				OR IFNULL(churn_notes, '') != '')""",
+			{"names": tuple(names[start : start + DELETE_BATCH]), "churned": CHURNED},
+			as_dict=True,
+		)
+	return rows
+
+
+def carry_churn_notes(annotated: list[dict], inserted: list[tuple]) -> None:
+	"""A rebuild that moves a churn event (an invoice found later extends the service, so the customer
+	left a month later) deletes the old row and inserts a new one. The rule: a deleted churn event with a
+	person's reason or notes hands them to the churn event of the same customer that the same rebuild
+	inserted nearest to it in date (the one that replaced it; on a tie the later), each inserted event
+	taking at most one. A reason only when a person set it (an exit survey's is found again by
+	fill_churn_reasons_from_exit_surveys); notes always. One with no such event (the customer no longer
+	churned then) is kept as a Deleted Document, as a deleted customer's is, so nothing a person wrote is
+	lost without a copy."""
+	new_churns = defaultdict(list)
+	for name, customer, event_date, event_type in inserted:
+		if event_type == CHURNED:
+			new_churns[customer].append((name, getdate(event_date)))
+	pairs = sorted(
+		(abs((day - getdate(old.event_date)).days), -day.toordinal(), i, name)
+		for i, old in enumerate(annotated)
+		for name, day in new_churns.get(old.customer, [])
+	)
+	carried, taken = set(), set()
+	for _distance, _later, i, name in pairs:
+		if i in carried or name in taken:
+			continue
+		carried.add(i)
+		taken.add(name)
+		old = annotated[i]
+		manual = old.churn_reason_source == "Manual" and old.churn_reason
+		frappe.db.sql(
+			f"""UPDATE `tab{LIFECYCLE}` SET churn_reason = %(reason)s, churn_reason_source = %(source)s,
+			churn_notes = %(notes)s WHERE name = %(name)s""",
+			{
+				"reason": old.churn_reason if manual else None,
+				"source": "Manual" if manual else None,
+				"notes": old.churn_notes,
+				"name": name,
+			},
+		)
+	if lost := [old for i, old in enumerate(annotated) if i not in carried]:
+		keep_deleted_copies(LIFECYCLE, lost)
+
+
+def keep_deleted_copies(doctype: str, rows: list[dict]) -> None:
+	"""A Deleted Document for each document (a row, with its child rows under their table fields), as
+	frappe.delete_doc writes one: the document as JSON, restorable from Desk. In bulk, for the rows a
+	rebuild or a customer's delete (health.records) removes without delete_doc."""
+	now, user = now_datetime(), frappe.session.user
+	frappe.db.bulk_insert(
+		"Deleted Document",
+		["name", "creation", "modified", "owner", "modified_by", "deleted_doctype", "deleted_name", "data"],
+		[
+			(
+				frappe.generate_hash(length=20), now, now, user, user, doctype, row["name"],
+				frappe.get_doc({**row, "doctype": doctype}).as_json(),
+			)
+			for row in rows
+		],
+	)  # fmt: skip
 
 
 def fill_churn_reasons_from_exit_surveys(customers: Sequence[str] | None) -> None:

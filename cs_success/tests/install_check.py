@@ -8,7 +8,7 @@ import frappe
 
 from cs_success.engine.measures import MEASURES
 from cs_success.engine.survey_templates import STANDARD_TEMPLATES
-from cs_success.install import ROLES
+from cs_success.install import CREATED_ROLES_KEY, ROLES, created_roles
 
 OUR_DOCTYPES = (
 	"CS Settings",
@@ -43,6 +43,7 @@ OUR_DOCTYPES = (
 def verify_installed():
 	for role in ROLES:
 		assert frappe.db.exists("Role", role), f"role {role} missing"
+	assert created_roles() == set(ROLES), f"roles recorded as ours: {created_roles()}"
 	assert frappe.db.count("Health Measure") == len(MEASURES), "measure registry incomplete"
 	assert frappe.db.exists("Health Scorecard", {"is_default": 1}), "no default scorecard"
 	assert frappe.db.count("Churn Reason") >= 5, "standard churn reasons missing"
@@ -74,6 +75,9 @@ def verify_uninstalled():
 		assert not frappe.db.table_exists(doctype), f"table of {doctype} left behind"
 	for role in ROLES:
 		assert not frappe.db.exists("Role", role), f"role {role} left behind"
+	assert not frappe.db.exists("DefaultValue", {"defkey": CREATED_ROLES_KEY}), (
+		"record of our roles left behind"
+	)
 	assert not frappe.db.exists("Custom Field", {"fieldname": ("like", "cs_%")}), "custom fields left behind"
 	assert not frappe.db.exists("Web Form", "survey"), "survey web form left behind"
 	assert not frappe.db.exists("Scheduled Job Type", {"method": ("like", "cs_success.%")}), (
@@ -90,6 +94,70 @@ def verify_uninstalled():
 	frappe.delete_doc("Customer", customer, force=True)
 	frappe.db.commit()
 	print("uninstalled: no doctypes, tables, roles, custom fields or jobs left; ERPNext saves work")
+	verify_a_role_that_was_there_before_stays()
+
+
+# A role of ours that the site had before the app: someone else's, with a user and a permission.
+PREEXISTING_ROLE = "CS Agent"
+
+
+def verify_a_role_that_was_there_before_stays():
+	"""A second round trip, on the site the first one left uninstalled: with a CS Agent role that was there
+	before the app (a user has it, and it may read Issues), install and uninstall leave the role, its user
+	and its permission, and remove the CS Manager role the app made. Leaves the site uninstalled."""
+	from frappe.installer import install_app, remove_app
+
+	assert "cs_success" not in frappe.get_installed_apps()
+	assert not frappe.db.exists("Role", PREEXISTING_ROLE), f"{PREEXISTING_ROLE} left by an earlier run"
+	frappe.get_doc({"doctype": "Role", "role_name": PREEXISTING_ROLE, "desk_access": 1}).insert()
+	user = frappe.get_doc(
+		{
+			"doctype": "User",
+			"email": f"cs-install-check-{frappe.generate_hash(length=6)}@example.com",
+			"first_name": "Install Check",
+			"send_welcome_email": 0,
+			"roles": [{"role": PREEXISTING_ROLE}],
+		}
+	).insert()
+	permission = frappe.get_doc(
+		{
+			"doctype": "Custom DocPerm",
+			"parent": "Issue",
+			"parenttype": "DocType",
+			"parentfield": "permissions",
+			"role": PREEXISTING_ROLE,
+			"permlevel": 0,
+			"read": 1,
+		}
+	).insert()
+	frappe.db.commit()
+	try:
+		install_app("cs_success")
+		frappe.db.commit()
+		assert created_roles() == set(ROLES) - {PREEXISTING_ROLE}, f"recorded as ours: {created_roles()}"
+		remove_app("cs_success", yes=True, no_backup=True)
+		frappe.db.commit()
+		assert frappe.db.exists("Role", PREEXISTING_ROLE), (
+			f"{PREEXISTING_ROLE}, there before the app, deleted"
+		)
+		assert frappe.db.exists("Has Role", {"parent": user.name, "role": PREEXISTING_ROLE}), (
+			"its user lost it"
+		)
+		assert frappe.db.exists("Custom DocPerm", permission.name), "its permission on Issue deleted"
+		for role in set(ROLES) - {PREEXISTING_ROLE}:
+			assert not frappe.db.exists("Role", role), f"role {role} left behind"
+		print(
+			f"uninstalled again: {PREEXISTING_ROLE}, there before the app, kept with its user and permission"
+		)
+	finally:
+		frappe.db.rollback()
+		if "cs_success" in frappe.get_installed_apps():
+			remove_app("cs_success", yes=True, no_backup=True)
+		frappe.db.delete("Custom DocPerm", {"name": permission.name})
+		frappe.clear_cache(doctype="Issue")
+		frappe.delete_doc("User", user.name, force=True, delete_permanently=True)
+		frappe.delete_doc("Role", PREEXISTING_ROLE, force=True, delete_permanently=True)
+		frappe.db.commit()
 
 
 def _make_customer() -> str:

@@ -584,10 +584,11 @@ class TestRenewalRate(LedgerReportTestCase):
 		super().setUpClass()
 		cls.group = customer_group("Renewals")
 		make = lambda label: make_customer(label, customer_group=cls.group)  # noqa: E731
-		# R1: contract for 2025, 1200 invoiced for it (100 MRR), renewed by a contract from 2026-01-01.
+		# R1: contract for 2025, 1200 invoiced for it (100 MRR), renewed by a contract from 2026-01-01 with no
+		# end (one ending on a fixed date would be upcoming, then due, from some day on).
 		cls.r1 = make("Renewed")
 		first = make_contract(cls.r1, "2025-01-01", "2025-12-31")
-		make_contract(cls.r1, "2026-01-01", "2027-12-31")
+		make_contract(cls.r1, "2026-01-01")
 		invoice(cls.r1, 1200, "2025-01-01", ("2025-01-01", "2025-12-31"))
 		cls.r1_term = first.name
 		# R2: contract Mar 2025 - Feb 2026, 2400 invoiced for it (200 MRR), never renewed.

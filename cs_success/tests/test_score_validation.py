@@ -397,7 +397,7 @@ class TestSnapshotOutcomes(FrappeTestCase):
 	def test_live_backfilled_and_rebuilt(self):
 		from frappe.utils import get_first_day, getdate, today
 
-		from cs_success.health.backfill import backfill
+		from cs_success.health.backfill import backfill, backfill_dates
 		from cs_success.health.recompute import recompute_customers
 		from cs_success.ledger.build import rebuild_customers
 		from cs_success.tests.utils import make_customer, make_monthly_invoices, make_sales_invoice
@@ -422,9 +422,10 @@ class TestSnapshotOutcomes(FrappeTestCase):
 				)
 			}
 
-		# Back-filled: the two month starts before this one (on this month's first it had churned already,
-		# so there is no back-filled snapshot of it).
-		month = [getdate(add_months(this_month, -k)) for k in (2, 1)]
+		# Back-filled: the month starts before this one among the last three (this month's own is back-filled
+		# only after its first day, and it had churned by then: no snapshot). So two, and three on a
+		# month's first day, when the three are the ones before it.
+		month = [day for day in backfill_dates(3) if day < this_month]
 		today_ = getdate(today())
 		expected = {day: (1, this_month, 1) for day in month}
 		# Today the customer has churned: the live snapshot is not an active customer's, nothing follows.
