@@ -26,6 +26,14 @@ def as_text(value):
 	return value.replace("<", "&lt;").replace(">", "&gt;")
 
 
+def as_typed(value):
+	"""The text as it was typed, for a context that escapes on its own (an autoescaping template, a
+	DOM text node): escaping the stored form there again would show "&lt;" to the reader."""
+	if not isinstance(value, str) or "&" not in value:
+		return value
+	return value.replace("&lt;", "<").replace("&gt;", ">")
+
+
 def escape_markup_in_doc(doc, method=None) -> None:
 	"""Before validation of any of our documents: plain-text fields of the document and its rows made
 	inert, rich-text fields sanitised. Other apps' documents are left alone at the cost of one check."""

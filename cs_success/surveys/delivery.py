@@ -14,6 +14,7 @@ from frappe.utils import add_days, add_months, add_to_date, get_datetime, getdat
 from cs_success.analytics import enabled_customer_condition, enabled_customers_only
 from cs_success.engine.survey_metrics import SCALES
 from cs_success.engine.tokens import new_nonce
+from cs_success.plain_text import as_typed
 from cs_success.surveys.i18n import in_language, respondent_language
 from cs_success.surveys.links import opt_out_url, survey_url, token_for, token_hash_for_nonce
 from cs_success.surveys.opt_out import opted_out
@@ -282,8 +283,9 @@ def render_email(invitation, campaign, expires_on, reminder: bool) -> tuple[str,
 			"contact_name": invitation.contact
 			and escape(frappe.db.get_value("Contact", invitation.contact, "first_name") or ""),
 			"company": escape(frappe.defaults.get_global_default("company") or ""),
-			"introduction": escape(_(template.introduction)) if template.introduction else "",
-			"question": escape(_(headline.question)),
+			# Template texts are stored inert (cs_success/plain_text.py): escaped once here, from the text typed.
+			"introduction": escape(as_typed(_(template.introduction))) if template.introduction else "",
+			"question": escape(as_typed(_(headline.question))),
 			"question_type": headline.question_type,
 			"scores": [
 				{"score": score, "url": survey_url(token, score)}

@@ -19,6 +19,7 @@ from frappe.utils import now_datetime
 
 from cs_success.engine.survey_metrics import SCALES, SINGLE_CHOICE
 from cs_success.engine.tokens import ANSWERED, EXPIRED, INVALID, OPEN, OPTED_OUT
+from cs_success.plain_text import as_typed
 from cs_success.surveys.i18n import requested_language
 from cs_success.surveys.links import find_invitation, link_status_url, state_of
 from cs_success.surveys.responses import answer_state, choices, link_state_message
@@ -153,12 +154,12 @@ def survey_payload(template, token: str, preselected) -> dict:
 		questions.append(
 			{
 				"key": str(question.idx),
-				"text": _(question.question),
+				"text": as_typed(_(question.question)),
 				"type": question.question_type,
 				"min": scale.minimum if scale else None,
 				"max": scale.maximum if scale else None,
 				"ends": ends.get(question.question_type, ["", ""]),
-				"choices": [{"value": c, "label": _(c)} for c in choices(question)]
+				"choices": [{"value": as_typed(c), "label": as_typed(_(c))} for c in choices(question)]
 				if question.question_type == SINGLE_CHOICE
 				else [],
 				"required": bool(question.is_required),
@@ -174,7 +175,7 @@ def survey_payload(template, token: str, preselected) -> dict:
 		preselected = None
 	return {
 		"token": token,
-		"introduction": _(template.introduction) if template.introduction else "",
+		"introduction": as_typed(_(template.introduction)) if template.introduction else "",
 		"questions": questions,
 		"preselected": preselected,
 		"labels": {
