@@ -13,6 +13,8 @@ app_include_js = "cs_success.bundle.js"
 
 # Installation
 # ------------
+# Before our doctypes are synced: their permissions create the roles they name (install.before_install).
+before_install = "cs_success.install.before_install"
 after_install = "cs_success.install.after_install"
 after_migrate = "cs_success.install.after_migrate"
 before_uninstall = "cs_success.install.before_uninstall"

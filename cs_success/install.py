@@ -197,6 +197,14 @@ def delete_helpdesk_form_script() -> None:
 CREATED_ROLES_KEY = "cs_success_created_roles"
 
 
+def before_install() -> None:
+	"""Which of our roles the site lacks, recorded before Frappe syncs our doctypes: their permissions
+	create the roles they name, so by after_install every role exists, ours or not. (A record left by an
+	install that failed halfway is kept: the roles it created are still ours.)"""
+	recorded = _recorded_roles() or set()
+	_record_roles(recorded | {role for role in ROLES if not frappe.db.exists("Role", role)})
+
+
 def create_roles(roles: tuple[str, ...] = ROLES) -> None:
 	created = created_roles()
 	for role in roles:
@@ -205,7 +213,7 @@ def create_roles(roles: tuple[str, ...] = ROLES) -> None:
 				ignore_permissions=True
 			)
 			created.add(role)
-	frappe.db.set_default(CREATED_ROLES_KEY, json.dumps(sorted(created)))
+	_record_roles(created)
 
 
 def delete_roles(roles: tuple[str, ...] = ROLES) -> None:
@@ -225,26 +233,36 @@ def delete_roles(roles: tuple[str, ...] = ROLES) -> None:
 		if frappe.db.exists("Role", role):
 			frappe.delete_doc("Role", role, ignore_permissions=True, force=True)
 	if remaining := created - set(roles):
-		frappe.db.set_default(CREATED_ROLES_KEY, json.dumps(sorted(remaining)))
+		_record_roles(remaining)
 	else:
 		frappe.defaults.clear_default(key=CREATED_ROLES_KEY, parent="__default")
 
 
 def created_roles() -> set[str]:
-	"""The roles the app created, as recorded (read past the defaults cache). A site installed before
-	they were recorded: each of ours created no earlier than the app's doctypes, which a role that was
-	there before the app was not."""
-	recorded = frappe.db.get_value(
-		"DefaultValue", {"parent": "__default", "defkey": CREATED_ROLES_KEY}, "defvalue"
-	)
+	"""The roles the app created, as recorded. A site installed before they were recorded: each of ours
+	created no earlier than the app's Module Def (the install makes it first, then syncs the doctypes
+	that create the roles), which a role that was there before the app was not."""
+	recorded = _recorded_roles()
 	if recorded is not None:
-		return set(json.loads(recorded or "[]"))
-	installed = frappe.db.get_value("DocType", "CS Settings", "creation")
+		return recorded
+	installed = frappe.db.sql("SELECT MIN(creation) FROM `tabModule Def` WHERE app_name = 'cs_success'")[0][0]
 	return {
 		role
 		for role in ROLES
 		if installed and (created := frappe.db.get_value("Role", role, "creation")) and created >= installed
 	}
+
+
+def _recorded_roles() -> set[str] | None:
+	"""Read past the defaults cache (None: nothing recorded)."""
+	recorded = frappe.db.get_value(
+		"DefaultValue", {"parent": "__default", "defkey": CREATED_ROLES_KEY}, "defvalue"
+	)
+	return None if recorded is None else set(json.loads(recorded or "[]"))
+
+
+def _record_roles(roles: set[str]) -> None:
+	frappe.db.set_default(CREATED_ROLES_KEY, json.dumps(sorted(roles)))
 
 
 def sync_health_measures() -> None:

@@ -412,10 +412,10 @@ class TestRolesTheAppCreated(FrappeTestCase):
 		from cs_success.install import CREATED_ROLES_KEY, created_roles
 
 		frappe.defaults.clear_default(key=CREATED_ROLES_KEY, parent="__default")
-		# Our roles were created with the app (after its doctypes): both ours.
+		# Our roles were created with the app (as its doctypes were synced): both ours.
 		self.assertEqual(created_roles(), {"CS Manager", "CS Agent"})
-		# A role older than the app's doctypes was there before it.
-		installed = frappe.db.get_value("DocType", "CS Settings", "creation")
+		# A role older than the app's Module Def was there before it.
+		installed = frappe.db.get_value("Module Def", "CS Success", "creation")
 		frappe.db.set_value(
 			"Role", "CS Agent", "creation", add_to_date(installed, days=-1), update_modified=False
 		)
