@@ -1,4 +1,4 @@
-"""`bench --site S cs-success demo|ledger|benchmark`."""
+"""`bench --site S cs-success refresh|demo|ledger|backfill|benchmark`."""
 
 import click
 
@@ -8,6 +8,49 @@ from frappe.commands import get_site, pass_context
 @click.group("cs-success")
 def cs_success_group():
 	"""CS Success tools."""
+
+
+@cs_success_group.command("refresh")
+@click.option(
+	"--backfill-months",
+	default=12,
+	show_default=True,
+	help="How many past month starts to back-fill health history for.",
+)
+@click.option(
+	"--since", default=None, help="Back-fill every month start from this date (YYYY-MM-DD) instead."
+)
+@pass_context
+def refresh(context, backfill_months, since):
+	"""What install does on a site with history, by hand: the whole revenue ledger from the documents,
+	every customer scored, and back-filled monthly health history, so every report shows true figures."""
+	import time
+
+	import frappe
+	from frappe.utils import getdate
+
+	from cs_success.jobs import first_run
+
+	frappe.init(site=get_site(context))
+	frappe.connect()
+	frappe.set_user("Administrator")
+	try:
+		try:
+			since_date = getdate(since) if since else None
+		except Exception:
+			click.secho(f"--since: {since} is not a date (YYYY-MM-DD).", fg="red")
+			raise SystemExit(1) from None
+		started = time.monotonic()
+		done = first_run(backfill_months, since_date)
+		frappe.db.commit()
+		click.secho(
+			f"Ledger of {done['ledger_customers']} customers built, {done['scored']} customers scored, "
+			f"{done['snapshots']} snapshots back-filled over {done['history_months']} month starts "
+			f"in {time.monotonic() - started:.0f} s.",
+			fg="green",
+		)
+	finally:
+		frappe.destroy()
 
 
 @cs_success_group.command("demo")
@@ -145,8 +188,9 @@ def benchmark(context, scales, skip, output, force, keep_data):
 
 @cs_success_group.command("backfill")
 @click.option("--months", default=12, show_default=True, help="How many past month starts to score.")
+@click.option("--since", default=None, help="Score every month start from this date (YYYY-MM-DD) instead.")
 @pass_context
-def backfill(context, months):
+def backfill(context, months, since):
 	"""Health snapshots for the past month starts, scored as of each day from the documents of the time
 	and marked as back-filled, so trends and the score validation have history from day one."""
 	import frappe
@@ -157,7 +201,9 @@ def backfill(context, months):
 	frappe.connect()
 	frappe.set_user("Administrator")
 	try:
-		written = run_backfill(months)
+		from frappe.utils import getdate
+
+		written = run_backfill(months, since=getdate(since) if since else None)
 		frappe.db.commit()
 		for day, customers in written.items():
 			click.echo(f"{day}: {customers} customers")

@@ -199,14 +199,14 @@ def create_demo_data(customers: int = DEFAULT_CUSTOMERS, seed: int = 42, force: 
 	frappe.db.commit()
 
 	from cs_success.health.backfill import backfill
-	from cs_success.health.recompute import recompute_all
+	from cs_success.jobs import refresh_all
 	from cs_success.ledger.build import rebuild_customers
 
 	# Now rather than when a worker drains the queue: the back-fill, the retention and revenue reports
 	# and the score validation read the ledger.
 	rebuild_customers(demo_customers())
 	backfill(BACKFILL_MONTHS, customers=demo_customers())
-	recompute_all()
+	refresh_all()
 	_history(rng)
 	created["play_runs"] = _plays()
 	frappe.db.commit()
@@ -850,7 +850,7 @@ def _foreign_document(customer: str, own: set[tuple[str, str]]) -> tuple[str, st
 
 
 def _delete_customer_documents(customer: str, own: set[tuple[str, str]]) -> None:
-	from cs_success.health.events import DELETE_PERMANENTLY
+	from cs_success.customer import DELETE_PERMANENTLY
 
 	def names(doctype: str) -> list[str]:
 		return [name for dt, name in own if dt == doctype and frappe.db.exists(doctype, name)]

@@ -47,8 +47,8 @@ _ticket_events = {
 	"on_trash": "cs_success.health.events.on_customer_document_change",
 }
 doc_events = {
-	# Free text in our documents is stored inert (cs_success/plain_text.py); other doctypes return at once.
-	"*": {"before_validate": "cs_success.plain_text.escape_markup_in_doc"},
+	# Free text in our documents is stored inert (cs_success/base/text.py); other doctypes return at once.
+	"*": {"before_validate": "cs_success.base.text.escape_markup_in_doc"},
 	"Issue": {**_ticket_events, **_ticket_band_events},
 	"Sales Invoice": _customer_link_events,
 	"Payment Entry": {
@@ -68,29 +68,30 @@ doc_events = {
 	},
 	"Communication": {"after_insert": "cs_success.touchpoints.sources.on_communication_insert"},
 	"Customer": {
-		"on_update": "cs_success.health.events.on_customer_update",
+		"on_update": "cs_success.customer.on_customer_update",
 		# A merge folds our records first: Frappe repoints links before after_rename, and unique keys
 		# (one health record per customer, one snapshot a day) would collide.
-		"before_rename": "cs_success.health.events.on_customer_before_rename",
-		"after_rename": "cs_success.health.events.on_customer_rename",
-		"on_trash": "cs_success.health.events.on_customer_trash",
+		"before_rename": "cs_success.customer.on_customer_before_rename",
+		"after_rename": "cs_success.customer.on_customer_rename",
+		"on_trash": "cs_success.customer.on_customer_trash",
 	},
 }
+
+# Listeners of the pipeline (cs_success/jobs.py): told of each batch of customers scored, f(outcomes, day).
+cs_success_customers_scored = ["cs_success.playbooks.evaluation.after_recompute"]
 
 # Scheduled Tasks
 # ---------------
 scheduler_events = {
-	"daily_long": ["cs_success.health.recompute.recompute_all"],
+	# The pipeline's daily run (cs_success/jobs.py): renewals settled, plan flags, everyone scored, plays.
+	"daily_long": ["cs_success.jobs.daily"],
 	"daily": [
 		"cs_success.surveys.delivery.run_due_campaigns",
 		"cs_success.surveys.delivery.send_reminders",
 		"cs_success.surveys.delivery.expire_invitations",
-		"cs_success.success_plans.planning.refresh_overdue_flags",
-		"cs_success.ledger.build.settle_pending_renewals",
-		"cs_success.playbooks.evaluation.run_daily",
 	],
 	"hourly": [
-		"cs_success.health.queue.drain",  # picks up work whose drain job was lost (a worker restart)
+		"cs_success.jobs.drain",  # picks up work whose drain job was lost (a worker restart)
 		"cs_success.health.overrides.lapse_expired_overrides",
 		"cs_success.surveys.delivery.mark_bounced",
 	],
@@ -100,7 +101,7 @@ scheduler_events = {
 	},
 }
 # Our jobs act for the system, not for whoever enqueued them (a guest's survey answer queues the drain).
-before_job = ["cs_success.utils.run_our_jobs_as_administrator"]
+before_job = ["cs_success.base.isolation.run_our_jobs_as_administrator"]
 
 # Portal
 # ------

@@ -14,7 +14,6 @@ from cs_success.engine.measures import MEASURES, default_rules
 ROLES = ("CS Manager", "CS Agent")
 DEFAULT_SCORECARD = "Default"
 # Above this many customers the first scoring runs in a background job, not in the install.
-INLINE_INITIAL_SCORING_LIMIT = 2000
 
 
 # The band on a ticket is for agents: whoever raises a ticket can read it and name any customer on it.
@@ -419,17 +418,23 @@ def sync_standard_plan_templates() -> None:
 
 
 def score_existing_customers() -> None:
-	count = frappe.db.count("Customer", {"disabled": 0})
-	if count <= INLINE_INITIAL_SCORING_LIMIT:
-		from cs_success.health.recompute import recompute_all
+	"""A site with history shows true figures from the first screen: the ledger, everyone's score and a
+	year of back-filled history (cs_success/jobs.py first_run), inline on a small site, else in a background
+	job whose progress the workspace shows."""
+	from cs_success.jobs import start_first_run
 
-		recompute_all()
-		click.secho(f"cs_success: scored {count} customers", fg="green")
-	else:
-		frappe.enqueue(
-			"cs_success.health.recompute.recompute_all", queue="long", timeout=3600, enqueue_after_commit=True
+	count = frappe.db.count("Customer", {"disabled": 0})
+	if start_first_run():
+		click.secho(
+			f"cs_success: building the ledger, scores and history of {count} customers in a background job "
+			"(progress in the Customer Success workspace)",
+			fg="yellow",
 		)
-		click.secho(f"cs_success: scoring {count} customers in a background job", fg="yellow")
+	else:
+		click.secho(
+			f"cs_success: built the ledger, scored {count} customers and back-filled their history",
+			fg="green",
+		)
 
 
 def health_band_doctypes() -> list[str]:
@@ -484,6 +489,6 @@ def delete_scheduled_jobs() -> None:
 
 
 def clear_queue() -> None:
-	from cs_success.health.queue import PENDING_KEY, SCHEDULED_KEY, TASKS_KEY
+	from cs_success.base.queue import PENDING_KEY, SCHEDULED_KEY, TASKS_KEY
 
 	frappe.cache.delete_value([PENDING_KEY, SCHEDULED_KEY, TASKS_KEY])

@@ -5,8 +5,8 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import now_datetime
 
+from cs_success.base.queue import queue_recompute
 from cs_success.health import overrides
-from cs_success.health.queue import queue_recompute
 
 
 @frappe.whitelist(methods=["POST"])
@@ -97,7 +97,7 @@ def get_health_for_document(doctype: str, name: str | int) -> dict:
 	elif doctype == "Issue":
 		customer = frappe.db.get_value("Issue", name, "customer")
 	else:
-		from cs_success.health.events import helpdesk_customer_to_customer
+		from cs_success.base.helpdesk import helpdesk_customer_to_customer
 
 		hd_customer = frappe.db.get_value("HD Ticket", name, "customer")
 		customer = hd_customer and helpdesk_customer_to_customer(hd_customer)

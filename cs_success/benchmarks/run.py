@@ -697,10 +697,10 @@ def read_measures() -> None:
 
 def full_recompute(scale: int, runs: int = 3) -> None:
 	"""Timed without tracemalloc (it slows Python several-fold); memory from one extra traced run."""
-	from cs_success.health.recompute import recompute_all
+	from cs_success.jobs import refresh_all
 
 	def once():
-		recompute_all()
+		refresh_all()
 		frappe.db.commit()
 
 	started = time.perf_counter()

@@ -1,6 +1,6 @@
 """Alerts when a customer ENTERS a worse band: once per customer and band, until it recovers.
 
-The optional webhook goes through the shared client (cs_success/webhooks.py: public addresses only,
+The optional webhook goes through the shared client (cs_success/base/webhooks.py: public addresses only,
 pinned, no redirects, one total deadline). Each attempt is one job and never sleeps; a failed attempt is
 retried by `retry_due_webhooks` after a backoff, and so is an attempt whose job was killed (its claim
 lapses). The URL is a Password field: it works as a credential for the chat channel, so only those who
@@ -14,10 +14,8 @@ from frappe import _
 from frappe.utils import add_to_date, cint, escape_html, get_url_to_form, now_datetime
 from frappe.utils.password import get_decrypted_password
 
-from cs_success.engine.health_score import AT_RISK, CRITICAL, band_rank, entered_worse_band
-
 # The client and its rule and codes are the shared module's; re-exported for the settings form and tests.
-from cs_success.webhooks import (  # noqa: F401
+from cs_success.base.webhooks import (  # noqa: F401
 	ALLOW_PRIVATE_KEY,
 	DEADLINE_SECONDS,
 	ERROR_ADDRESS,
@@ -37,6 +35,7 @@ from cs_success.webhooks import (  # noqa: F401
 	private_addresses_allowed,
 	webhook_queue,
 )
+from cs_success.engine.health_score import AT_RISK, CRITICAL, band_rank, entered_worse_band
 
 # The timeout in CS Settings is the whole attempt's (connect, send, answer), so at most the client's
 # deadline.

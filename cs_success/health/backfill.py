@@ -40,32 +40,50 @@ UPDATED_COLUMNS = (
 )
 
 
-def backfill_dates(months: int, on: date | None = None) -> list[date]:
-	"""The month starts of the past `months` months before `on` (today), oldest first."""
+def backfill_dates(months: int, on: date | None = None, since: date | None = None) -> list[date]:
+	"""The month starts of the past `months` months before `on` (today), oldest first; with `since`, every
+	month start from `since` on (the first of its month when it is one) instead."""
 	on = getdate(on or today())
+	if since is not None:
+		since = getdate(since)
+		day = since if since.day == 1 else getdate(add_months(get_first_day(since), 1))
+		dates = []
+		while day < on:
+			dates.append(day)
+			day = getdate(add_months(day, 1))
+		return dates
 	first = get_first_day(on)
 	dates = [getdate(add_months(first, -k)) for k in range(months + 1)]
 	return sorted(day for day in dates if day < on)[-months:] if months > 0 else []
 
 
-def backfill(months: int, on: date | None = None, customers: list[str] | None = None) -> dict[date, int]:
-	"""Write back-filled snapshots for the past `months` month starts (of the given customers, or
-	everyone). Returns customers per date."""
+def backfill(
+	months: int,
+	on: date | None = None,
+	customers: list[str] | None = None,
+	since: date | None = None,
+	progress=None,
+) -> dict[date, int]:
+	"""Write back-filled snapshots for the past `months` month starts, or every month start from `since`
+	(of the given customers, or everyone). Returns customers per date. `progress(done, total)` is told
+	after each date."""
 	scorecards = load_scorecards()
 	versions = dict(frappe.get_all("Health Scorecard", fields=["name", "version"], as_list=True))
 	bands = get_bands()
-	dates = backfill_dates(months, on)
+	dates = backfill_dates(months, on, since)
 	active = active_on_days(dates, customers)
 	churns = events_between(add_days(dates[0], 1), FAR_FUTURE, CHURNED, customers) if dates else {}
 	everyone = sorted(set().union(*active.values())) if active else []
 	segments = _segments(everyone) if everyone else {}
 	written = {}
-	for day in dates:
+	for done, day in enumerate(dates, 1):
 		customers = sorted(active.get(day, ()))
 		written[day] = len(customers)
 		if customers:
 			rows = score_on(day, customers, scorecards, versions, bands, churns, segments)
 			_upsert(rows)
+		if progress:
+			progress(done, len(dates))
 	return written
 
 

@@ -10,10 +10,10 @@ import frappe
 from frappe import _
 from frappe.utils import get_datetime, now_datetime
 
+from cs_success.base.text import as_text
 from cs_success.engine.health_score import ScoringError, validate_override
 from cs_success.health.config import scoring_error_message
 from cs_success.health.recompute import cleared_override, recompute_customers
-from cs_success.plain_text import as_text
 
 OVERRIDE_ROLES = ("CS Manager", "System Manager")
 
@@ -78,7 +78,7 @@ def clear_override(customer: str, reason: str | None = None) -> None:
 
 def clean_text(text: str | None) -> str:
 	"""The reason as a save would store it: db_set skips the before_validate hook that makes free text
-	inert (cs_success/plain_text.py), and Desk renders these fields as HTML."""
+	inert (cs_success/base/text.py), and Desk renders these fields as HTML."""
 	return as_text((text or "").strip())
 
 

@@ -16,6 +16,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, get_datetime, getdate, now_datetime
 
+from cs_success.base.bulk import insert_rows
 from cs_success.engine.health_score import (
 	NO_DATA,
 	Bands,
@@ -29,18 +30,10 @@ from cs_success.engine.health_score import (
 from cs_success.engine.scorecards import CustomerSegment, select_scorecard
 from cs_success.health import alerts
 from cs_success.health.config import get_bands, load_scorecards, measure_label, measure_unit
-from cs_success.health.events import transaction_lost
 from cs_success.health.measure_data import CustomerRow, gather_raw_values, get_customers
 from cs_success.ledger.snapshot_outcomes import outcome_columns
 
 CHUNK = 1000
-# Isolation when a recompute fails (recompute_isolated): batch size for the daily fallback, and how
-# many customers failing in a row, with none scored, mean the fault is not in one customer's data.
-ISOLATED_BATCH = 500
-SYSTEMIC_AFTER = 10
-ALL_SAVEPOINT = "cs_success_recompute_all"
-BATCH_SAVEPOINT = "cs_success_recompute_batch"
-CUSTOMER_SAVEPOINT = "cs_success_recompute_one"
 # Fields of a Customer Health row that a recompute sets and that can stay the same between runs.
 COMPARED_FIELDS = (
 	"customer_name",
@@ -172,75 +165,6 @@ def recompute_customers(
 			names is not None if publish is None else publish,
 		)
 	return len(customers)
-
-
-def recompute_all() -> int:
-	"""Daily: values drift with time (days to renewal, overdue status set by raw updates).
-
-	One set-based pass for everyone; if that fails with an ordinary error, batches with each customer
-	isolated (recompute_isolated), so one customer's bad data cannot leave everyone unscored."""
-	frappe.db.savepoint(ALL_SAVEPOINT)
-	try:
-		return recompute_customers(None, publish=False)
-	except Exception as error:
-		if transaction_lost(error):
-			raise
-		frappe.db.rollback(save_point=ALL_SAVEPOINT)
-	names = [row.name for row in get_customers(None, getdate(now_datetime()))]
-	scored = 0
-	for start in range(0, len(names), ISOLATED_BATCH):
-		scored += recompute_isolated(names[start : start + ISOLATED_BATCH], publish=False)
-		if not frappe.flags.in_test:
-			frappe.db.commit()  # keep what is done, as the drain does after each batch
-	return scored
-
-
-def recompute_isolated(names: Sequence[str], with_ledger: bool = False, **kwargs) -> int:
-	"""Recompute a batch; if that fails with an ordinary error, again one customer at a time, each in
-	its own savepoint. A customer that still fails is logged (reference Customer) and skipped, the
-	rest are saved. Returns how many were scored.
-
-	Raises, with the batch rolled back, when the error is not one customer's: a lost transaction
-	(deadlock, dropped connection), or the first SYSTEMIC_AFTER customers all failing (a broken
-	scorecard or a bug would otherwise log every customer one by one)."""
-
-	def refresh(batch) -> int:
-		# Documents changed: the ledger first, since health reads standing and MRR from it.
-		if with_ledger:
-			from cs_success.ledger.build import rebuild_customers
-
-			rebuild_customers(batch)
-		return recompute_customers(batch, **kwargs)
-
-	frappe.db.savepoint(BATCH_SAVEPOINT)
-	try:
-		return refresh(names)
-	except Exception as error:
-		if transaction_lost(error):
-			raise
-		frappe.db.rollback(save_point=BATCH_SAVEPOINT)
-
-	scored, failed = 0, []
-	for name in sorted(set(names)):
-		frappe.db.savepoint(CUSTOMER_SAVEPOINT)
-		try:
-			scored += refresh([name])
-		except Exception as error:
-			if transaction_lost(error):
-				raise
-			frappe.db.rollback(save_point=CUSTOMER_SAVEPOINT)
-			failed.append((name, frappe.get_traceback(with_context=True)))
-			if not scored and len(failed) >= SYSTEMIC_AFTER:
-				frappe.db.rollback(save_point=BATCH_SAVEPOINT)
-				raise
-	for name, traceback in failed:
-		frappe.log_error(
-			title=f"cs_success: health recompute failed for {name}",
-			message=traceback,
-			reference_doctype="Customer",
-			reference_name=name,
-		)
-	return scored
 
 
 def enqueue_full_recompute() -> None:
@@ -414,12 +338,20 @@ def _persist(
 	_sync_ticket_bands([o for o in outcomes if o.previous is None or o.band_changed])
 	alerts.handle_band_changes([o for o in outcomes if o.band_changed], raise_alerts=raise_alerts)
 	if raise_alerts:
-		# Plays on what this batch's scores and answers say (set-based; a configuration change starts none).
-		from cs_success.playbooks.evaluation import after_recompute
-
-		after_recompute(outcomes, today)
+		# Whoever acts on new scores hears of this batch (set-based; a configuration change tells none).
+		tell_listeners(outcomes, today)
 	if publish:
 		_publish([o for o in outcomes if o.previous is None or o.score_changed or o.band_changed])
+
+
+# hooks.py: the methods told of each batch of customers scored, as f(outcomes, day) (the plays). Health knows
+# its listeners by this key only, never by import.
+CUSTOMERS_SCORED_HOOK = "cs_success_customers_scored"
+
+
+def tell_listeners(outcomes: list[Outcome], day: date) -> None:
+	for method in frappe.get_hooks(CUSTOMERS_SCORED_HOOK):
+		frappe.get_attr(method)(outcomes, day)
 
 
 # Interactive recomputes tell open forms; a full daily run changes too much to broadcast.
@@ -527,19 +459,6 @@ def _change_row(o: Outcome, summary: str, event: str, drivers: list[Driver], now
 
 def _standard_columns(now: datetime, user: str) -> dict:
 	return {"creation": now, "modified": now, "owner": user, "modified_by": user, "docstatus": 0}
-
-
-def insert_rows(doctype: str, columns: list[str], rows: list[tuple], chunk: int = 2000) -> None:
-	"""Plain multi-row INSERTs with placeholders: at this volume frappe.db.bulk_insert spends its
-	time building the query in Python."""
-	names = ", ".join(f"`{c}`" for c in columns)
-	row_placeholder = "(" + ", ".join(["%s"] * len(columns)) + ")"
-	for start in range(0, len(rows), chunk):
-		batch = rows[start : start + chunk]
-		frappe.db.sql(
-			f"INSERT INTO `tab{doctype}` ({names}) VALUES {', '.join([row_placeholder] * len(batch))}",
-			[value for row in batch for value in row],
-		)
 
 
 def _touch_last_computed(names: list[str], now: datetime) -> None:

@@ -4,7 +4,7 @@ transaction, so rebuilding twice gives the same rows and a rebuild over unchange
 nothing. Churn reasons and notes a person set stay on their (unchanged) lifecycle event rows, and follow
 an event the rebuild moves (carry_churn_notes).
 
-Kept current by the same after-commit drain as health (health/queue.py), rebuilt in full by
+Kept current by the same after-commit drain as health (base/queue.py), rebuilt in full by
 `bench --site S cs-success ledger --rebuild [--shards N]`, set-based: one read per table for any
 number of customers, plain multi-row INSERTs, deletes by primary key."""
 
@@ -16,8 +16,9 @@ from datetime import date, datetime, timedelta
 import frappe
 from frappe.utils import flt, getdate, now_datetime, today
 
+from cs_success.base.archive import keep_deleted_copies
+from cs_success.base.bulk import insert_rows
 from cs_success.engine.ledger import CHURNED, ONE_DAY, customer_books
-from cs_success.health.recompute import insert_rows
 from cs_success.ledger.snapshot_outcomes import refresh_snapshot_outcomes
 from cs_success.ledger.sources import billing_period_overrides, customer_books_inputs
 
@@ -409,24 +410,6 @@ def carry_churn_notes(annotated: list[dict], inserted: list[tuple]) -> None:
 		)
 	if lost := [old for i, old in enumerate(annotated) if i not in carried]:
 		keep_deleted_copies(LIFECYCLE, lost)
-
-
-def keep_deleted_copies(doctype: str, rows: list[dict]) -> None:
-	"""A Deleted Document for each document (a row, with its child rows under their table fields), as
-	frappe.delete_doc writes one: the document as JSON, restorable from Desk. In bulk, for the rows a
-	rebuild or a customer's delete (health.records) removes without delete_doc."""
-	now, user = now_datetime(), frappe.session.user
-	frappe.db.bulk_insert(
-		"Deleted Document",
-		["name", "creation", "modified", "owner", "modified_by", "deleted_doctype", "deleted_name", "data"],
-		[
-			(
-				frappe.generate_hash(length=20), now, now, user, user, doctype, row["name"],
-				frappe.get_doc({**row, "doctype": doctype}).as_json(),
-			)
-			for row in rows
-		],
-	)  # fmt: skip
 
 
 def fill_churn_reasons_from_exit_surveys(customers: Sequence[str] | None) -> None:

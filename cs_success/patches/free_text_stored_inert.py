@@ -1,4 +1,4 @@
-"""Free text stored before our documents made it inert on entry (cs_success/plain_text.py) may still
+"""Free text stored before our documents made it inert on entry (cs_success/base/text.py) may still
 hold markup that Frappe's sanitiser let through (any JSON-shaped value): make it inert in place.
 
 Plain-text columns get `<` and `>` escaped in SQL, which is what a save does now; rich-text columns and
@@ -7,7 +7,7 @@ the audit comments on our documents are sanitised row by row (few rows hold mark
 import frappe
 from frappe.utils.html_utils import sanitize_html
 
-from cs_success.plain_text import (
+from cs_success.base.text import (
 	MODULE,
 	NOT_FREE_TEXT_OPTIONS,
 	PLAIN_TEXT_TYPES,

@@ -10,7 +10,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, get_url_to_form, getdate, today
 
-from cs_success.utils import as_administrator, run_isolated
+from cs_success.base.isolation import as_administrator, run_isolated
 
 ACTION_SAVEPOINT = "cs_success_play_action"
 FAILED_LOG_TITLE = "cs_success: play action failed"
@@ -182,7 +182,7 @@ def _success_plan(run, play, row, customer_name):
 def _webhook(run, play, row, customer_name):
 	"""After commit, on the webhook queue (never "short": a slow endpoint must not hold up the drain),
 	with a job timeout well past the client's own deadline."""
-	from cs_success.webhooks import JOB_TIMEOUT_SECONDS, webhook_queue
+	from cs_success.base.webhooks import JOB_TIMEOUT_SECONDS, webhook_queue
 
 	frappe.enqueue(
 		"cs_success.playbooks.actions.deliver_webhook",
@@ -209,9 +209,9 @@ def webhook_payload(run) -> dict:
 
 
 def deliver_webhook(run_name: str, url: str) -> None:
-	"""One POST through the shared client (cs_success/webhooks.py: its address rules refuse private
+	"""One POST through the shared client (cs_success/base/webhooks.py: its address rules refuse private
 	targets, its deadline bounds the attempt); a failure is logged against the run."""
-	from cs_success.webhooks import post_json
+	from cs_success.base.webhooks import post_json
 
 	error = post_json(url, webhook_payload(frappe.get_doc("Play Run", run_name)), WEBHOOK_TIMEOUT_SECONDS)
 	if error:

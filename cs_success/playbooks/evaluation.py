@@ -9,6 +9,7 @@ from datetime import date
 import frappe
 from frappe.utils import getdate, today
 
+from cs_success.base.isolation import run_as_administrator, run_isolated
 from cs_success.playbooks import outcomes, runs
 from cs_success.playbooks.triggers import (
 	AFTER_RECOMPUTE,
@@ -17,7 +18,6 @@ from cs_success.playbooks.triggers import (
 	DAILY_FINDERS,
 	active_plays,
 )
-from cs_success.utils import run_as_administrator, run_isolated
 
 PLAY_SAVEPOINT = "cs_success_play"
 FAILED_LOG_TITLE = "cs_success: play failed"

@@ -16,7 +16,7 @@ from frappe import _
 from frappe.model import no_value_fields
 from frappe.utils import cint, cstr, flt, get_datetime, getdate
 
-from cs_success.plain_text import as_text
+from cs_success.base.text import as_text
 
 MANAGER_ROLES = {"CS Manager", "System Manager"}
 READ_PTYPES = (None, "read", "report", "print", "export", "email", "share")

@@ -319,3 +319,51 @@ def wake_snoozed(on: date | None = None) -> int:
 	for name in names:
 		frappe.db.set_value("Play Run", name, "status", OPEN)
 	return len(names)
+
+
+# --- the Customer's merge, rename and delete (cs_success/customer.py asks each domain to fold its own)
+
+
+def fold_customer_runs(old_name: str, new_name: str) -> None:
+	"""One open run per customer and play: where both have one, the survivor's stays and the merged one's
+	closes (no effect); the merged one's other open runs move over under the survivor's key."""
+	survivors = set(
+		frappe.get_all("Play Run", filters={"customer": new_name, "status": ("in", NOT_CLOSED)}, pluck="play")
+	)
+	for run in frappe.get_all(
+		"Play Run", filters={"customer": old_name, "status": ("in", NOT_CLOSED)}, fields=["name", "play"]
+	):
+		if run.play in survivors:
+			values = {
+				"status": CLOSED,
+				"open_key": None,
+				"outcome": "No Effect",
+				"outcome_note": _("Merged into {0}, which has its own run of this play.").format(new_name),
+				"closed_on": now_datetime(),
+			}
+		else:
+			values = {"open_key": open_key(run.play, new_name)}
+		frappe.db.set_value("Play Run", run.name, values, update_modified=False)
+
+
+def rekey_open_runs(customer: str) -> None:
+	"""After a rename: open runs are keyed by the customer's name (one per customer and play)."""
+	frappe.db.sql(
+		"""UPDATE `tabPlay Run` SET open_key = CONCAT(play, '|', customer)
+		WHERE customer = %(customer)s AND status != 'Closed'""",
+		{"customer": customer},
+	)
+
+
+def delete_customer_runs(customer: str, archive) -> None:
+	"""Play runs, and the tasks they made, go with the customer they were about (`archive` keeps copies)."""
+	if names := frappe.get_all("Play Run", filters={"customer": customer}, pluck="name"):
+		archive(
+			"ToDo",
+			frappe.get_all(
+				"ToDo",
+				filters={"reference_type": "Play Run", "reference_name": ("in", names)},
+				pluck="name",
+			),
+		)
+		archive("Play Run", names)

@@ -126,7 +126,7 @@ PORTAL_EDITABLE_STATUSES = ("Active", "On Hold")
 
 def portal_plan(plan_name, user: str):
 	"""The plan if this portal user's customer owns it and the portal shows it, else None."""
-	from cs_success.portal import customers_of_user
+	from cs_success.base.portal import customers_of_user
 
 	if not isinstance(plan_name, str) or not plan_name:
 		return None

@@ -12,9 +12,9 @@ from frappe import _
 from frappe.utils import add_days, add_months, add_to_date, get_datetime, getdate, now_datetime, today
 
 from cs_success.analytics import enabled_customer_condition, enabled_customers_only
+from cs_success.base.text import as_typed
 from cs_success.engine.survey_metrics import SCALES
 from cs_success.engine.tokens import new_nonce
-from cs_success.plain_text import as_typed
 from cs_success.surveys.i18n import in_language, respondent_language
 from cs_success.surveys.links import opt_out_url, survey_url, token_for, token_hash_for_nonce
 from cs_success.surveys.opt_out import opted_out
@@ -283,7 +283,7 @@ def render_email(invitation, campaign, expires_on, reminder: bool) -> tuple[str,
 			"contact_name": invitation.contact
 			and escape(frappe.db.get_value("Contact", invitation.contact, "first_name") or ""),
 			"company": escape(frappe.defaults.get_global_default("company") or ""),
-			# Template texts are stored inert (cs_success/plain_text.py): escaped once here, from the text typed.
+			# Template texts are stored inert (cs_success/base/text.py): escaped once here, from the text typed.
 			"introduction": escape(as_typed(_(template.introduction))) if template.introduction else "",
 			"question": escape(as_typed(_(headline.question))),
 			"question_type": headline.question_type,
@@ -323,7 +323,7 @@ def send_reminders() -> None:
 
 	Each invitation in its own savepoint and each campaign committed on its own: one that fails is
 	logged and undone (it is still due, so tomorrow's run tries it again) and the others go out."""
-	from cs_success.health.events import transaction_lost
+	from cs_success.base.isolation import transaction_lost
 
 	now = now_datetime()
 	for campaign in frappe.get_all(
@@ -458,7 +458,7 @@ def ticket_recipient(doctype: str, name: str) -> Recipient | None:
 		return None
 	customer = ticket.customer
 	if doctype == "HD Ticket":
-		from cs_success.health.events import helpdesk_customer_to_customer
+		from cs_success.base.helpdesk import helpdesk_customer_to_customer
 
 		customer = helpdesk_customer_to_customer(customer)
 	if not customer or frappe.db.get_value("Customer", customer, "disabled"):

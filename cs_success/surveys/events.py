@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from cs_success.health.events import safe_hook
-from cs_success.health.queue import queue_task
+from cs_success.base.isolation import safe_hook
+from cs_success.base.queue import queue_task
 from cs_success.surveys.delivery import TICKET_RESOLVED, post_ticket_campaigns
 
 

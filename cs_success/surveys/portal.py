@@ -6,7 +6,7 @@ import frappe
 from frappe import _
 from frappe.utils import format_date, now_datetime
 
-from cs_success.portal import contacts_of_user
+from cs_success.base.portal import contacts_of_user
 from cs_success.surveys.links import survey_url, token_for
 
 

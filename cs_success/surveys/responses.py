@@ -15,6 +15,8 @@ import frappe
 from frappe import _
 from frappe.utils import cint, get_datetime, now_datetime
 
+from cs_success.base.queue import queue_recompute
+from cs_success.base.text import as_text
 from cs_success.engine.survey_metrics import (
 	SCALES,
 	SINGLE_CHOICE,
@@ -23,8 +25,6 @@ from cs_success.engine.survey_metrics import (
 	parse_score,
 )
 from cs_success.engine.tokens import ANSWERED, EXPIRED, OPEN, OPTED_OUT
-from cs_success.health.queue import queue_recompute
-from cs_success.plain_text import as_text
 from cs_success.surveys.links import find_invitation, state_of
 
 MAX_TEXT_LENGTH = 5000
@@ -97,7 +97,7 @@ def parse_answers(template, raw_answers, partial: bool = False) -> list[dict]:
 				continue
 			if len(text) > MAX_TEXT_LENGTH:
 				raise AnswerError("text_too_long", label)
-			# Stored inert (cs_success/plain_text.py), as the template's choices were when it was saved.
+			# Stored inert (cs_success/base/text.py), as the template's choices were when it was saved.
 			text = as_text(text)
 			if question.question_type == SINGLE_CHOICE and text not in choices(question):
 				raise AnswerError("choice_not_offered", label)

@@ -17,9 +17,9 @@ import frappe
 from frappe import _
 from frappe.utils import now_datetime
 
+from cs_success.base.text import as_typed
 from cs_success.engine.survey_metrics import SCALES, SINGLE_CHOICE
 from cs_success.engine.tokens import ANSWERED, EXPIRED, INVALID, OPEN, OPTED_OUT
-from cs_success.plain_text import as_typed
 from cs_success.surveys.i18n import requested_language
 from cs_success.surveys.links import find_invitation, link_status_url, state_of
 from cs_success.surveys.responses import answer_state, choices, link_state_message

@@ -55,9 +55,9 @@ def verify_installed():
 	enabled = frappe.db.count("Customer", {"disabled": 0})
 	scored = frappe.db.count("Customer Health")
 	assert scored == enabled, f"{scored} health records for {enabled} customers"
-	assert frappe.db.exists("Scheduled Job Type", {"method": "cs_success.health.recompute.recompute_all"})
+	assert frappe.db.exists("Scheduled Job Type", {"method": "cs_success.jobs.daily"})
 	# A host document saves and its customer gets scored through the hooks.
-	from cs_success.health.queue import drain
+	from cs_success.jobs import drain
 
 	customer = _make_customer()
 	frappe.db.commit()  # hands the customer to the queue, as a request would

@@ -6,7 +6,7 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, getdate, now_datetime, today
 from frappe.utils.password import update_password
 
-from cs_success.health.recompute import insert_rows
+from cs_success.base.bulk import insert_rows
 from cs_success.tests.browser import browser_page, live_server, screenshot
 from cs_success.tests.test_cockpit import add_renewal, make_play, make_run, make_todo, set_health
 from cs_success.tests.utils import make_customer, make_user, reset_health_queue

@@ -9,7 +9,7 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils.password import update_password
 
-from cs_success.health.queue import queue_recompute
+from cs_success.base.queue import queue_recompute
 from cs_success.install import create_helpdesk_form_script
 from cs_success.tests.browser import browser_page, live_server, realtime_server, screenshot
 from cs_success.tests.utils import make_customer, make_user, run_pending_recomputes

@@ -6,8 +6,8 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, getdate, now_datetime, today
 
 from cs_success.api.cockpit import LIST_LIMIT, get_cockpit, plain_text
+from cs_success.base.bulk import insert_rows
 from cs_success.engine.health_score import BANDS
-from cs_success.health.recompute import insert_rows
 from cs_success.tests.utils import company, make_customer, make_user, reset_health_queue
 
 AUDIT = ("creation", "modified", "owner", "modified_by", "docstatus")

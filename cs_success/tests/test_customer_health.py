@@ -6,8 +6,9 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, add_to_date, now_datetime, today
 
+from cs_success import jobs
+from cs_success.base import queue
 from cs_success.engine.measures import MEASURES
-from cs_success.health import queue
 from cs_success.health.overrides import lapse_expired_overrides
 from cs_success.health.recompute import recompute_customers
 from cs_success.tests.utils import (
@@ -183,7 +184,7 @@ class TestQueue(CustomerHealthTestCase):
 			run_pending_recomputes()
 		enqueue.assert_not_called()  # the touchpoint and the recompute ride on the queued drain
 		self.assertFalse(frappe.db.exists("Touchpoint", {"reference_name": issue.name}))
-		queue.drain()
+		jobs.drain()
 		self.assertTrue(frappe.db.exists("Touchpoint", {"reference_name": issue.name}))
 		self.assertEqual(measure(customer, "open_tickets").raw_value, 1)
 
@@ -240,7 +241,7 @@ class TestQueue(CustomerHealthTestCase):
 		frappe.cache.set(frappe.cache.make_key(queue.SCHEDULED_KEY), 1, ex=60)  # a drain is queued
 		run_pending_recomputes()
 		self.assertEqual(measure(customer, "open_tickets").raw_value, 0)  # not yet: the drain will
-		queue.drain()
+		jobs.drain()
 		self.assertEqual(measure(customer, "open_tickets").raw_value, 1)
 
 	def test_disabled_event_recompute(self):

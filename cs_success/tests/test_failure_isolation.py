@@ -9,7 +9,9 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, now_datetime
 
-from cs_success.health import queue, recompute
+from cs_success import jobs
+from cs_success.base import queue
+from cs_success.health import recompute
 from cs_success.surveys import delivery
 from cs_success.tests.utils import (
 	ensure_outgoing_email_account,
@@ -77,7 +79,7 @@ class TestRecomputeIsolation(FrappeTestCase):
 		self.assertEqual(errors_about("Customer", bad), 0)
 
 	def test_every_customer_failing_goes_back_without_logging_each(self):
-		customers = [make_customer("Systemic") for _ in range(recompute.SYSTEMIC_AFTER + 2)]
+		customers = [make_customer("Systemic") for _ in range(jobs.SYSTEMIC_AFTER + 2)]
 		with patch("cs_success.health.recompute.compute_health", side_effect=RuntimeError("broken")):
 			run_pending_recomputes()
 		self.assertLessEqual(set(customers), pending())
@@ -90,7 +92,7 @@ class TestRecomputeIsolation(FrappeTestCase):
 	def test_daily_recompute_survives_one_bad_customer(self):
 		good, bad = make_customer("Daily Good"), make_customer("Daily Bad")
 		with scoring_fails_for(bad):
-			scored = recompute.recompute_all()
+			scored = jobs.refresh_all()
 		self.assertGreaterEqual(scored, 1)
 		self.assertTrue(frappe.db.exists("Customer Health", good))
 		self.assertFalse(frappe.db.exists("Customer Health", bad))

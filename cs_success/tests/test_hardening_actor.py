@@ -11,6 +11,7 @@ import json
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
+from cs_success.base.isolation import SCHEDULED_JOB_RUNNER, as_administrator, run_our_jobs_as_administrator
 from cs_success.surveys.delivery import run_campaign
 from cs_success.tests.utils import (
 	ensure_outgoing_email_account,
@@ -24,7 +25,6 @@ from cs_success.tests.utils import (
 	run_pending_recomputes,
 	token_from_email,
 )
-from cs_success.utils import SCHEDULED_JOB_RUNNER, as_administrator, run_our_jobs_as_administrator
 
 
 def guest_answers(token: str, answers: dict, comment: str = "") -> None:
@@ -170,14 +170,16 @@ class TestJobsActAsAdministrator(FrappeTestCase):
 		frappe.set_user("Guest")
 		run_our_jobs_as_administrator(method="frappe.email.queue.flush", kwargs={})
 		self.assertEqual(frappe.session.user, "Guest", "other apps' jobs are left alone")
-		run_our_jobs_as_administrator(method="cs_success.health.queue.drain", kwargs={})
+		run_our_jobs_as_administrator(method="cs_success.jobs.drain", kwargs={})
 		self.assertEqual(frappe.session.user, "Administrator")
 		frappe.set_user("Guest")
 		run_our_jobs_as_administrator(
 			method=SCHEDULED_JOB_RUNNER, kwargs={"job_type": "cs_success.playbooks.evaluation.run_daily"}
 		)
 		self.assertEqual(frappe.session.user, "Administrator")
-		self.assertIn("cs_success.utils.run_our_jobs_as_administrator", frappe.get_hooks("before_job"))
+		self.assertIn(
+			"cs_success.base.isolation.run_our_jobs_as_administrator", frappe.get_hooks("before_job")
+		)
 
 	def test_as_administrator_gives_the_session_back(self):
 		frappe.set_user("Guest")

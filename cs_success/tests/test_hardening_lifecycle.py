@@ -240,7 +240,7 @@ class TestDeletingACustomerKeepsCopies(FrappeTestCase):
 		)
 
 	def test_the_demo_clear_keeps_no_copies(self):
-		from cs_success.health.events import DELETE_PERMANENTLY
+		from cs_success.customer import DELETE_PERMANENTLY
 
 		customer = make_customer("Demo Like")
 		touchpoint = (

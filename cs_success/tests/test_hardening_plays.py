@@ -16,7 +16,7 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, getdate, now_datetime, today
 
 from cs_success.api.plays import close_run, snooze_runs, start_held_run
-from cs_success.health.recompute import insert_rows
+from cs_success.base.bulk import insert_rows
 from cs_success.playbooks import runs
 from cs_success.playbooks.evaluation import after_recompute
 from cs_success.playbooks.permissions import ServerOwnedFieldError

@@ -21,7 +21,7 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, now_datetime
 from frappe.utils.password import set_encrypted_password
 
-from cs_success import webhooks
+from cs_success.base import webhooks
 from cs_success.health import alerts
 from cs_success.install import HEALTH_BAND_PERMLEVEL
 from cs_success.tests.test_alert_webhook import HOOK, public_dns

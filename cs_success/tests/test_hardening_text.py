@@ -15,8 +15,7 @@ from cs_success.api import health as health_api
 from cs_success.api import plays as plays_api
 from cs_success.api import survey as survey_api
 from cs_success.api.touchpoint import log_touchpoint
-from cs_success.patches import free_text_stored_inert
-from cs_success.plain_text import (
+from cs_success.base.text import (
 	MODULE,
 	NOT_FREE_TEXT_OPTIONS,
 	PLAIN_TEXT_TYPES,
@@ -24,6 +23,7 @@ from cs_success.plain_text import (
 	as_text,
 	escape_markup_in_doc,
 )
+from cs_success.patches import free_text_stored_inert
 from cs_success.playbooks.runs import Candidate, start_runs
 from cs_success.surveys.delivery import run_campaign
 from cs_success.surveys.responses import follow_up_description
@@ -75,7 +75,7 @@ class TestAsText(FrappeTestCase):
 class TestEveryDoctypeStoresTextInert(FrappeTestCase):
 	def test_hook_is_registered_for_every_document(self):
 		hooks = frappe.get_doc_hooks().get("*", {}).get("before_validate", [])
-		self.assertIn("cs_success.plain_text.escape_markup_in_doc", hooks)
+		self.assertIn("cs_success.base.text.escape_markup_in_doc", hooks)
 
 	def test_every_free_text_field_of_every_doctype(self):
 		"""Every plain-text field of every parent doctype of the app, and of its child tables, set to each

@@ -54,7 +54,7 @@ class TestCustomerMerge(FrappeTestCase):
 	def test_merge_hook_is_registered(self):
 		"""The folding must run before Frappe rewrites the Link fields, i.e. on before_rename."""
 		hooks = frappe.get_hooks("doc_events").get("Customer", {})
-		self.assertIn("cs_success.health.events.on_customer_before_rename", hooks.get("before_rename", []))
+		self.assertIn("cs_success.customer.on_customer_before_rename", hooks.get("before_rename", []))
 
 	def test_merge_keeps_the_survivors_rows_and_folds_the_others(self):
 		self._ensure_before_rename_hook()
@@ -152,7 +152,7 @@ class TestCustomerMerge(FrappeTestCase):
 	def _ensure_before_rename_hook(self):
 		"""Until hooks.py registers it (see test_merge_hook_is_registered), add it for this test only,
 		so the folding itself is tested either way."""
-		hook = "cs_success.health.events.on_customer_before_rename"
+		hook = "cs_success.customer.on_customer_before_rename"
 		events = frappe.get_doc_hooks().setdefault("Customer", {})
 		if hook in events.get("before_rename", []):
 			return

@@ -8,8 +8,8 @@ from datetime import date, datetime
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
+from cs_success.base.bulk import insert_rows
 from cs_success.cs_success.report.play_effectiveness.play_effectiveness import execute, report_as_of
-from cs_success.health.recompute import insert_rows
 from cs_success.tests.utils import make_customer
 
 STANDARD = ["name", "creation", "modified", "owner", "modified_by", "docstatus"]

@@ -9,7 +9,7 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, getdate, now_datetime, today
 
-from cs_success.health.recompute import insert_rows
+from cs_success.base.bulk import insert_rows
 from cs_success.playbooks import outcomes, runs
 from cs_success.playbooks.evaluation import after_recompute, run_daily
 from cs_success.playbooks.runs import Candidate, PlayRunError

@@ -10,9 +10,9 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, add_months
 
+from cs_success.base.bulk import insert_rows
 from cs_success.cs_success.report.score_validation.score_validation import execute
 from cs_success.engine.health_score import BAND_ORDER
-from cs_success.health.recompute import insert_rows
 from cs_success.ledger.snapshot_outcomes import refresh_snapshot_outcomes
 
 DATES = [date(2016, month, 1) for month in range(1, 7)]

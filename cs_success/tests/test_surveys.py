@@ -10,8 +10,8 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, add_to_date, now_datetime, today
 
 from cs_success.api.survey import opt_out
+from cs_success.base.queue import queue_recompute
 from cs_success.engine.tokens import derive_token, new_nonce
-from cs_success.health.queue import queue_recompute
 from cs_success.surveys.delivery import run_campaign, update_campaign_stats
 from cs_success.surveys.portal import open_surveys_for_user
 from cs_success.surveys.responses import MAX_TEXT_LENGTH
@@ -346,7 +346,8 @@ class TestGuestSubmission(SurveyTestCase):
 
 class TestAccountNPS(SurveyTestCase):
 	def test_every_respondent_of_the_year_counts_once(self):
-		from cs_success.health.recompute import insert_rows, recompute_customers
+		from cs_success.base.bulk import insert_rows
+		from cs_success.health.recompute import recompute_customers
 
 		customer = make_customer("AccountNPS")
 		first, second, third = (make_contact(customer) for _ in range(3))

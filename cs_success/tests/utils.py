@@ -5,7 +5,7 @@ from __future__ import annotations
 import frappe
 from frappe.utils import add_days, getdate, today
 
-from cs_success.health.queue import flush
+from cs_success.base.queue import flush
 
 SERVICE_ITEM = "_CS Test Service"
 
@@ -68,7 +68,7 @@ def reset_default_scorecard():
 def reset_health_queue():
 	"""Start a test with no pending recomputes and no drain marked as queued. (A web server run by an
 	earlier browser test enqueues real jobs that no worker picks up in a test run.)"""
-	from cs_success.health.queue import PENDING_KEY, SCHEDULED_KEY, TASKS_KEY
+	from cs_success.base.queue import PENDING_KEY, SCHEDULED_KEY, TASKS_KEY
 
 	frappe.flags.cs_health_pending = None
 	frappe.flags.cs_deferred_tasks = None

@@ -52,3 +52,21 @@ def record_touchpoint(
 	except frappe.UniqueValidationError:
 		return None  # the same source event, recorded by a concurrent job
 	return doc.name
+
+
+def fold_customer_touchpoints(old_name: str, new_name: str) -> None:
+	"""A merge: touchpoints move over; one email recorded once per customer (its source key names the
+	customer) is kept once, the survivor's, and the moved ones take the survivor's key."""
+	suffix = f":{old_name}"
+	for row in frappe.get_all(
+		"Touchpoint",
+		filters={"customer": old_name, "source_key": ("like", f"Communication:%{suffix}")},
+		fields=["name", "source_key"],
+	):
+		if not row.source_key.endswith(suffix):  # LIKE's _ and % in a customer name
+			continue
+		key = row.source_key[: -len(suffix)] + f":{new_name}"
+		if frappe.db.exists("Touchpoint", {"source_key": key}):
+			frappe.db.delete("Touchpoint", {"name": row.name})
+		else:
+			frappe.db.set_value("Touchpoint", row.name, "source_key", key, update_modified=False)

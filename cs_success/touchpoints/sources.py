@@ -8,9 +8,10 @@ import re
 import frappe
 from frappe import _
 
-from cs_success.health.events import helpdesk_customer_to_customer, safe_hook
-from cs_success.health.queue import queue_task
-from cs_success.plain_text import as_text
+from cs_success.base.helpdesk import helpdesk_customer_to_customer
+from cs_success.base.isolation import safe_hook
+from cs_success.base.queue import queue_task
+from cs_success.base.text import as_text
 from cs_success.touchpoints.record import record_touchpoint, touchpoint_source_enabled
 
 RESOLVED = ("Resolved", "Closed")

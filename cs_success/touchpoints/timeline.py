@@ -6,7 +6,7 @@ import frappe
 from frappe import _
 from frappe.utils import escape_html, get_url_to_form
 
-from cs_success.plain_text import as_text
+from cs_success.base.text import as_text
 
 ICONS = {"Email": "mail", "Call": "call", "Meeting": "calendar", "Ticket": "support", "Survey": "star"}
 SENTIMENT_COLORS = {"Positive": "green", "Negative": "red", "Neutral": "gray"}
@@ -37,7 +37,7 @@ def customer_timeline(doctype: str, docname: str) -> list[dict]:
 			f'<div class="cs-touchpoint"><a href="{get_url_to_form("Touchpoint", tp.name)}">'
 			f"<b>{escape_html(_(tp.touchpoint_type))}</b></a> · {escape_html(_(tp.stage or ''))} "
 			f'<span class="indicator-pill {color}">{escape_html(_(tp.sentiment))}</span>'
-			# The summary was stored inert (cs_success/plain_text.py); escape_html again would show "&lt;".
+			# The summary was stored inert (cs_success/base/text.py); escape_html again would show "&lt;".
 			f'<div class="text-muted">{as_text(tp.summary or "")}</div></div>'
 		)
 		items.append(

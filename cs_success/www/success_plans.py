@@ -1,7 +1,7 @@
 import frappe
 from frappe import _
 
-from cs_success.portal import customers_of_user
+from cs_success.base.portal import customers_of_user
 from cs_success.success_plans.planning import (
 	PORTAL_EDITABLE_STATUSES,
 	PORTAL_VISIBLE_STATUSES,

@@ -7,7 +7,7 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
-from cs_success.health.queue import queue_recompute
+from cs_success.base.queue import queue_recompute
 
 
 class CustomerUsageRecord(Document):

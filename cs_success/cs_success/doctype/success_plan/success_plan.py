@@ -6,7 +6,7 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import getdate
 
-from cs_success.health.queue import queue_recompute
+from cs_success.base.queue import queue_recompute
 from cs_success.success_plans.planning import refresh_plan
 
 

@@ -4,8 +4,8 @@
 import frappe
 from frappe.model.document import Document
 
+from cs_success.base.queue import queue_recompute
 from cs_success.engine.success_plans import default_stage
-from cs_success.health.queue import queue_recompute
 
 
 class Touchpoint(Document):

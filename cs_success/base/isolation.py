@@ -1,5 +1,6 @@
-"""Small Frappe helpers shared across modules."""
+"""Our work inside someone else's transaction or job: isolated, logged, and acting as the right user."""
 
+import functools
 from contextlib import contextmanager
 from functools import wraps
 
@@ -18,8 +19,6 @@ def run_isolated(savepoint: str, work, *, title: str, reference_doctype=None, re
 	"""Run `work()` in a savepoint. An ordinary error is undone to the savepoint and logged; a lost
 	transaction (a deadlock, a dropped connection) is raised as it is: the savepoint went
 	with it, and the caller's own handling (the drain's retry) must see the original error."""
-	from cs_success.health.events import transaction_lost
-
 	frappe.db.savepoint(savepoint)
 	try:
 		work()
@@ -89,3 +88,29 @@ def run_our_jobs_as_administrator(method: str | None = None, kwargs: dict | None
 			frappe.set_user(SYSTEM_USER)
 	except Exception:
 		frappe.log_error(title="cs_success: could not run a job as Administrator")
+
+
+def safe_hook(handler):
+	@functools.wraps(handler)
+	def wrapper(doc, method=None, *args, **kwargs):
+		try:
+			handler(doc, method, *args, **kwargs)
+		except Exception as error:
+			if transaction_lost(error):
+				raise
+			frappe.log_error(
+				title=f"cs_success: {handler.__name__} failed on {doc.doctype}",
+				reference_doctype=doc.doctype,
+				reference_name=doc.name,
+			)
+
+	return wrapper
+
+
+def transaction_lost(error: Exception) -> bool:
+	"""A deadlock rolls back the whole transaction and a dropped connection loses it: the host
+	document's earlier writes are gone too, so carrying on would save it half-done. Those errors go
+	to the host (Frappe retries deadlocked jobs); every other error of ours is logged and swallowed."""
+	if not error.args:  # raised without arguments (a bare assert): not a database error
+		return False
+	return frappe.db.is_deadlocked(error) or frappe.db.is_interface_error(error)

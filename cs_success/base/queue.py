@@ -1,8 +1,8 @@
-"""Coalesced, deduplicated work after commit: health recomputes and the small tasks hooks defer.
+"""Coalesced, deduplicated work after commit: customers to refresh and the small tasks hooks defer.
 
 Hooks add customers to a per-transaction set, and tasks (a touchpoint for a ticket...) to a
 per-transaction list. After commit both go to Redis in one round trip, a set of pending customers and
-a list of tasks, and one drain job is scheduled unless one already is. The drain clears its
+a list of tasks, and one drain job (cs_success/jobs.py) is scheduled unless one already is. The drain clears its
 "scheduled" marker BEFORE its last pops, so work that arrives while a drain runs either gets popped
 by that drain or schedules a new one: nothing is lost, a burst of events for one customer costs one
 recompute, and a saved ticket costs no job of its own.
@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 import frappe
 
-from cs_success.utils import run_as_administrator, run_isolated
+from cs_success.base.isolation import run_isolated
 
 PENDING_KEY = "cs_success:health:pending"
 TASKS_KEY = "cs_success:tasks"
@@ -73,7 +73,7 @@ def flush() -> None:
 			pipeline.rpush(frappe.cache.make_key(TASKS_KEY), *tasks)
 		pipeline.set(frappe.cache.make_key(SCHEDULED_KEY), 1, nx=True, ex=SCHEDULED_TTL_SECONDS)
 		if pipeline.execute()[-1]:
-			frappe.enqueue("cs_success.health.queue.drain", queue="short", now=frappe.flags.in_test)
+			frappe.enqueue("cs_success.jobs.drain", queue="short", now=frappe.flags.in_test)
 	except Exception:
 		frappe.log_error(title="cs_success: could not queue health recompute")
 
@@ -97,33 +97,5 @@ def run_tasks() -> None:
 				lambda task=task: frappe.get_attr(task["method"])(**task["kwargs"]),
 				title=f"cs_success: deferred task {task['method']} failed",
 			)
-		if not frappe.flags.in_test:
-			frappe.db.commit()
-
-
-@run_as_administrator
-def drain() -> None:
-	"""Deferred tasks, then the pending recomputes (and the plays they start). As Administrator: the drain
-	is enqueued by whichever request committed first, a guest's survey answer as much as an agent's
-	ticket, and what it makes (touchpoints, invitations, runs, tasks) must not be owned by them or fail for
-	want of their permissions."""
-	from cs_success.health.recompute import recompute_isolated
-
-	# Tasks first: a touchpoint they record is then in the recompute that follows.
-	run_tasks()
-	frappe.cache.delete(frappe.cache.make_key(SCHEDULED_KEY))
-	run_tasks()  # any pushed between the last pop and clearing the marker
-	while names := pop_pending(DRAIN_BATCH):
-		try:
-			# A customer that fails on its own is logged and dropped in there (its next event or the
-			# daily run tries again), so one bad record cannot hold back its batch for ever.
-			recompute_isolated(names, with_ledger=True)
-		except Exception:
-			# Only a lost transaction (deadlock, dropped connection) or a fault in every customer gets
-			# here: put the batch back for the next drain rather than lose it, and stop this one.
-			frappe.db.rollback()
-			frappe.cache.sadd(PENDING_KEY, *names)
-			frappe.log_error(title="cs_success: health recompute failed")
-			return
 		if not frappe.flags.in_test:
 			frappe.db.commit()
