@@ -147,6 +147,7 @@ def start_first_run(backfill_months: int = FIRST_RUN_BACKFILL_MONTHS, since: dat
 		job_id="cs_success:first_run",
 		deduplicate=True,
 		enqueue_after_commit=True,
+		now=frappe.flags.in_test,
 		backfill_months=backfill_months,
 		since=since,
 	)
