@@ -11,10 +11,12 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, add_months, add_to_date, get_datetime, getdate, now_datetime, today
 
-from cs_success.analytics import enabled_customer_condition, enabled_customers_only
+from cs_success.analytics import enabled_customers_only
 from cs_success.base.text import as_typed
+from cs_success.engine.ledger import ACQUIRED, CHURNED
 from cs_success.engine.survey_metrics import SCALES
 from cs_success.engine.tokens import new_nonce
+from cs_success.ledger.queries import events_between
 from cs_success.surveys.i18n import in_language, respondent_language
 from cs_success.surveys.links import opt_out_url, survey_url, token_for, token_hash_for_nonce
 from cs_success.surveys.opt_out import opted_out
@@ -111,40 +113,22 @@ def audience_customers(campaign, on: date) -> list[str]:
 
 
 def event_customers(campaign, on: date) -> list[str]:
-	"""Onboarding: N days after the first invoice. Exit: a subscription or contract just ended.
-	Each customer once per campaign."""
-	params = {"campaign": campaign.name, "since": add_days(on, -EVENT_LOOKBACK_DAYS), "on": on}
-	not_yet_invited = (
-		"AND customer NOT IN (SELECT customer FROM `tabSurvey Invitation` WHERE campaign = %(campaign)s)"
-	)
+	"""Onboarding: N days after the customer was acquired. Exit: the customer churned. Both as the revenue
+	ledger's lifecycle events say (ledger/queries.py), the one definition every report uses: a customer
+	whose contract ended but who still pays has not left; one whose invoices just stopped has. Each
+	customer once per campaign, within EVENT_LOOKBACK_DAYS of its event (a daily run that was missed)."""
 	if campaign.purpose == "Onboarding":
-		params["first_invoice_by"] = add_days(on, -(campaign.days_after_first_invoice or 0))
-		params["since"] = add_days(params["first_invoice_by"], -EVENT_LOOKBACK_DAYS)
-		return frappe.db.sql_list(
-			f"""
-			SELECT customer FROM `tabSales Invoice` WHERE docstatus = 1 AND is_return = 0
-			GROUP BY customer
-			HAVING MIN(posting_date) > %(since)s AND MIN(posting_date) <= %(first_invoice_by)s
-				{not_yet_invited} {enabled_customer_condition("customer")}
-			""",
-			params,
-		)
-	# Exit surveys go to customers who just left, who are often disabled on leaving: no filter on that.
-	if campaign.purpose == "Exit":
-		return frappe.db.sql_list(
-			f"""
-			SELECT DISTINCT customer FROM (
-				SELECT party AS customer, COALESCE(cancelation_date, end_date) AS ended_on FROM `tabSubscription`
-				WHERE party_type = 'Customer' AND status IN ('Cancelled', 'Completed')
-				UNION ALL
-				SELECT party_name, end_date FROM `tabContract`
-				WHERE party_type = 'Customer' AND status = 'Inactive' AND docstatus < 2
-			) ended
-			WHERE ended_on > %(since)s AND ended_on <= %(on)s {not_yet_invited}
-			""",
-			params,
-		)
-	return []
+		until = getdate(add_days(on, -(campaign.days_after_first_invoice or 0)))
+		customers = events_between(add_days(until, -EVENT_LOOKBACK_DAYS + 1), until, ACQUIRED)
+		# A disabled customer is not onboarded.
+		customers = set(customers) - set(frappe.get_all("Customer", filters={"disabled": 1}, pluck="name"))
+	elif campaign.purpose == "Exit":
+		# Exit surveys go to customers who just left, who are often disabled on leaving: no filter on that.
+		customers = set(events_between(add_days(on, -EVENT_LOOKBACK_DAYS + 1), on, CHURNED))
+	else:
+		return []
+	invited = set(frappe.get_all("Survey Invitation", filters={"campaign": campaign.name}, pluck="customer"))
+	return sorted(customers - invited)
 
 
 def recipients_for(customers: list[str], campaign) -> list[Recipient]:

@@ -477,11 +477,40 @@ class TestEventCampaigns(SurveyTestCase):
 		make_contact(due), make_contact(early)
 		make_sales_invoice(due, 100, posting_date=add_days(today(), -31))
 		make_sales_invoice(early, 100, posting_date=add_days(today(), -5))
+		run_pending_recomputes()  # the drain builds their ledger: acquired on their first invoice
 		run_campaign(campaign.name)
 		self.assertEqual(len(self.invited(campaign.name, due)), 1)
 		self.assertEqual(self.invited(campaign.name, early), [])
 		run_campaign(campaign.name)  # each customer once per campaign
 		self.assertEqual(len(self.invited(campaign.name, due)), 1)
+
+	def test_exit_survey_goes_to_who_the_ledger_says_left(self):
+		"""Exit is the ledger's churn, not a document's status: the leaver's last invoice covered up to 5
+		days ago (churned 4 days ago, within the 7-day window) though no contract or subscription ended;
+		the other's contract ended 3 days ago but its invoice covers it up to 10 days from now: it has not
+		left, and gets no exit survey."""
+		from cs_success.tests.utils import make_contract, make_sales_invoice
+
+		campaign = make_campaign("Exit Survey", purpose="Exit", audience="Event")
+		leaver, still_paying = make_customer("Exit Leaver"), make_customer("Exit Still Paying")
+		make_contact(leaver), make_contact(still_paying)
+		make_sales_invoice(
+			leaver,
+			100,
+			posting_date=add_days(today(), -40),
+			period=(add_days(today(), -40), add_days(today(), -5)),
+		)
+		make_contract(still_paying, add_days(today(), -33), add_days(today(), -3))
+		make_sales_invoice(
+			still_paying,
+			100,
+			posting_date=add_days(today(), -20),
+			period=(add_days(today(), -20), add_days(today(), 10)),
+		)
+		run_pending_recomputes()  # the drain builds their ledger
+		run_campaign(campaign.name)
+		self.assertEqual(len(self.invited(campaign.name, leaver)), 1)
+		self.assertEqual(self.invited(campaign.name, still_paying), [])
 
 
 class TestSurveyPage(SurveyTestCase):
