@@ -297,6 +297,11 @@ def group_by(rows, key) -> dict:
 	return grouped
 
 
+# Decimals a report column or summary shows a percentage with unless told: "4.04%", as the NRR card shows
+# it. Frappe would use the site's float precision (3 by default: "4.040%").
+PERCENT_PRECISION = 2
+
+
 def column(
 	fieldname: str,
 	label: str,
@@ -308,15 +313,26 @@ def column(
 	col = {"fieldname": fieldname, "label": label, "fieldtype": fieldtype, "width": width}
 	if options:
 		col["options"] = options
+	if precision is None and fieldtype == "Percent":
+		precision = PERCENT_PRECISION  # not the site's float precision: "4.04%", not "4.040%"
 	if precision is not None:
 		col["precision"] = precision
 	return col
 
 
-def summary(value, label: str, datatype: str = "Float", indicator: str | None = None) -> dict:
+def summary(
+	value, label: str, datatype: str = "Float", indicator: str | None = None, precision: int | None = None
+) -> dict:
+	"""A report summary item. `precision`: the decimals it is shown with (a percentage: 2 unless told).
+	Frappe formats summaries with the site's float precision (3: "4.040%"); public/js/report_filters.js
+	applies this one instead."""
 	item = {"value": value, "label": label, "datatype": datatype}
 	if indicator:
 		item["indicator"] = indicator
+	if precision is None and datatype == "Percent":
+		precision = PERCENT_PRECISION
+	if precision is not None:
+		item["precision"] = precision
 	return item
 
 

@@ -58,3 +58,35 @@ cs_success.report_filters = {
 cs_success.report_formatter = function (value, row, column, data, default_formatter) {
 	return default_formatter(value === undefined ? null : value, row, column, data);
 };
+
+// Report summaries at the decimals the server gives (cs_success.analytics.summary's `precision`): Frappe
+// formats every summary with the site's float precision, so a rounded 4.04 showed as "4.040%". Items
+// without a precision (other apps' reports, dashboard charts) go through Frappe's own code unchanged.
+(function () {
+	const build_summary_item = frappe.utils.build_summary_item;
+	if (!build_summary_item || build_summary_item.cs_success_precision) return;
+	const with_precision = function (summary) {
+		if (
+			summary &&
+			summary.precision !== undefined &&
+			summary.precision !== null &&
+			summary.value !== null &&
+			summary.value !== undefined &&
+			["Percent", "Float"].includes(summary.datatype)
+		) {
+			const value = frappe.format(
+				summary.value,
+				// "0" as a string: Frappe's formatters take a numeric 0 precision for "not set".
+				{
+					fieldtype: summary.datatype,
+					precision: summary.precision === 0 ? "0" : summary.precision,
+				},
+				{ only_value: true }
+			);
+			return build_summary_item.call(this, { ...summary, value: value, datatype: "Data" });
+		}
+		return build_summary_item.call(this, summary);
+	};
+	with_precision.cs_success_precision = true;
+	frappe.utils.build_summary_item = with_precision;
+})();

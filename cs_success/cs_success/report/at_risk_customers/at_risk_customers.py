@@ -13,13 +13,20 @@ from cs_success.analytics import (
 	segment_customers,
 	summary,
 )
+from cs_success.engine.health_score import AT_RISK, CRITICAL
 from cs_success.health.config import measure_label
 
 
 @interactive_report("At-Risk Customers")
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
-	bands = [filters.band] if filters.get("band") else ["At Risk", "Critical"]
+	data = get_data(filters)
+	return get_columns(), data, None, get_chart(data), get_summary(data)
+
+
+def get_data(filters) -> list[dict]:
+	"""The customers in the chosen bands (default: At Risk and Critical), worst score first."""
+	bands = [filters.band] if filters.get("band") else [AT_RISK, CRITICAL]
 	conditions = {"band": ("in", bands)}
 	customers = segment_customers(filters)
 	if customers is not None:
@@ -42,7 +49,7 @@ def execute(filters=None):
 	names = [r.customer for r in records]
 	worst = worst_measures(names)
 	renewals = next_renewals(names)
-	data = [
+	return [
 		{
 			**record,
 			"trend_delta": record.trend_delta if record.has_trend else None,
@@ -51,7 +58,10 @@ def execute(filters=None):
 		}
 		for record in records
 	]
-	columns = [
+
+
+def get_columns() -> list[dict]:
+	return [
 		column("customer", _("Customer"), "Link", 180, "Customer"),
 		column("customer_name", _("Customer Name"), "Data", 180),
 		column("band", _("Band"), "Data", 90),
@@ -62,8 +72,15 @@ def execute(filters=None):
 		column("account_manager", _("Owner"), "Link", 160, "User"),
 		column("data_coverage", _("Data Coverage"), "Percent", 110),
 	]
-	counts = {band: sum(1 for r in records if r.band == band) for band in ("At Risk", "Critical")}
-	chart = {
+
+
+def band_counts(data: list[dict]) -> dict[str, int]:
+	return {band: sum(1 for row in data if row["band"] == band) for band in (AT_RISK, CRITICAL)}
+
+
+def get_chart(data: list[dict]) -> dict:
+	counts = band_counts(data)
+	return {
 		"data": {
 			"labels": [_(b) for b in counts],
 			"datasets": [{"name": _("Customers"), "values": list(counts.values())}],
@@ -71,11 +88,14 @@ def execute(filters=None):
 		"type": "bar",
 		"colors": ["#ffa00a"],
 	}
-	average = sum(r.score for r in records) / len(records) if records else 0
-	report_summary = [summary(counts[b], _(b), "Int", BAND_COLORS[b]) for b in counts] + [
-		summary(round(average, 1), _("Average Score"))
+
+
+def get_summary(data: list[dict]) -> list[dict]:
+	counts = band_counts(data)
+	average = sum(row["score"] for row in data) / len(data) if data else 0
+	return [summary(counts[b], _(b), "Int", BAND_COLORS[b]) for b in counts] + [
+		summary(round(average, 1), _("Average Score"), precision=1)
 	]
-	return columns, data, None, chart, report_summary
 
 
 def worst_measures(customers: list[str]) -> dict[str, str]:

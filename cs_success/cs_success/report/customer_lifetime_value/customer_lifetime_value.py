@@ -213,6 +213,7 @@ def get_summary(data: list[dict], margin, currency: str) -> list[dict]:
 			round(total["lifespan_months"], 1) if total["lifespan_months"] is not None else None,
 			_("Lifespan (Months)"),
 			"Float",
+			precision=1,
 		)
 	)
 	return items

@@ -24,10 +24,16 @@ HEALTH_TREND_COLORS = ["#2490ef", BAND_CHART_COLORS[AT_RISK], BAND_CHART_COLORS[
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
 	check_report_range(filters.from_date, filters.to_date)
+	data = get_data(filters)
+	return get_columns(), data, None, get_chart(data), get_summary(data)
+
+
+def get_data(filters) -> list:
+	"""One row per day of daily snapshots: the average banded score and the customers per band."""
 	condition, params = customer_filter("customer", segment_customers(filters))
 	# The customers we have now: a disabled customer's snapshots drop out of every day of the trend.
 	condition += enabled_customer_condition("customer")
-	data = frappe.db.sql(
+	return frappe.db.sql(
 		f"""
 		SELECT snapshot_date,
 			AVG(IF(band IN %(banded)s, score, NULL)) AS average_score,
@@ -40,7 +46,10 @@ def execute(filters=None):
 		{"from_date": filters.from_date, "to_date": filters.to_date, "banded": BAND_ORDER, **params},
 		as_dict=True,
 	)
-	columns = [
+
+
+def get_columns() -> list[dict]:
+	return [
 		column("snapshot_date", _("Date"), "Date", 110),
 		column("average_score", _("Average Score"), "Float", 120),
 		column("healthy", _("Healthy"), "Int", 90),
@@ -48,10 +57,12 @@ def execute(filters=None):
 		column("critical", _("Critical"), "Int", 90),
 		column("customers", _("Customers"), "Int", 100),
 	]
-	labels = [str(row.snapshot_date) for row in data]
-	chart = {
+
+
+def get_chart(data: list) -> dict:
+	return {
 		"data": {
-			"labels": labels,
+			"labels": [str(row.snapshot_date) for row in data],
 			"datasets": [
 				{"name": _("Average Score"), "values": [round(row.average_score or 0, 1) for row in data]},
 				{"name": _("At Risk"), "values": [int(row.at_risk) for row in data]},
@@ -61,13 +72,16 @@ def execute(filters=None):
 		"type": "line",
 		"colors": HEALTH_TREND_COLORS,
 	}
+
+
+def _average(row) -> float | None:
+	return round(row.average_score, 1) if row and row.average_score is not None else None
+
+
+def get_summary(data: list) -> list[dict]:
+	"""The first and the last day's average; empty when a day has no banded customer."""
 	first, last = (data[0], data[-1]) if data else (None, None)
-
-	def average(row):
-		return round(row.average_score, 1) if row and row.average_score is not None else None
-
-	report_summary = [
-		summary(average(first), _("Average Score at Start")),
-		summary(average(last), _("Average Score at End")),
+	return [
+		summary(_average(first), _("Average Score at Start"), precision=1),
+		summary(_average(last), _("Average Score at End"), precision=1),
 	]
-	return columns, data, None, chart, report_summary

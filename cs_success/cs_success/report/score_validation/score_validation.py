@@ -223,7 +223,10 @@ def get_summary(figures) -> list[dict]:
 			verdict_indicator(figures.verdict.code) if enough else None,
 		),
 		summary(
-			round(figures.lift, 2) if figures.lift is not None else None, _("Worst-decile lift"), "Float"
+			round(figures.lift, 2) if figures.lift is not None else None,
+			_("Worst-decile lift"),
+			"Float",
+			precision=2,
 		),
 		summary(_rate(figures.precision), _("Precision of At Risk or worse"), "Percent"),
 		summary(_rate(figures.recall), _("Recall of At Risk or worse"), "Percent"),

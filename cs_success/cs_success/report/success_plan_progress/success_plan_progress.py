@@ -6,15 +6,23 @@ from frappe import _
 
 from cs_success.analytics import column, interactive_report, segment_customers, summary
 
+PROGRESS_BUCKETS = ("0-25%", "25-50%", "50-75%", "75-100%")
+
 
 @interactive_report("Success Plan Progress")
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
+	data = get_data(filters)
+	return get_columns(), data, None, get_chart(data), get_summary(data)
+
+
+def get_data(filters) -> list:
+	"""The plans in the chosen status and segment, least progress first."""
 	conditions = {"status": filters.status} if filters.get("status") else {}
 	customers = segment_customers(filters)
 	if customers is not None:
 		conditions["customer"] = ("in", customers or [""])
-	data = frappe.get_all(
+	return frappe.get_all(
 		"Success Plan",
 		filters=conditions,
 		fields=[
@@ -30,7 +38,10 @@ def execute(filters=None):
 		],
 		order_by="progress asc",
 	)
-	columns = [
+
+
+def get_columns() -> list[dict]:
+	return [
 		column("name", _("Plan"), "Link", 120, "Success Plan"),
 		column("plan_title", _("Title"), "Data", 220),
 		column("customer", _("Customer"), "Link", 170, "Customer"),
@@ -40,21 +51,26 @@ def execute(filters=None):
 		column("progress", _("Progress"), "Percent", 100),
 		column("overdue_items", _("Overdue Items"), "Int", 110),
 	]
-	buckets = {"0-25%": 0, "25-50%": 0, "50-75%": 0, "75-100%": 0}
+
+
+def get_chart(data: list) -> dict:
+	"""Plans per quarter of progress (100 % falls in the last bucket)."""
+	buckets = dict.fromkeys(PROGRESS_BUCKETS, 0)
 	for plan in data:
-		key = list(buckets)[min(3, int((plan.progress or 0) // 25))]
-		buckets[key] += 1
-	chart = {
+		buckets[PROGRESS_BUCKETS[min(3, int((plan.progress or 0) // 25))]] += 1
+	return {
 		"data": {
 			"labels": list(buckets),
 			"datasets": [{"name": _("Plans"), "values": list(buckets.values())}],
 		},
 		"type": "bar",
 	}
+
+
+def get_summary(data: list) -> list[dict]:
 	average = sum(p.progress or 0 for p in data) / len(data) if data else 0
-	report_summary = [
+	return [
 		summary(len(data), _("Plans"), "Int"),
-		summary(round(average, 1), _("Average Progress"), "Percent"),
+		summary(round(average, 1), _("Average Progress"), "Percent", precision=1),
 		summary(sum(p.overdue_items or 0 for p in data), _("Overdue Items"), "Int", "Red"),
 	]
-	return columns, data, None, chart, report_summary

@@ -17,6 +17,12 @@ from cs_success.engine.survey_metrics import response_rate, summarize
 @interactive_report("Survey Campaign Performance")
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
+	data = get_data(filters)
+	return get_columns(), data, get_message(), get_chart(data), get_summary(data)
+
+
+def get_data(filters) -> list[dict]:
+	"""One row per campaign: delivery counts and the headline scores of its answers."""
 	campaign_filters = {"purpose": filters.purpose} if filters.get("purpose") else {}
 	# get_list: the campaigns the user's User Permissions allow (on their company, territory and group);
 	# within them, only the invitations and answers of the customers the user may see.
@@ -24,30 +30,8 @@ def execute(filters=None):
 		"Survey Campaign", filters=campaign_filters, fields=["name", "purpose", "status", "template"]
 	)
 	names = [c.name for c in campaigns] or [""]
-	allowed = permitted_customers()
-	counts = {
-		row.campaign: row
-		for row in frappe.db.sql(
-			f"""SELECT campaign, SUM(status != 'Queued') AS invited,
-				SUM(opened_on IS NOT NULL OR status = 'Answered') AS opened, SUM(status = 'Answered') AS answered,
-				SUM(status = 'Bounced') AS bounced
-			FROM `tabSurvey Invitation` WHERE campaign IN %(names)s {customer_scope_condition("customer")}
-			GROUP BY campaign""",
-			{"names": tuple(names)},
-			as_dict=True,
-		)
-	}
-	answers: dict[str, list[tuple[str, int]]] = {}
-	for row in frappe.get_all(
-		"Survey Response",
-		filters={
-			"campaign": ("in", names),
-			**({"customer": ("in", allowed or [""])} if allowed is not None else {}),
-		},
-		fields=["campaign", "headline_type", "headline_score"],
-	):
-		answers.setdefault(row.campaign, []).append((row.headline_type, row.headline_score))
-
+	counts = invitation_counts(names)
+	answers = headline_answers(names)
 	data = []
 	for campaign in campaigns:
 		c = counts.get(campaign.name) or frappe._dict()
@@ -68,7 +52,43 @@ def execute(filters=None):
 				"ces_mean": scores["ces_mean"],
 			}
 		)
-	columns = [
+	return data
+
+
+def invitation_counts(campaigns: list[str]) -> dict:
+	"""campaign -> invited, opened, answered and bounced, of the customers the user may see."""
+	return {
+		row.campaign: row
+		for row in frappe.db.sql(
+			f"""SELECT campaign, SUM(status != 'Queued') AS invited,
+				SUM(opened_on IS NOT NULL OR status = 'Answered') AS opened, SUM(status = 'Answered') AS answered,
+				SUM(status = 'Bounced') AS bounced
+			FROM `tabSurvey Invitation` WHERE campaign IN %(names)s {customer_scope_condition("customer")}
+			GROUP BY campaign""",
+			{"names": tuple(campaigns)},
+			as_dict=True,
+		)
+	}
+
+
+def headline_answers(campaigns: list[str]) -> dict[str, list[tuple[str, int]]]:
+	"""campaign -> (headline type, headline score) of each answer, of the customers the user may see."""
+	allowed = permitted_customers()
+	answers: dict[str, list[tuple[str, int]]] = {}
+	for row in frappe.get_all(
+		"Survey Response",
+		filters={
+			"campaign": ("in", campaigns),
+			**({"customer": ("in", allowed or [""])} if allowed is not None else {}),
+		},
+		fields=["campaign", "headline_type", "headline_score"],
+	):
+		answers.setdefault(row.campaign, []).append((row.headline_type, row.headline_score))
+	return answers
+
+
+def get_columns() -> list[dict]:
+	return [
 		column("campaign", _("Campaign"), "Link", 200, "Survey Campaign"),
 		column("purpose", _("Purpose"), "Data", 100),
 		column("status", _("Status"), "Data", 90),
@@ -81,7 +101,10 @@ def execute(filters=None):
 		column("csat_percent", _("CSAT %"), "Percent", 80),
 		column("ces_mean", _("CES Mean"), "Float", 90),
 	]
-	chart = {
+
+
+def get_chart(data: list[dict]) -> dict:
+	return {
 		"data": {
 			"labels": [r["campaign"] for r in data],
 			"datasets": [
@@ -90,11 +113,23 @@ def execute(filters=None):
 		},
 		"type": "bar",
 	}
+
+
+def get_summary(data: list[dict]) -> list[dict]:
 	invited = sum(r["invited"] for r in data)
 	answered = sum(r["answered"] for r in data)
-	report_summary = [
+	return [
 		summary(invited, _("Invited"), "Int"),
 		summary(answered, _("Answered"), "Int"),
-		summary(round(response_rate(answered, invited) or 0, 1), _("Response Rate"), "Percent", "Green"),
+		summary(
+			round(response_rate(answered, invited) or 0, 1),
+			_("Response Rate"),
+			"Percent",
+			"Green",
+			precision=1,
+		),
 	]
-	return columns, data, _("Response rate = answered / invitations sent."), chart, report_summary
+
+
+def get_message() -> str:
+	return _("Response rate = answered / invitations sent.")

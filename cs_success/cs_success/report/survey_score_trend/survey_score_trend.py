@@ -19,8 +19,15 @@ from cs_success.engine.survey_metrics import summarize
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
 	check_report_range(filters.from_date, filters.to_date)
+	responses = get_responses(filters)
+	data = get_data(responses)
+	return get_columns(), data, None, get_chart(data), get_summary(responses)
+
+
+def get_responses(filters) -> list:
+	"""Every answer's month and headline score in the range, oldest first."""
 	condition, params = customer_filter("customer", segment_customers(filters))
-	responses = frappe.db.sql(
+	return frappe.db.sql(
 		f"""
 		SELECT DATE_FORMAT(submitted_on, '%%Y-%%m') AS month, headline_type, headline_score
 		FROM `tabSurvey Response`
@@ -30,11 +37,18 @@ def execute(filters=None):
 		{"from_date": filters.from_date, "to_date": filters.to_date, **params},
 		as_dict=True,
 	)
+
+
+def get_data(responses: list) -> list[dict]:
+	"""NPS, CSAT and CES per month with answers."""
 	months: dict[str, list[tuple[str, int]]] = {}
 	for row in responses:
 		months.setdefault(row.month, []).append((row.headline_type, row.headline_score))
-	data = [{"month": month, **summarize(answers)} for month, answers in months.items()]
-	columns = [
+	return [{"month": month, **summarize(answers)} for month, answers in months.items()]
+
+
+def get_columns() -> list[dict]:
+	return [
 		column("month", _("Month"), "Data", 100),
 		column("nps_responses", _("NPS Answers"), "Int", 110),
 		column("nps", _("NPS"), "Float", 80),
@@ -44,7 +58,10 @@ def execute(filters=None):
 		column("ces_mean", _("CES Mean"), "Float", 90),
 		column("ces_easy_percent", _("CES 5-7 %"), "Percent", 100),
 	]
-	chart = {
+
+
+def get_chart(data: list[dict]) -> dict:
+	return {
 		"data": {
 			"labels": [row["month"] for row in data],
 			"datasets": [
@@ -54,10 +71,13 @@ def execute(filters=None):
 		},
 		"type": "line",
 	}
+
+
+def get_summary(responses: list) -> list[dict]:
+	"""Over every answer in the range, not an average of the months."""
 	total = summarize((r.headline_type, r.headline_score) for r in responses)
-	report_summary = [
-		summary(round(total["nps"] or 0, 1), _("NPS")),
-		summary(round(total["csat_percent"] or 0, 1), _("CSAT %"), "Percent"),
-		summary(round(total["ces_mean"] or 0, 2), _("CES Mean")),
+	return [
+		summary(round(total["nps"] or 0, 1), _("NPS"), precision=1),
+		summary(round(total["csat_percent"] or 0, 1), _("CSAT %"), "Percent", precision=1),
+		summary(round(total["ces_mean"] or 0, 2), _("CES Mean"), precision=2),
 	]
-	return columns, data, None, chart, report_summary

@@ -12,9 +12,21 @@ from cs_success.analytics import column, customer_filter, interactive_report, se
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
 	days = int(filters.get("days") or 30)
-	customers = segment_customers(filters)
-	condition, params = customer_filter("c.name", customers)
-	rows = frappe.db.sql(
+	customers = get_customers(filters)
+	uncovered = get_data(customers, days)
+	return (
+		get_columns(),
+		uncovered,
+		None,
+		get_chart(customers, uncovered),
+		get_summary(customers, uncovered, days),
+	)
+
+
+def get_customers(filters) -> list:
+	"""Every enabled customer in the segment with its last touchpoint, touchpoints in 90 days and band."""
+	condition, params = customer_filter("c.name", segment_customers(filters))
+	return frappe.db.sql(
 		f"""
 		SELECT c.name AS customer, c.customer_name, c.account_manager, h.band,
 			MAX(t.touchpoint_date) AS last_touchpoint, SUM(t.touchpoint_date >= %(d90)s) AS touchpoints_90d
@@ -27,13 +39,21 @@ def execute(filters=None):
 		{"d90": add_days(now_datetime(), -90), "now": now_datetime(), **params},
 		as_dict=True,
 	)
+
+
+def get_data(customers: list, days: int) -> list:
+	"""The customers not touched in `days` days: never touched first, then the longest untouched."""
 	cutoff = add_days(getdate(today()), -days)
-	uncovered = [r for r in rows if not r.last_touchpoint or getdate(r.last_touchpoint) < cutoff]
+	uncovered = [r for r in customers if not r.last_touchpoint or getdate(r.last_touchpoint) < cutoff]
 	for row in uncovered:
 		row.days_since = date_diff(today(), row.last_touchpoint) if row.last_touchpoint else None
 		row.touchpoints_90d = int(row.touchpoints_90d or 0)
 	uncovered.sort(key=lambda r: (r.last_touchpoint is not None, r.last_touchpoint or ""))
-	columns = [
+	return uncovered
+
+
+def get_columns() -> list[dict]:
+	return [
 		column("customer", _("Customer"), "Link", 180, "Customer"),
 		column("customer_name", _("Customer Name"), "Data", 180),
 		column("account_manager", _("Owner"), "Link", 160, "User"),
@@ -42,18 +62,33 @@ def execute(filters=None):
 		column("touchpoints_90d", _("Touchpoints in 90 Days"), "Int", 150),
 		column("band", _("Health Band"), "Data", 100),
 	]
-	covered = len(rows) - len(uncovered)
+
+
+def get_chart(customers: list, uncovered: list) -> dict:
 	never = sum(1 for r in uncovered if not r.last_touchpoint)
-	chart = {
+	return {
 		"data": {
 			"labels": [_("Covered"), _("Not Covered"), _("Never Touched")],
-			"datasets": [{"name": _("Customers"), "values": [covered, len(uncovered) - never, never]}],
+			"datasets": [
+				{
+					"name": _("Customers"),
+					"values": [len(customers) - len(uncovered), len(uncovered) - never, never],
+				}
+			],
 		},
 		"type": "donut",
 	}
-	report_summary = [
+
+
+def get_summary(customers: list, uncovered: list, days: int) -> list[dict]:
+	covered = len(customers) - len(uncovered)
+	return [
 		summary(covered, _("Touched in {0} Days").format(days), "Int", "Green"),
 		summary(len(uncovered), _("Not Touched in {0} Days").format(days), "Int", "Red"),
-		summary(round(100.0 * covered / len(rows), 1) if rows else 0, _("Coverage %"), "Percent"),
+		summary(
+			round(100.0 * covered / len(customers), 1) if customers else 0,
+			_("Coverage %"),
+			"Percent",
+			precision=1,
+		),
 	]
-	return columns, uncovered, None, chart, report_summary
