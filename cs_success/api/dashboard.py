@@ -5,12 +5,16 @@ A card with no data shows "-", never 0: Frappe shows a plain string as it is, an
 health rows, responses and renewals are left out, and so are the customers the user's User Permissions (on
 Customer, Territory, Customer Group) leave out (cs_success.analytics)."""
 
-import frappe
-from frappe.utils import add_days, now_datetime, today
+from datetime import date
 
-from cs_success.analytics import visible_customers_only
+import frappe
+from frappe.utils import add_days, add_months, fmt_money, getdate, now_datetime, today
+
+from cs_success.analytics import may_see_revenue, permitted_values, segment_customers, visible_customers_only
 from cs_success.engine.health_score import AT_RISK, BAND_ORDER, CHURNED, CRITICAL, NO_DATA
 from cs_success.engine.survey_metrics import csat_percent, nps
+from cs_success.ledger.queries import company_has_mrr, revenue_retention_over, total_mrr_on
+from cs_success.ledger.report_helpers import company_currency
 
 NO_DATA_SHOWN = "-"
 
@@ -25,11 +29,13 @@ def _headline_scores(headline_type: str, days: int = 90) -> list[int]:
 	)
 
 
-def _card(value, fieldtype: str) -> dict | str:
+def _card(value, fieldtype: str, precision: int | None = None) -> dict | str:
 	if value is None:
 		return NO_DATA_SHOWN
+	if precision is None:
+		precision = 1 if fieldtype == "Float" else 0
 	# "0" as a string: Frappe's Percent formatter takes a numeric 0 for "not set" and shows 3 decimals.
-	return {"value": value, "fieldtype": fieldtype, "precision": 1 if fieldtype == "Float" else "0"}
+	return {"value": value, "fieldtype": fieldtype, "precision": precision or "0"}
 
 
 @frappe.whitelist()
@@ -77,7 +83,8 @@ def health_data_coverage(filters: str | list | dict | None = None) -> dict | str
 
 @frappe.whitelist()
 def customers_at_risk(filters: str | list | dict | None = None) -> dict | str:
-	"""At Risk or Critical; "-" when nobody has been scored yet (0 would look like good news)."""
+	"""At Risk or Critical; "-" when nobody has been scored yet (0 would look like good news). The card has
+	no colour of its own: a fixed red would paint a count of 0 as an alarm."""
 	frappe.has_permission("Customer Health", "read", throw=True)
 	if not frappe.get_all("Customer Health", filters=_scored(), limit=1):
 		return NO_DATA_SHOWN
@@ -102,3 +109,85 @@ def renewals_due_in_30_days(filters: str | list | dict | None = None) -> dict | 
 		fields=["count(name) as n"],
 	)[0].n
 	return _card(count, "Int")
+
+
+# Revenue cards: the revenue reports' figures for today and the last full quarter, from the ledger
+# (cs_success.ledger.queries), under the revenue reports' rules: only for users who may read Sales Invoices
+# (others get "-", never 0), at the user's default company in its currency, over the customers the user's
+# User Permissions allow. Like the revenue reports, and unlike the health cards, they keep disabled
+# customers: their revenue is history the ledger keeps.
+
+
+def _revenue_company() -> str | None:
+	"""The user's default company, if the user may see revenue there; None otherwise."""
+	if not may_see_revenue():
+		return None
+	company = frappe.defaults.get_user_default("Company")
+	allowed = permitted_values("Company")
+	if not company or (allowed is not None and company not in allowed):
+		return None
+	return company
+
+
+def _revenue_customers() -> list[str] | None:
+	"""The customers the revenue reports show without a segment filter (None: everyone)."""
+	return segment_customers(frappe._dict())
+
+
+def _mrr_now(company: str) -> float | None:
+	"""None when none of the user's customers ever had MRR there (0 would claim a figure)."""
+	customers = _revenue_customers()
+	if not company_has_mrr(company, customers):
+		return None
+	return total_mrr_on(company, today(), customers)
+
+
+def _money(value: float | None, company: str) -> str:
+	"""Formatted here, in the company's currency: Frappe's card would format it in the site's default."""
+	if value is None:
+		return NO_DATA_SHOWN
+	return fmt_money(value, currency=company_currency(company))
+
+
+@frappe.whitelist()
+def mrr_now(filters: str | list | dict | None = None) -> str:
+	"""Recurring revenue normalised to a month, today (the MRR Movements report's MRR on a day)."""
+	frappe.has_permission("Customer Health", "read", throw=True)
+	company = _revenue_company()
+	if not company:
+		return NO_DATA_SHOWN
+	value = _mrr_now(company)
+	return _money(round(value, 2) if value is not None else None, company)
+
+
+@frappe.whitelist()
+def arr_now(filters: str | list | dict | None = None) -> str:
+	"""ARR = 12 x MRR, today."""
+	frappe.has_permission("Customer Health", "read", throw=True)
+	company = _revenue_company()
+	if not company:
+		return NO_DATA_SHOWN
+	value = _mrr_now(company)
+	return _money(round(12 * value, 2) if value is not None else None, company)
+
+
+def last_full_quarter(day=None) -> tuple[date, date]:
+	"""The calendar quarter that ended last before `day` (default: today)."""
+	day = getdate(day or today())
+	this_quarter = date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+	start = getdate(add_months(this_quarter, -3))
+	return start, getdate(add_days(this_quarter, -1))
+
+
+@frappe.whitelist()
+def nrr_last_quarter(filters: str | list | dict | None = None) -> dict | str:
+	"""Net revenue retention of the last full calendar quarter, as the Revenue Retention report shows that
+	quarter (DOMAIN.md): (start + expansion - contraction - churned) / start over the customers with MRR
+	the day before it began. "-" when nobody had MRR then."""
+	frappe.has_permission("Customer Health", "read", throw=True)
+	company = _revenue_company()
+	if not company:
+		return NO_DATA_SHOWN
+	start, end = last_full_quarter()
+	value = revenue_retention_over(company, start, end, _revenue_customers()).nrr
+	return _card(round(value, 2) if value is not None else None, "Percent", 2)

@@ -8,7 +8,9 @@ from collections.abc import Sequence
 from datetime import date
 
 import frappe
-from frappe.utils import getdate
+from frappe.utils import add_days, getdate
+
+from cs_success.engine.retention import RevenueRetention, revenue_retention
 
 FAR_FUTURE = "9999-12-31"
 
@@ -102,3 +104,36 @@ def events_between(
 
 def ledger_is_empty() -> bool:
 	return not frappe.db.sql("SELECT 1 FROM `tabCustomer Active Span` LIMIT 1")
+
+
+# Readers for the workspace's revenue cards. They answer what the revenue reports answer for the same day or
+# period, through the same functions (MRR Movements: MRR on a day; Revenue Retention: period_retention).
+
+
+def company_has_mrr(company: str, customers: Sequence[str] | None = None) -> bool:
+	"""Whether the ledger holds any MRR at `company` (of `customers`), ever: without it a total is "no data",
+	not 0."""
+	filters = {"company": company}
+	if customers is not None:
+		filters["customer"] = ("in", list(customers) or [""])
+	return bool(frappe.db.exists("MRR Interval", filters))
+
+
+def total_mrr_on(company: str, day, customers: Sequence[str] | None = None) -> float:
+	"""The MRR of every customer at `company` on `day` (with `customers`: of those only)."""
+	day = getdate(day)
+	return sum(mrr_on_days(company, [day], customers)[day].values())
+
+
+def period_retention(mrr: dict[date, dict[str, float]], start, end) -> RevenueRetention:
+	"""Revenue retention of the period [start, end], as the Revenue Retention report computes each of its
+	periods: the customers with MRR the day before it starts, and their MRR on its last day. `mrr`: an
+	mrr_on_days answer that holds both days."""
+	return revenue_retention(mrr[getdate(add_days(start, -1))], mrr[getdate(end)])
+
+
+def revenue_retention_over(
+	company: str, start, end, customers: Sequence[str] | None = None
+) -> RevenueRetention:
+	"""period_retention of one period, read from the ledger."""
+	return period_retention(mrr_on_days(company, [add_days(start, -1), end], customers), start, end)

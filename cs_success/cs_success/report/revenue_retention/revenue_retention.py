@@ -18,7 +18,7 @@ from cs_success.analytics import (
 	summary,
 )
 from cs_success.engine.retention import revenue_retention
-from cs_success.ledger.queries import mrr_on_days
+from cs_success.ledger.queries import mrr_on_days, period_retention
 from cs_success.ledger.report_helpers import report_company
 
 SEGMENT_FIELDS = {"Customer Group": "customer_group", "Territory": "territory"}
@@ -51,7 +51,8 @@ def get_data(filters, report_periods) -> list[dict]:
 	for start, end in report_periods:
 		before, after = mrr[getdate(add_days(start, -1))], mrr[getdate(end)]
 		period = f"{start} – {end}"
-		data.append({**row_for(period, _("All Customers"), revenue_retention(before, after)), "bold": 1})
+		# The same function as the workspace's NRR card (ledger/queries.py).
+		data.append({**row_for(period, _("All Customers"), period_retention(mrr, start, end)), "bold": 1})
 		if not segment_field:
 			continue
 		segments = {}
