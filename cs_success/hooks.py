@@ -136,17 +136,17 @@ override_whitelisted_methods = {
 }
 # A CS Agent changes only the play runs they own or those of their customers.
 # Every row of the ledger's money doctypes is revenue: the revenue reports' rule (Sales Invoice read) on
-# every path, single documents and lists alike (cs_success/analytics.py).
+# every path, single documents and lists alike (cs_success/base/permissions.py).
 has_permission = {
 	"Play Run": "cs_success.playbooks.permissions.play_run_permission",
-	"MRR Interval": "cs_success.analytics.revenue_permission",
-	"MRR Movement": "cs_success.analytics.revenue_permission",
-	"Agreement Renewal": "cs_success.analytics.revenue_permission",
+	"MRR Interval": "cs_success.base.permissions.revenue_permission",
+	"MRR Movement": "cs_success.base.permissions.revenue_permission",
+	"Agreement Renewal": "cs_success.base.permissions.revenue_permission",
 }
 permission_query_conditions = {
-	"MRR Interval": "cs_success.analytics.revenue_query_conditions",
-	"MRR Movement": "cs_success.analytics.revenue_query_conditions",
-	"Agreement Renewal": "cs_success.analytics.revenue_query_conditions",
+	"MRR Interval": "cs_success.base.permissions.revenue_query_conditions",
+	"MRR Movement": "cs_success.base.permissions.revenue_query_conditions",
+	"Agreement Renewal": "cs_success.base.permissions.revenue_query_conditions",
 }
 additional_timeline_content = {"Customer": ["cs_success.touchpoints.timeline.customer_timeline"]}
 

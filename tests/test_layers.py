@@ -29,6 +29,7 @@ LAYERS = (
 			"cs_success.www",
 			"cs_success.templates",
 			"cs_success.analytics",
+			"cs_success.ledger_reports",
 			"cs_success.customer_dashboard",
 			"cs_success.install",
 			"cs_success.demo",

@@ -13,12 +13,8 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, getdate, now_datetime, strip_html, today
 
-from cs_success.analytics import (
-	customer_attributes,
-	enabled_customers_only,
-	may_see_revenue,
-	permitted_values,
-)
+from cs_success.analytics import customer_attributes
+from cs_success.base.permissions import enabled_customers_only, may_see_revenue, permitted_values
 from cs_success.engine.health_score import BANDS, NO_DATA
 
 COCKPIT_ROLES = ("CS Agent", "CS Manager", "System Manager")

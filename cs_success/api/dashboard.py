@@ -10,11 +10,16 @@ from datetime import date
 import frappe
 from frappe.utils import add_days, add_months, fmt_money, getdate, now_datetime, today
 
-from cs_success.analytics import may_see_revenue, permitted_values, segment_customers, visible_customers_only
+from cs_success.base.permissions import (
+	may_see_revenue,
+	permitted_values,
+	segment_customers,
+	visible_customers_only,
+)
 from cs_success.engine.health_score import AT_RISK, BAND_ORDER, CHURNED, CRITICAL, NO_DATA
 from cs_success.engine.survey_metrics import csat_percent, nps
 from cs_success.ledger.queries import company_has_mrr, revenue_retention_over, total_mrr_on
-from cs_success.ledger.report_helpers import company_currency
+from cs_success.ledger_reports import company_currency
 
 NO_DATA_SHOWN = "-"
 

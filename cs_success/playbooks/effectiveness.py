@@ -16,7 +16,7 @@ from itertools import groupby
 import frappe
 from frappe.utils import get_datetime, getdate
 
-from cs_success.analytics import permitted_values
+from cs_success.base.permissions import permitted_values
 from cs_success.engine.ledger import CHURNED
 from cs_success.engine.play_effectiveness import (
 	LOOKBACK_DAYS,

@@ -11,7 +11,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, add_months, add_to_date, get_datetime, getdate, now_datetime, today
 
-from cs_success.analytics import enabled_customers_only
+from cs_success.base.permissions import enabled_customers_only
 from cs_success.base.text import as_typed
 from cs_success.engine.ledger import ACQUIRED, CHURNED
 from cs_success.engine.survey_metrics import SCALES

@@ -117,6 +117,9 @@ class TestWorkspace(FrappeTestCase):
 		self.assertEqual(
 			cards,
 			{
+				"MRR Now",
+				"ARR Now",
+				"NRR Last Quarter",
 				"Average Customer Health",
 				"Customers at Risk",
 				"NPS Last 90 Days",

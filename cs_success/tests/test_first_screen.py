@@ -8,7 +8,7 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_months, fmt_money, get_first_day, getdate, today
 
-from cs_success.analytics import BANDS, column, may_see_revenue, summary
+from cs_success.analytics import BANDS, column, summary
 from cs_success.api.dashboard import (
 	NO_DATA_SHOWN,
 	arr_now,
@@ -17,6 +17,7 @@ from cs_success.api.dashboard import (
 	mrr_now,
 	nrr_last_quarter,
 )
+from cs_success.base.permissions import may_see_revenue
 from cs_success.cs_success.report.revenue_retention.revenue_retention import execute as revenue_retention
 from cs_success.ledger.queries import revenue_retention_over, total_mrr_on
 from cs_success.tests.utils import (

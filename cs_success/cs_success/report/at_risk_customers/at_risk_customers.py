@@ -5,14 +5,8 @@ import frappe
 from frappe import _
 from frappe.utils import today
 
-from cs_success.analytics import (
-	BAND_COLORS,
-	column,
-	enabled_customers_only,
-	interactive_report,
-	segment_customers,
-	summary,
-)
+from cs_success.analytics import BAND_COLORS, column, interactive_report, summary
+from cs_success.base.permissions import enabled_customers_only, segment_customers
 from cs_success.engine.health_score import AT_RISK, CRITICAL
 from cs_success.health.config import measure_label
 

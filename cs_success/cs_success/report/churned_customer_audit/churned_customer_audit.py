@@ -12,18 +12,11 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, getdate
 
-from cs_success.analytics import (
-	check_report_range,
-	column,
-	customer_attributes,
-	interactive_report,
-	require_revenue_access,
-	segment_customers,
-	summary,
-)
+from cs_success.analytics import check_report_range, column, customer_attributes, interactive_report, summary
+from cs_success.base.permissions import require_revenue_access, segment_customers
 from cs_success.engine.ledger import CHURN, CHURNED
 from cs_success.ledger.queries import FAR_FUTURE, active_on_days
-from cs_success.ledger.report_helpers import (
+from cs_success.ledger_reports import (
 	CURRENCY_FIELD,
 	company_currency,
 	currency_column,

@@ -11,16 +11,9 @@ import frappe
 from frappe import _
 from frappe.utils import getdate, today
 
-from cs_success.analytics import (
-	check_cohort_count,
-	column,
-	interactive_report,
-	may_see_revenue,
-	require_revenue_access,
-	segment_customers,
-	summary,
-)
-from cs_success.ledger.report_helpers import (
+from cs_success.analytics import check_cohort_count, column, interactive_report, summary
+from cs_success.base.permissions import may_see_revenue, require_revenue_access, segment_customers
+from cs_success.ledger_reports import (
 	CURRENCY_FIELD,
 	company_currency,
 	currency_column,

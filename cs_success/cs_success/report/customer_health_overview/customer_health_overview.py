@@ -4,16 +4,8 @@
 import frappe
 from frappe import _
 
-from cs_success.analytics import (
-	BAND_CHART_COLORS,
-	BAND_COLORS,
-	BANDS,
-	column,
-	enabled_customers_only,
-	interactive_report,
-	segment_customers,
-	summary,
-)
+from cs_success.analytics import BAND_CHART_COLORS, BAND_COLORS, BANDS, column, interactive_report, summary
+from cs_success.base.permissions import enabled_customers_only, segment_customers
 from cs_success.engine.health_score import BAND_ORDER
 
 

@@ -11,19 +11,12 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, getdate, today
 
-from cs_success.analytics import (
-	check_report_range,
-	column,
-	interactive_report,
-	periods,
-	require_revenue_access,
-	segment_customers,
-	summary,
-)
+from cs_success.analytics import check_report_range, column, interactive_report, periods, summary
+from cs_success.base.permissions import require_revenue_access, segment_customers
 from cs_success.engine.ledger import months_between
 from cs_success.engine.retention import lifetime_value
 from cs_success.ledger.queries import FAR_FUTURE
-from cs_success.ledger.report_helpers import (
+from cs_success.ledger_reports import (
 	CURRENCY_FIELD,
 	company_currency,
 	currency_column,

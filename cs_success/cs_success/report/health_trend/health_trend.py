@@ -4,16 +4,8 @@
 import frappe
 from frappe import _
 
-from cs_success.analytics import (
-	BAND_CHART_COLORS,
-	check_report_range,
-	column,
-	customer_filter,
-	enabled_customer_condition,
-	interactive_report,
-	segment_customers,
-	summary,
-)
+from cs_success.analytics import BAND_CHART_COLORS, check_report_range, column, interactive_report, summary
+from cs_success.base.permissions import customer_filter, enabled_customer_condition, segment_customers
 from cs_success.engine.health_score import AT_RISK, BAND_ORDER, CRITICAL
 
 # Average score in a neutral blue; the At Risk and Critical counts in their bands' colours (never green).

@@ -8,16 +8,10 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, get_first_day, getdate
 
-from cs_success.analytics import (
-	column,
-	interactive_report,
-	periods,
-	require_revenue_access,
-	segment_customers,
-	summary,
-)
+from cs_success.analytics import column, interactive_report, periods, summary
+from cs_success.base.permissions import require_revenue_access, segment_customers
 from cs_success.ledger.queries import mrr_on_days
-from cs_success.ledger.report_helpers import report_company
+from cs_success.ledger_reports import report_company
 
 MOVEMENTS = ("New", "Expansion", "Reactivation", "Contraction", "Churn")
 SUBTRACTED = ("Contraction", "Churn")

@@ -14,7 +14,7 @@ from frappe.utils import add_months, getdate, today
 
 from cs_success.analytics import check_report_range, column, interactive_report, summary
 from cs_success.engine.play_effectiveness import LOOKBACK_DAYS, MATCH_DAYS, WINDOWS
-from cs_success.ledger.report_helpers import rate_summary
+from cs_success.ledger_reports import rate_summary
 from cs_success.playbooks.effectiveness import effectiveness
 
 # The window the churn difference, the chart and the summary speak of.

@@ -10,19 +10,12 @@ import frappe
 from frappe import _
 from frappe.utils import getdate, today
 
-from cs_success.analytics import (
-	check_report_range,
-	column,
-	customer_attributes,
-	interactive_report,
-	may_see_revenue,
-	segment_customers,
-	summary,
-)
+from cs_success.analytics import check_report_range, column, customer_attributes, interactive_report, summary
+from cs_success.base.permissions import may_see_revenue, segment_customers
 from cs_success.engine.ledger import RENEWAL_LOOKBACK_DAYS
 from cs_success.engine.retention import renewal_rate
 from cs_success.ledger.build import ledger_settings
-from cs_success.ledger.report_helpers import (
+from cs_success.ledger_reports import (
 	CURRENCY_FIELD,
 	company_currency,
 	currency_column,

@@ -8,7 +8,8 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, getdate
 
-from cs_success.analytics import column, interactive_report, periods, segment_customers, summary
+from cs_success.analytics import column, interactive_report, periods, summary
+from cs_success.base.permissions import segment_customers
 from cs_success.engine.retention import period_counts
 from cs_success.ledger.queries import active_on_days, events_between
 

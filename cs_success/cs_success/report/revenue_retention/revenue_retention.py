@@ -8,18 +8,11 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, getdate
 
-from cs_success.analytics import (
-	column,
-	customer_attributes,
-	interactive_report,
-	periods,
-	require_revenue_access,
-	segment_customers,
-	summary,
-)
+from cs_success.analytics import column, customer_attributes, interactive_report, periods, summary
+from cs_success.base.permissions import require_revenue_access, segment_customers
 from cs_success.engine.retention import revenue_retention
 from cs_success.ledger.queries import mrr_on_days, period_retention
-from cs_success.ledger.report_helpers import report_company
+from cs_success.ledger_reports import report_company
 
 SEGMENT_FIELDS = {"Customer Group": "customer_group", "Territory": "territory"}
 

@@ -9,7 +9,8 @@ import frappe
 from frappe import _
 from frappe.utils import add_months, cint, getdate, today
 
-from cs_success.analytics import check_report_range, column, interactive_report, segment_customers, summary
+from cs_success.analytics import check_report_range, column, interactive_report, summary
+from cs_success.base.permissions import segment_customers
 from cs_success.engine import validation as v
 from cs_success.engine.health_score import AT_RISK, BAND_ORDER, CRITICAL
 from cs_success.health.config import measure_label

@@ -4,7 +4,8 @@
 import frappe
 from frappe import _
 
-from cs_success.analytics import column, interactive_report, segment_customers, summary
+from cs_success.analytics import column, interactive_report, summary
+from cs_success.base.permissions import segment_customers
 
 PROGRESS_BUCKETS = ("0-25%", "25-50%", "50-75%", "75-100%")
 

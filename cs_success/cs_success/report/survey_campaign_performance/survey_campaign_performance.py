@@ -4,13 +4,8 @@
 import frappe
 from frappe import _
 
-from cs_success.analytics import (
-	column,
-	customer_scope_condition,
-	interactive_report,
-	permitted_customers,
-	summary,
-)
+from cs_success.analytics import column, interactive_report, summary
+from cs_success.base.permissions import customer_scope_condition, permitted_customers
 from cs_success.engine.survey_metrics import response_rate, summarize
 
 

@@ -4,14 +4,8 @@
 import frappe
 from frappe import _
 
-from cs_success.analytics import (
-	check_report_range,
-	column,
-	customer_filter,
-	interactive_report,
-	segment_customers,
-	summary,
-)
+from cs_success.analytics import check_report_range, column, interactive_report, summary
+from cs_success.base.permissions import customer_filter, segment_customers
 from cs_success.engine.survey_metrics import summarize
 
 

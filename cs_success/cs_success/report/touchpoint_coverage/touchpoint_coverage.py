@@ -5,7 +5,8 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, date_diff, getdate, now_datetime, today
 
-from cs_success.analytics import column, customer_filter, interactive_report, segment_customers, summary
+from cs_success.analytics import column, interactive_report, summary
+from cs_success.base.permissions import customer_filter, segment_customers
 
 
 @interactive_report("Touchpoint Coverage")

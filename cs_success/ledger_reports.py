@@ -8,7 +8,8 @@ import frappe
 from frappe import _
 from frappe.utils import add_months, get_last_day, getdate
 
-from cs_success.analytics import column, permitted_values, summary
+from cs_success.analytics import column, summary
+from cs_success.base.permissions import permitted_values
 
 # Report rows carry their company's currency under this key: a Currency column with options "currency"
 # formats each cell in it (the Company:company:default_currency form would look for a `company` key in
