@@ -9,9 +9,9 @@ import click
 import frappe
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 
+from cs_success.base.roles import CS_AGENT, CS_MANAGER, ROLES, SYSTEM_MANAGER
 from cs_success.engine.measures import MEASURES, default_rules
 
-ROLES = ("CS Manager", "CS Agent")
 DEFAULT_SCORECARD = "Default"
 # Above this many customers the first scoring runs in a background job, not in the install.
 
@@ -22,7 +22,7 @@ DEFAULT_SCORECARD = "Default"
 HEALTH_BAND_PERMLEVEL = 5
 # Read at that level, for those of these roles that may read the ticket at all (Frappe refuses a higher
 # level for a role without level 0): Helpdesk's agents, ERPNext's support team, our roles, managers.
-HEALTH_BAND_READERS = ("Agent", "Agent Manager", "Support Team", "CS Agent", "CS Manager", "System Manager")
+HEALTH_BAND_READERS = ("Agent", "Agent Manager", "Support Team", CS_AGENT, CS_MANAGER, SYSTEM_MANAGER)
 HEALTH_BAND_FIELD = {
 	"fieldname": "cs_health_band",
 	"permlevel": HEALTH_BAND_PERMLEVEL,

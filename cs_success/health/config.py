@@ -10,6 +10,9 @@ from cs_success.engine.measures import MEASURES_BY_KEY, default_rules
 from cs_success.engine.scorecards import Scorecard
 
 SETTINGS = "CS Settings"
+# The engine's band defaults (Healthy >= 75, At Risk 50-74, Critical < 50, coverage floor 50 %); CS
+# Settings' field defaults are tied to them by tests/test_registries.py.
+DEFAULT_BANDS = Bands()
 
 # Messages for the engine's error codes; the engine itself has no translations.
 SCORING_ERROR_MESSAGES = {
@@ -56,12 +59,14 @@ def get_settings():
 
 
 def get_bands() -> Bands:
+	"""The bands of CS Settings; an empty threshold takes the engine's default (a coverage floor of 0 is
+	a setting: no floor)."""
 	settings = get_settings()
 	floor = settings.get("coverage_floor")
 	return Bands(
-		float(settings.healthy_min_score or 75),
-		float(settings.at_risk_min_score or 50),
-		float(50 if floor is None else floor),
+		float(settings.healthy_min_score or DEFAULT_BANDS.healthy_min),
+		float(settings.at_risk_min_score or DEFAULT_BANDS.at_risk_min),
+		float(DEFAULT_BANDS.coverage_floor if floor is None else floor),
 	)
 
 

@@ -1,8 +1,10 @@
 """Raw measure values, read with set-based SQL.
 
-Each source runs one grouped query for all customers (or for the listed ones), so a full recompute
+Each reader runs one grouped query for all customers (or for the listed ones), so a full recompute
 costs a fixed number of queries whatever the number of customers, and the single-customer path runs
-the very same queries with an `IN` filter.
+the very same queries with an `IN` filter. Readers are registered in READERS under the name the
+measures give (engine/measures.py `reader`); tests/test_registries.py ties the two, and
+cs_success/tests/test_registries.py checks on a bench that each reader gives only its measures.
 """
 
 from __future__ import annotations
@@ -15,10 +17,22 @@ from datetime import date
 import frappe
 from frappe.utils import add_days, getdate
 
+from cs_success.engine.measures import (
+	ACTIVITY,
+	INVOICES,
+	LEDGER,
+	SUCCESS_PLANS,
+	SURVEY_RESPONSES,
+	TICKETS,
+	TOUCHPOINTS,
+	USAGE_RECORDS,
+)
 from cs_success.engine.survey_metrics import nps
 
 # Raw values: customer -> measure key -> value. A measure missing for a customer has no data.
 RawValues = dict[str, dict[str, float]]
+# A reader: (customers, or None for everyone; the day) -> raw values as of that day.
+Read = Callable[[Sequence[str] | None, date], RawValues]
 
 
 @dataclass(frozen=True)
@@ -461,18 +475,30 @@ def success_plan_measures(customers: Sequence[str] | None, today: date) -> RawVa
 	return values
 
 
-# Sources in the order they are read. All but the success plans read as of a past day as well (a
-# plan's progress and status have no history to read); the back-fill uses AS_OF_SOURCES.
-AS_OF_SOURCES: tuple[Callable[[Sequence[str] | None, date], RawValues], ...] = (
-	ticket_measures,
-	billing_measures,
-	renewal_measures,
-	usage_measures,
-	survey_measures,
-	touchpoint_measures,
-	activity_measures,
-)
-SOURCES = (*AS_OF_SOURCES, success_plan_measures)
+@dataclass(frozen=True)
+class MeasureReader:
+	"""Gives the values of every measure that names it: today (`live`) and as of a past day for the
+	back-fill (`as_of`, None where there is no history to read)."""
+
+	live: Read
+	as_of: Read | None
+
+
+# By the names the measures give, in the order they are read.
+READERS: dict[str, MeasureReader] = {
+	TICKETS: MeasureReader(ticket_measures, ticket_measures),
+	INVOICES: MeasureReader(billing_measures, billing_measures),
+	LEDGER: MeasureReader(renewal_measures, renewal_measures),
+	USAGE_RECORDS: MeasureReader(usage_measures, usage_measures),
+	SURVEY_RESPONSES: MeasureReader(survey_measures, survey_measures),
+	TOUCHPOINTS: MeasureReader(touchpoint_measures, touchpoint_measures),
+	ACTIVITY: MeasureReader(activity_measures, activity_measures),
+	# A plan's progress and status have no history to read.
+	SUCCESS_PLANS: MeasureReader(success_plan_measures, None),
+}
+SOURCES: tuple[Read, ...] = tuple(reader.live for reader in READERS.values())
+# What the back-fill reads (health/backfill.py): the measures with history.
+AS_OF_SOURCES: tuple[Read, ...] = tuple(reader.as_of for reader in READERS.values() if reader.as_of)
 
 
 def gather_raw_values(

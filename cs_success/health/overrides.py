@@ -10,16 +10,15 @@ import frappe
 from frappe import _
 from frappe.utils import get_datetime, now_datetime
 
+from cs_success.base.roles import MANAGER_ROLES
 from cs_success.base.text import as_text
 from cs_success.engine.health_score import ScoringError, validate_override
 from cs_success.health.config import scoring_error_message
 from cs_success.health.recompute import cleared_override, recompute_customers
 
-OVERRIDE_ROLES = ("CS Manager", "System Manager")
-
 
 def check_can_override() -> None:
-	if not set(OVERRIDE_ROLES) & set(frappe.get_roles()):
+	if not set(MANAGER_ROLES) & set(frappe.get_roles()):
 		frappe.throw(_("Only a CS Manager can override a health score."), frappe.PermissionError)
 
 

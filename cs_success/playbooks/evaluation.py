@@ -1,6 +1,7 @@
-"""When plays are evaluated: after each recompute batch (health/recompute.py calls after_recompute for the
-customers just scored) and once a day (run_daily, scheduled in hooks.py). A play that fails is logged and
-rolled back alone; it never stops the recompute or the other plays."""
+"""When plays are evaluated (triggers.py says which trigger when): after each recompute batch (the pipeline
+in jobs.py calls after_recompute for the customers just scored, through the hook key
+`cs_success_customers_scored`) and once a day (run_daily, from the pipeline's daily run). A play that
+fails is logged and rolled back alone; it never stops the recompute or the other plays."""
 
 from __future__ import annotations
 
@@ -11,13 +12,7 @@ from frappe.utils import getdate, today
 
 from cs_success.base.isolation import run_as_administrator, run_isolated
 from cs_success.playbooks import outcomes, runs
-from cs_success.playbooks.triggers import (
-	AFTER_RECOMPUTE,
-	AFTER_RECOMPUTE_FINDERS,
-	DAILY,
-	DAILY_FINDERS,
-	active_plays,
-)
+from cs_success.playbooks.triggers import AFTER_RECOMPUTE_FINDERS, DAILY_FINDERS, active_plays
 
 PLAY_SAVEPOINT = "cs_success_play"
 FAILED_LOG_TITLE = "cs_success: play failed"
@@ -28,7 +23,7 @@ def after_recompute(recompute_outcomes, on: date | None = None) -> None:
 	if not recompute_outcomes:
 		return
 	on = getdate(on or today())
-	for play in active_plays(AFTER_RECOMPUTE):
+	for play in active_plays(tuple(AFTER_RECOMPUTE_FINDERS)):
 		_isolated(
 			play,
 			lambda p=play: runs.start_runs(
@@ -42,7 +37,7 @@ def run_daily(on: date | None = None) -> None:
 	"""Daily: time-based triggers for everyone, snoozes that ended, the 90-day outcome checks, the digest
 	of held runs."""
 	on = getdate(on or today())
-	for play in active_plays(DAILY):
+	for play in active_plays(tuple(DAILY_FINDERS)):
 		_isolated(play, lambda p=play: runs.start_runs(p, DAILY_FINDERS[p.trigger](p, on), on))
 		_commit()
 	runs.wake_snoozed(on)

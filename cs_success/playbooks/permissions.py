@@ -16,9 +16,9 @@ from frappe import _
 from frappe.model import no_value_fields
 from frappe.utils import cint, cstr, flt, get_datetime, getdate
 
+from cs_success.base.roles import MANAGER_ROLES
 from cs_success.base.text import as_text
 
-MANAGER_ROLES = {"CS Manager", "System Manager"}
 READ_PTYPES = (None, "read", "report", "print", "export", "email", "share")
 # Set by the run lifecycle (playbooks/runs.py) on the documents it saves.
 SERVER_UPDATE_FLAG = "cs_server_update"
@@ -35,7 +35,7 @@ class ServerOwnedFieldError(frappe.ValidationError):
 
 def is_manager(user: str | None = None) -> bool:
 	user = user or frappe.session.user
-	return user == "Administrator" or bool(MANAGER_ROLES & set(frappe.get_roles(user)))
+	return user == "Administrator" or bool(set(MANAGER_ROLES) & set(frappe.get_roles(user)))
 
 
 def play_run_permission(doc, ptype: str | None = None, user: str | None = None) -> bool | None:

@@ -2,14 +2,18 @@
 customers, never one per document or per customer, and never in the request that saved a document.
 
 Two moments (BENCHMARKS.md keeps the hook overhead where it was: nothing here runs in a hook):
-- after a recompute (the after-commit drain and the daily run, health/recompute.py), for the customers
-  just scored: a band entered, a score that dropped, an unhappy survey answer;
-- once a day (playbooks/daily.py), for everyone: a renewal coming due, no touchpoint for a while, usage
+- after a recompute (the pipeline in jobs.py tells playbooks/evaluation.py after_recompute), for the
+  customers just scored: a band entered, a score that dropped, an unhappy survey answer;
+- once a day (playbooks/evaluation.py run_daily), for everyone: a renewal coming due, no touchpoint for a while, usage
   down, an overdue success-plan objective, a new customer, a customer who churned.
-Each trigger returns Candidates; playbooks/runs.py decides which of them start a run."""
+Each trigger returns Candidates; playbooks/runs.py decides which of them start a run. TRIGGERS, at the
+end, is the registry: a trigger's name, when it is evaluated, its finder and the play fields it needs;
+the Play doctype's options follow it (cs_success/tests/test_registries.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
 import frappe
@@ -30,8 +34,10 @@ USAGE_DOWN = "Usage Down"
 OBJECTIVE_OVERDUE = "Objective Overdue"
 NEW_CUSTOMER = "New Customer"
 CUSTOMER_CHURNED = "Customer Churned"
-AFTER_RECOMPUTE = (BAND_ENTERED, SCORE_DROPPED, UNHAPPY_ANSWER)
-DAILY = (RENEWAL_DUE, NO_TOUCHPOINT, USAGE_DOWN, OBJECTIVE_OVERDUE, NEW_CUSTOMER, CUSTOMER_CHURNED)
+# When a trigger is evaluated: after each recompute batch, for the customers just scored (its finder
+# takes the play, the batch's outcomes and the day), or once a day for everyone (the play and the day).
+AFTER_RECOMPUTE = "After Recompute"
+DAILY = "Daily"
 # Answers older than this are not followed up when a play is created or a drain was missed for long.
 ANSWER_WINDOW_DAYS = 7
 USAGE_WINDOW_DAYS = 30
@@ -154,13 +160,6 @@ def unhappy_answers(play, outcomes, today: date) -> list[Candidate]:
 		for a in answers
 		if needs_follow_up(a.headline_type, int(a.headline_score), thresholds.get(a.campaign) or None)
 	]
-
-
-AFTER_RECOMPUTE_FINDERS = {
-	BAND_ENTERED: band_entered,
-	SCORE_DROPPED: score_drop,
-	UNHAPPY_ANSWER: unhappy_answers,
-}
 
 
 # Daily ------------------------------------------------------------------------------------------------
@@ -287,11 +286,37 @@ def churned_customers(play, today: date) -> list[Candidate]:
 	return _lifecycle_events(CHURNED, EVENT_WINDOW_DAYS, _("Churned on {0}."), today)
 
 
-DAILY_FINDERS = {
-	RENEWAL_DUE: renewals_due,
-	NO_TOUCHPOINT: no_touchpoint,
-	USAGE_DOWN: usage_down,
-	OBJECTIVE_OVERDUE: objectives_overdue,
-	NEW_CUSTOMER: new_customers,
-	CUSTOMER_CHURNED: churned_customers,
-}
+# The registry ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Trigger:
+	name: str
+	evaluated: str  # AFTER_RECOMPUTE or DAILY
+	finder: Callable[..., list[Candidate]]
+	# Play fields the trigger needs, each set and more than 0 (checked when the play is saved).
+	settings: tuple[str, ...] = ()
+
+
+# In the order the Play form offers them.
+TRIGGERS: tuple[Trigger, ...] = (
+	Trigger(BAND_ENTERED, AFTER_RECOMPUTE, band_entered, ("band",)),
+	Trigger(SCORE_DROPPED, AFTER_RECOMPUTE, score_drop, ("points", "days")),
+	Trigger(UNHAPPY_ANSWER, AFTER_RECOMPUTE, unhappy_answers),
+	Trigger(RENEWAL_DUE, DAILY, renewals_due, ("days",)),
+	Trigger(NO_TOUCHPOINT, DAILY, no_touchpoint, ("days",)),
+	Trigger(USAGE_DOWN, DAILY, usage_down, ("percent",)),
+	Trigger(OBJECTIVE_OVERDUE, DAILY, objectives_overdue),
+	Trigger(NEW_CUSTOMER, DAILY, new_customers, ("days",)),
+	Trigger(CUSTOMER_CHURNED, DAILY, churned_customers),
+)
+TRIGGERS_BY_NAME: dict[str, Trigger] = {trigger.name: trigger for trigger in TRIGGERS}
+
+
+def finders(evaluated: str) -> dict[str, Callable[..., list[Candidate]]]:
+	"""Trigger name -> finder, for the triggers evaluated at that moment."""
+	return {trigger.name: trigger.finder for trigger in TRIGGERS if trigger.evaluated == evaluated}
+
+
+AFTER_RECOMPUTE_FINDERS = finders(AFTER_RECOMPUTE)
+DAILY_FINDERS = finders(DAILY)

@@ -6,16 +6,7 @@ from frappe import _
 from frappe.model.document import Document
 
 from cs_success.engine.plays import AFTER_DAYS
-
-# What each trigger needs to be told (fieldname -> label for the message).
-TRIGGER_SETTINGS = {
-	"Health Band Entered": ("band",),
-	"Score Dropped": ("points", "days"),
-	"Renewal Due": ("days",),
-	"No Touchpoint": ("days",),
-	"Usage Down": ("percent",),
-	"New Customer": ("days",),
-}
+from cs_success.playbooks.triggers import TRIGGERS_BY_NAME
 
 
 class PlayConfigurationError(frappe.ValidationError):
@@ -29,7 +20,8 @@ class Play(Document):
 		self.validate_actions()
 
 	def validate_trigger(self):
-		for fieldname in TRIGGER_SETTINGS.get(self.trigger, ()):
+		trigger = TRIGGERS_BY_NAME.get(self.trigger)
+		for fieldname in trigger.settings if trigger else ():
 			value = self.get(fieldname)
 			if not value or (not isinstance(value, str) and value <= 0):
 				frappe.throw(
