@@ -20,11 +20,11 @@ from cs_success.surveys.delivery import audience_customers, event_customers, tic
 from cs_success.tests.utils import (
 	make_campaign,
 	make_contact,
-	make_contract,
 	make_customer,
 	make_issue,
 	make_sales_invoice,
 	reset_health_queue,
+	run_pending_recomputes,
 )
 
 
@@ -180,6 +180,7 @@ class TestDisabledCustomersLeave(FrappeTestCase):
 		for customer in (stays, leaves):
 			make_contact(customer)
 			make_sales_invoice(customer, 100, posting_date=add_days(today(), -31))
+		run_pending_recomputes()  # the drain builds their ledger: acquired 31 days ago
 		ours = {stays, leaves}
 		self.assertEqual(set(event_customers(onboarding, today())) & ours, ours)
 		issue = make_issue(leaves, contact=make_contact(leaves))
@@ -192,8 +193,14 @@ class TestDisabledCustomersLeave(FrappeTestCase):
 		exit_campaign = make_campaign("Exit Survey", purpose="Exit", audience="Event")
 		left = make_customer("Exit Left")
 		make_contact(left)
-		# A signed contract that ended yesterday: Frappe marks it Inactive.
-		make_contract(left, add_days(today(), -200), add_days(today(), -1))
+		# Its last invoice covered it up to two days ago: the ledger says it churned yesterday.
+		make_sales_invoice(
+			left,
+			100,
+			posting_date=add_days(today(), -30),
+			period=(add_days(today(), -30), add_days(today(), -2)),
+		)
+		run_pending_recomputes()
 		self.assertIn(left, event_customers(exit_campaign, today()))
 		disable(left)  # the usual thing to do with a customer who left
 		self.assertIn(left, event_customers(exit_campaign, today()))
