@@ -25,6 +25,7 @@ from cs_success.engine.survey_metrics import (
 	parse_score,
 )
 from cs_success.engine.tokens import ANSWERED, EXPIRED, OPEN, OPTED_OUT
+from cs_success.surveys.i18n import in_language
 from cs_success.surveys.links import find_invitation, state_of
 
 MAX_TEXT_LENGTH = 5000
@@ -142,8 +143,13 @@ def accept_response(doc) -> None:
 	doc.token = doc.answers_json = None  # never stored
 
 	invitation = find_invitation(token, for_update=True)
-	if invitation:
-		frappe.local.lang = invitation.language or frappe.local.lang
+	# Checked and answered in the respondent's language, which is given back afterwards: the same process
+	# goes on to other work (the drain, the demo), whose stored texts must not take it on.
+	with in_language(invitation.language if invitation else None):
+		_accept(doc, invitation, raw_answers, comment, partial)
+
+
+def _accept(doc, invitation, raw_answers, comment, partial: bool) -> None:
 	state, partial_response = answer_state(invitation, for_update=True)
 	if state == OPEN and partial_response != (None if doc.is_new() else doc.name):
 		# One response per link: a new one only while there is none, and only its own partial one updated.

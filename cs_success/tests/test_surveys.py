@@ -597,6 +597,18 @@ class TestLanguages(SurveyTestCase):
 					submit(token, {"1": 11})
 				frappe.local.lang = "en"
 
+	def test_an_answer_gives_the_language_back(self):
+		"""A Latvian answer is checked in Latvian, and the process's language is English again afterwards:
+		the drain or the demo that goes on in the same process must not store Latvian texts."""
+		_customer, _contact, _campaign, _invitation, token = self.campaign_with_one_invitation(language="lv")
+		frappe.local.lang = "en"
+		submit(token, {"1": 9})
+		self.assertEqual(frappe.local.lang, "en")
+		_customer, _contact, _campaign, _invitation, token = self.campaign_with_one_invitation(language="lv")
+		with self.assertRaises(frappe.ValidationError):
+			submit(token, {"1": 11})
+		self.assertEqual(frappe.local.lang, "en")
+
 
 class TestReminderAndExpiry(SurveyTestCase):
 	def test_reminder_reuses_the_link_at_most_max_times(self):
