@@ -31,6 +31,7 @@ LEDGER_TABLES = (
 # MariaDB's LIKE ignores case under the site's collation; BINARY makes "BENCH-%" miss "Bench-Craft Ltd".
 OURS = "LIKE BINARY %s"
 BENCH_API_USER = "bench-api@example.com"
+BENCH_ITEM = "BENCH-ITEM"
 # Customers are generated in batches of this many, each committed.
 BATCH = 5000
 AUDIT_COLUMNS = ("creation", "modified", "owner", "modified_by")
@@ -331,8 +332,7 @@ def ledger_fixtures() -> str:
 def remove_one_off_group() -> None:
 	frappe.db.delete("CS One-off Item Group", {"parent": "CS Settings", "item_group": ONE_OFF_GROUP})
 	frappe.clear_document_cache("CS Settings", "CS Settings")
-	if frappe.db.exists("Item Group", ONE_OFF_GROUP):
-		frappe.delete_doc("Item Group", ONE_OFF_GROUP, force=True, ignore_permissions=True)
+	delete_for_good("Item Group", ONE_OFF_GROUP)
 
 
 def company_currency() -> str:
@@ -512,7 +512,7 @@ def bench_customer(name: str) -> str:
 
 
 def bench_item() -> str:
-	name = "BENCH-ITEM"
+	name = BENCH_ITEM
 	if not frappe.db.exists("Item", name):
 		frappe.get_doc(
 			{
@@ -550,13 +550,34 @@ def bench_api_user() -> str:
 
 
 def remove_bench_api_user() -> bool:
-	"""Delete the benchmark's API user (with its API key and secret), committed. True if there was one."""
+	"""Delete the benchmark's API user (with its API key and secret) and what Frappe made for it: its
+	contact, notification settings and defaults, the note that it was shared with itself, its versions.
+	Committed. True if there was one."""
 	if not frappe.db.exists("User", BENCH_API_USER):
 		return False
-	# delete_permanently: no Deleted Document copy of a System Manager with its API key.
-	frappe.delete_doc("User", BENCH_API_USER, force=True, ignore_permissions=True, delete_permanently=True)
+	# Before the user: its on_trash would delete them with a Deleted Document copy.
+	delete_for_good("Notification Settings", BENCH_API_USER)
+	delete_for_good("User", BENCH_API_USER)
+	for contact in frappe.get_all("Contact", {"email_id": BENCH_API_USER}, pluck="name"):
+		delete_for_good("Contact", contact)
+	frappe.db.delete("Comment", {"reference_doctype": "User", "reference_name": BENCH_API_USER})
+	frappe.db.delete("Version", {"ref_doctype": "User", "docname": BENCH_API_USER})  # they name its API key
+	frappe.db.delete("DefaultValue", {"parent": BENCH_API_USER})
 	frappe.db.commit()
 	return True
+
+
+def delete_for_good(doctype: str, name: str) -> None:
+	"""Delete a record the benchmark made through the ORM, leaving neither a Deleted Document copy (none of
+	a System Manager with its API key) nor a "Deleted" line in the activity feed."""
+	if not frappe.db.exists(doctype, name):
+		return
+	frappe.delete_doc(doctype, name, force=True, ignore_permissions=True, delete_permanently=True)
+	# frappe.model.delete_doc.insert_feed's subject
+	frappe.db.delete(
+		"Comment",
+		{"comment_type": "Deleted", "reference_doctype": doctype, "subject": f"{frappe._(doctype)} {name}"},
+	)
 
 
 def cleanup() -> None:
@@ -567,11 +588,21 @@ def cleanup() -> None:
 		frappe.db.sql(f"DELETE FROM `tab{table}` WHERE customer {OURS}", like)
 	frappe.db.sql(f"DELETE FROM `tabSubscription Plan Detail` WHERE parent {OURS}", like)
 	frappe.db.sql(f"DELETE FROM `tabSubscription` WHERE party {OURS}", like)
-	frappe.db.sql(
-		f"""DELETE item FROM `tabSales Invoice Item` item JOIN `tabSales Invoice` invoice ON invoice.name = item.parent
-		WHERE invoice.customer {OURS}""",
-		like,
-	)
+	# Benchmark 1 submits invoices through the ORM: besides their own rows they have child rows (a payment
+	# schedule), the income side of their GL entries (the party side goes with the party below) and versions.
+	invoice_children = {field.options for field in frappe.get_meta("Sales Invoice").get_table_fields()}
+	for table, invoice_column, condition in (
+		*((child, "parent", "parenttype = 'Sales Invoice'") for child in sorted(invoice_children)),
+		("GL Entry", "voucher_no", "voucher_type = 'Sales Invoice'"),
+		("Payment Ledger Entry", "voucher_no", "voucher_type = 'Sales Invoice'"),
+		("Version", "docname", "ref_doctype = 'Sales Invoice'"),
+	):
+		frappe.db.sql(
+			f"""DELETE linked FROM `tab{table}` linked
+			JOIN `tabSales Invoice` invoice ON invoice.name = linked.`{invoice_column}`
+			WHERE linked.{condition} AND invoice.customer {OURS}""",
+			like,
+		)
 	for table, column in (
 		("Customer Health Measure", "parent"),
 		("Customer Health", "customer"),
@@ -593,6 +624,7 @@ def cleanup() -> None:
 		frappe.db.sql(f"DELETE FROM `tab{table}` WHERE `{column}` {OURS}", like)
 	frappe.db.delete("Subscription Plan", {"name": LEDGER_PLAN})
 	remove_one_off_group()
+	delete_for_good("Item", BENCH_ITEM)
 	frappe.db.delete("Survey Campaign", {"name": SURVEY_CAMPAIGN})
 	remove_bench_api_user()
 	frappe.db.commit()
