@@ -10,6 +10,7 @@ from frappe.utils import add_months, get_last_day, getdate
 
 from cs_success.analytics import column, summary
 from cs_success.base.permissions import permitted_values
+from cs_success.ledger.queries import mrr_company
 
 # Report rows carry their company's currency under this key: a Currency column with options "currency"
 # formats each cell in it (the Company:company:default_currency form would look for a `company` key in
@@ -18,9 +19,10 @@ CURRENCY_FIELD = "currency"
 
 
 def report_company(filters) -> str:
-	"""The company whose money the report shows: the filter, else the user's default. A user whom User
-	Permissions restrict to other companies may not pick this one."""
-	company = filters.get("company") or frappe.defaults.get_user_default("Company")
+	"""The company whose money the report shows (ledger/queries.py mrr_company: the filter, else the user's
+	default company, else the site's). A user whom User Permissions restrict to other companies may not
+	pick this one."""
+	company = mrr_company(filters.get("company"), frappe.session.user)
 	if not company:
 		frappe.throw(_("Select a company: money is shown in one company's currency."))
 	allowed = permitted_values("Company")

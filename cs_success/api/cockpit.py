@@ -16,6 +16,7 @@ from frappe.utils import add_days, getdate, now_datetime, strip_html, today
 from cs_success.analytics import customer_attributes
 from cs_success.base.permissions import enabled_customers_only, may_see_revenue, permitted_values
 from cs_success.engine.health_score import BANDS, NO_DATA
+from cs_success.ledger.queries import PENDING, mrr_company, mrr_now, renewals_due
 
 COCKPIT_ROLES = ("CS Agent", "CS Manager", "System Manager")
 MANAGER_ROLES = ("CS Manager", "System Manager")
@@ -26,6 +27,7 @@ LIST_LIMIT = 100
 RENEWAL_DAYS = 90
 QUIET_DAYS = 30
 DESCRIPTION_CHARS = 200
+RENEWAL_FIELDS = ("name", "customer", "company", "agreement_type", "agreement", "due_date", "mrr")
 # ToDos of another user a manager sees: about these documents (when the manager may read them), besides
 # what Frappe's own ToDo rules show them. A private ToDo about anything else stays private.
 CS_TASK_DOCTYPES = ("Play Run", "Survey Response", "Customer Health Alert")
@@ -39,9 +41,10 @@ def get_cockpit(user: str | None = None) -> dict:
 	for doctype in ("Customer Health", "Play Run", "Agreement Renewal", "Touchpoint"):
 		frappe.has_permission(doctype, "read", throw=True)
 	show_mrr = may_see_revenue()
-	company = frappe.defaults.get_global_default("company")
+	# The one rule for "MRR now" (ledger/queries.py): for the person looking, their default company.
+	company = mrr_company(user=frappe.session.user)
 	customers = _my_customers(user)
-	mrr = _mrr_today(company, list(customers)) if show_mrr else {}
+	mrr = mrr_now(list(customers), company) if show_mrr and company else {}
 	truncated = []
 
 	def capped(section: str, rows: list) -> list:
@@ -102,16 +105,6 @@ def _my_customers(user: str) -> dict[str, dict]:
 		):
 			customers[row.name].update(band=row.band or NO_DATA, score=row.score)
 	return customers
-
-
-def _mrr_today(company: str | None, customers: list[str]) -> dict[str, float]:
-	"""customer -> MRR today at the default company (revenue ledger); customers without MRR are absent."""
-	if not company or not customers:
-		return {}
-	from cs_success.ledger.queries import mrr_on_days
-
-	day = getdate(today())
-	return mrr_on_days(company, [day], customers).get(day, {})
 
 
 def _customers_by_band(customers: dict[str, dict], mrr: dict[str, float]) -> list[dict]:
@@ -219,16 +212,13 @@ def _renewals(customers: dict[str, dict], show_mrr: bool) -> list[dict]:
 	if not customers:
 		return []
 	start = getdate(today())
-	rows = frappe.get_all(
-		"Agreement Renewal",
-		filters={
-			"customer": ("in", list(customers)),
-			"outcome": "Pending",
-			"due_date": ("between", [start, add_days(start, RENEWAL_DAYS)]),
-		},
-		fields=["name", "customer", "company", "agreement_type", "agreement", "due_date", "mrr"],
-		order_by="due_date asc, customer asc, name asc",
+	rows = renewals_due(
+		start,
+		add_days(start, RENEWAL_DAYS),
+		outcome=PENDING,
+		customers=list(customers),
 		limit=LIST_LIMIT + 1,
+		fields=RENEWAL_FIELDS,
 	)
 	for row in rows:
 		row["customer_name"] = customers[row.customer]["customer_name"]

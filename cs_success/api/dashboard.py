@@ -18,7 +18,14 @@ from cs_success.base.permissions import (
 )
 from cs_success.engine.health_score import AT_RISK, BAND_ORDER, CHURNED, CRITICAL, NO_DATA
 from cs_success.engine.survey_metrics import csat_percent, nps
-from cs_success.ledger.queries import company_has_mrr, revenue_retention_over, total_mrr_on
+from cs_success.ledger.queries import (
+	PENDING,
+	company_has_mrr,
+	count_renewals_due,
+	mrr_company,
+	revenue_retention_over,
+	total_mrr_on,
+)
 from cs_success.ledger_reports import company_currency
 
 NO_DATA_SHOWN = "-"
@@ -106,28 +113,25 @@ def renewals_due_in_30_days(filters: str | list | dict | None = None) -> dict | 
 	"""Contract and subscription terms of the revenue ledger that end in the next 30 days, not yet
 	renewed (signed, submitted agreements only)."""
 	frappe.has_permission("Customer Health", "read", throw=True)
-	count = frappe.get_all(
-		"Agreement Renewal",
-		filters=visible_customers_only(
-			{"outcome": "Pending", "due_date": ("between", (today(), add_days(today(), 30)))}
-		),
-		fields=["count(name) as n"],
-	)[0].n
+	count = count_renewals_due(
+		today(), add_days(today(), 30), PENDING, customers=permitted_values("Customer"), enabled_only=True
+	)
 	return _card(count, "Int")
 
 
 # Revenue cards: the revenue reports' figures for today and the last full quarter, from the ledger
 # (cs_success.ledger.queries), under the revenue reports' rules: only for users who may read Sales Invoices
-# (others get "-", never 0), at the user's default company in its currency, over the customers the user's
-# User Permissions allow. Like the revenue reports, and unlike the health cards, they keep disabled
-# customers: their revenue is history the ledger keeps.
+# (others get "-", never 0), at the user's default company (mrr_company's rule) in its currency, over the
+# customers the user's User Permissions allow. Like the revenue reports, and unlike the health cards, they
+# keep disabled customers: their revenue is history the ledger keeps.
 
 
 def _revenue_company() -> str | None:
-	"""The user's default company, if the user may see revenue there; None otherwise."""
+	"""The company of "MRR now" for this user (ledger/queries.py mrr_company: their default company), if
+	the user may see revenue there; None otherwise."""
 	if not may_see_revenue():
 		return None
-	company = frappe.defaults.get_user_default("Company")
+	company = mrr_company(user=frappe.session.user)
 	allowed = permitted_values("Company")
 	if not company or (allowed is not None and company not in allowed):
 		return None

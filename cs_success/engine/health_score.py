@@ -30,6 +30,11 @@ CHURNED = "Churned"
 BAND_ORDER = (HEALTHY, AT_RISK, CRITICAL)
 BANDS = (*BAND_ORDER, INSUFFICIENT_DATA, CHURNED, NO_DATA)
 
+# A customer's health on a day D is its latest Daily snapshot on or before D and no more than this many days
+# before it (cs_success/health/snapshots.py): a month, so that monthly back-filled history always has one, and
+# an older snapshot says nothing about the day.
+SNAPSHOT_LOOKBACK_DAYS = 31
+
 # Score a "Bins" measure gives between its healthy and poor thresholds ("Concerning").
 CONCERNING_SCORE = 50.0
 

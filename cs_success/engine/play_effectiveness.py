@@ -26,11 +26,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from cs_success.engine.health_score import NO_DATA
+from cs_success.engine.health_score import NO_DATA, SNAPSHOT_LOOKBACK_DAYS
 
 WINDOWS = (30, 90)
-# A snapshot older than this says nothing about the day (as the Score Validation reads them).
-LOOKBACK_DAYS = 31
+# A snapshot older than this says nothing about the day (the one definition of health on a day).
+LOOKBACK_DAYS = SNAPSHOT_LOOKBACK_DAYS
 # A customer the play enrolled this close to a run's start is not that run's comparison.
 MATCH_DAYS = 90
 OUTCOMES = ("Saved", "Churned", "No Effect")

@@ -28,6 +28,7 @@ from cs_success.engine.measures import (
 	USAGE_RECORDS,
 )
 from cs_success.engine.survey_metrics import nps
+from cs_success.ledger.queries import days_to_next_renewal, mrr_company, mrr_on_days, standing_on
 
 # Raw values: customer -> measure key -> value. A measure missing for a customer has no data.
 RawValues = dict[str, dict[str, float]]
@@ -269,44 +270,30 @@ def billing_measures(customers: Sequence[str] | None, today: date) -> RawValues:
 
 
 def renewal_measures(customers: Sequence[str] | None, today: date) -> RawValues:
-	"""From the revenue ledger, as of `today` (a past day for the back-fill). Standing: 100 while the
-	customer is active (recurring revenue or a signed agreement), 0 once it has churned; no data for
-	one that never was a customer. Days to renewal: to the end of the nearest term not yet decided
-	(on a past day: any term still to end, as nothing was decided yet). MRR change: MRR against 90
-	days before, in percent, at the company where the customer had the most MRR then."""
-	params = _params(customers, today)
-	undecided = "1 = 1" if is_past(today) else "outcome = 'Pending'"
+	"""From the revenue ledger (ledger/queries.py), as of `today` (a past day for the back-fill). Standing:
+	100 while the customer is active (recurring revenue or a signed agreement), 0 once it has churned; no
+	data for one that never was a customer. Days to renewal: to the end of the nearest term not yet decided
+	(on a past day: any term still to end, as nothing was decided yet). MRR change: MRR against 90 days
+	before, in percent, at the company of "MRR now" for the whole site (mrr_company: the site's default
+	company).
+
+	Until issue 21 the MRR change was taken at the company where the customer had the most MRR 90 days
+	before: that compared amounts in different currencies, and gave the measure a company no other MRR
+	figure uses. A customer with MRR only at another company now has no data for it (it drops out)."""
+	today = getdate(today)
 	values: RawValues = defaultdict(dict)
-	for customer, active in frappe.db.sql(
-		f"""SELECT customer, MAX(from_date <= %(today)s AND IFNULL(to_date, '9999-12-31') >= %(today)s)
-		FROM `tabCustomer Active Span` WHERE from_date <= %(today)s {_customer_filter("customer", customers)}
-		GROUP BY customer""",
-		params,
-	):
+	for customer, active in standing_on(today, customers).items():
 		values[customer]["renewal_standing"] = 100.0 if active else 0.0
-	for customer, days in frappe.db.sql(
-		f"""SELECT customer, MIN(DATEDIFF(due_date, %(today)s)) FROM `tabAgreement Renewal`
-		WHERE {undecided} AND due_date >= %(today)s {_customer_filter("customer", customers)}
-		GROUP BY customer""",
-		params,
-	):
-		values[customer]["days_to_renewal"] = float(days)
-	then_and_now = defaultdict(list)
-	for customer, _company, then, now in frappe.db.sql(
-		f"""SELECT customer, company,
-			SUM(IF(from_date <= %(d90)s AND IFNULL(to_date, '9999-12-31') >= %(d90)s, mrr, 0)),
-			SUM(IF(from_date <= %(today)s AND IFNULL(to_date, '9999-12-31') >= %(today)s, mrr, 0))
-		FROM `tabMRR Interval`
-		WHERE from_date <= %(today)s AND IFNULL(to_date, '9999-12-31') >= %(d90)s
-			{_customer_filter("customer", customers)}
-		GROUP BY customer, company""",
-		params,
-	):
-		then_and_now[customer].append((float(then or 0), float(now or 0)))
-	for customer, pairs in then_and_now.items():
-		then, now = max(pairs)
-		if then > 0:
-			values[customer]["mrr_change_90d"] = round(100.0 * (now - then) / then, 1)
+	for customer, days in days_to_next_renewal(today, customers, pending_only=not is_past(today)).items():
+		values[customer]["days_to_renewal"] = days
+	company = mrr_company()
+	if company:
+		before = getdate(add_days(today, -90))
+		mrr = mrr_on_days(company, [before, today], customers)
+		for customer, then in mrr[before].items():
+			values[customer]["mrr_change_90d"] = round(
+				100.0 * (mrr[today].get(customer, 0.0) - then) / then, 1
+			)
 	return values
 
 

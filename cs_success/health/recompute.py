@@ -31,6 +31,7 @@ from cs_success.engine.scorecards import CustomerSegment, select_scorecard
 from cs_success.health import alerts
 from cs_success.health.config import get_bands, load_scorecards, measure_label, measure_unit
 from cs_success.health.measure_data import CustomerRow, gather_raw_values, get_customers
+from cs_success.health.snapshots import scores_on_or_before
 from cs_success.ledger.snapshot_outcomes import outcome_columns
 
 CHUNK = 1000
@@ -250,25 +251,6 @@ def _comparable(value):
 	if isinstance(value, int | float):
 		return round(float(value), 3)
 	return value or None
-
-
-def scores_on_or_before(names: Sequence[str] | None, day: date) -> dict[str, float]:
-	"""Each customer's latest daily snapshot on or before `day` (within 30 days of it)."""
-	customer_filter = " AND customer IN %(customers)s" if names is not None else ""
-	rows = frappe.db.sql(
-		f"""
-		SELECT s.customer, s.score
-		FROM `tabCustomer Health Snapshot` s
-		JOIN (
-			SELECT customer, MAX(snapshot_date) AS snapshot_date FROM `tabCustomer Health Snapshot`
-			WHERE kind = 'Daily' AND snapshot_date <= %(day)s AND snapshot_date > %(oldest)s {customer_filter}
-			GROUP BY customer
-		) latest ON latest.customer = s.customer AND latest.snapshot_date = s.snapshot_date
-		WHERE s.kind = 'Daily' AND s.band != 'No Data'
-		""",
-		{"day": day, "oldest": add_days(day, -30), "customers": tuple(names or ("",))},
-	)
-	return {customer: score for customer, score in rows if score is not None}
 
 
 def _persist(

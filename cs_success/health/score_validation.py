@@ -4,7 +4,8 @@ An observation is the Daily snapshot of a customer on a month start D (the daily
 write one) when the revenue ledger had that customer active on D; its outcome is the customer's first
 churn after D falling within (D, D + horizon]. Both facts are on the snapshot row (`active_in_ledger`,
 `churned_on`), kept current by the ledger (ledger/snapshot_outcomes.py). Only dates whose horizon has
-fully passed count. The arithmetic is in cs_success/engine/validation.py; this module reads the data.
+fully passed count. The arithmetic is in cs_success/engine/validation.py, the reads in health/snapshots.py
+(observation_condition is the definition of an observation); this module puts them together.
 
 Counts, not rows: the report's figures come from one grouped read of the validation index (band,
 score, churned -> observations), so 100,000 customers x 12 dates send about a thousand rows to Python,
@@ -20,17 +21,21 @@ from datetime import date
 import frappe
 from frappe.utils import add_days, add_months, get_first_day, getdate
 
-from cs_success.engine.health_score import NO_DATA
 from cs_success.engine.validation import Observation
+from cs_success.health.snapshots import (
+	count_observation_rows,
+	observation_condition,
+	observation_distinct_counts,
+	observation_histogram,
+	observation_rows,
+	observations_by_name,
+)
 
 HORIZONS = (30, 90, 180)
 DEFAULT_HORIZON = 90
 # Above this many observations, per-measure AUCs are computed on a sample of customers (all their dates):
 # about 10,000 observations put each measure's AUC within about 0.01 (BENCHMARKS.md, benchmark 7).
 SAMPLE_OBSERVATIONS = 10000
-CHURNED_WITHIN = (
-	"(s.churned_on IS NOT NULL AND s.churned_on <= DATE_ADD(s.snapshot_date, INTERVAL %(horizon)s DAY))"
-)
 
 
 @dataclass
@@ -92,26 +97,6 @@ def measure_scores(stored: str | None) -> dict[str, float | None]:
 	return scores
 
 
-def _observed(
-	dates: list[date], horizon: int, segment=None, scorecard: str | None = None
-) -> tuple[str, dict]:
-	"""WHERE clause and parameters of the observations on these dates."""
-	conditions = [
-		"s.snapshot_date IN %(dates)s",
-		"s.kind = 'Daily'",
-		"s.active_in_ledger = 1",
-		"s.band != %(no_data)s",
-	]
-	params = {"dates": tuple(dates), "no_data": NO_DATA, "horizon": int(horizon)}
-	if scorecard:
-		conditions.append("s.scorecard = %(scorecard)s")
-		params["scorecard"] = scorecard
-	if segment is not None:
-		conditions.append("s.customer IN %(segment)s")
-		params["segment"] = tuple(segment) or ("",)
-	return " AND ".join(conditions), params
-
-
 def count_observations(
 	dates: list[date], horizon: int, segment=None, scorecard: str | None = None
 ) -> ObservationCounts:
@@ -121,40 +106,17 @@ def count_observations(
 	chosen by a hash of the name: the same customers every time, with all their dates). `segment`: the
 	customers to consider (None: all).
 
-	Two reads of the validation index, no row lookups: the histogram, then the distinct counts with the
-	sample's names. Customers and churn events are told apart by two CRC32s of the name (64 bits, as
-	Cohort Retention does): a fixed-width key keeps MariaDB's distinct count in memory, where 100,000
-	names of up to 140 characters did not (1.0 s against 0.5 s at 100,000 customers x 9 dates)."""
+	Two reads of the validation index, no row lookups (health/snapshots.py): the histogram, then the
+	distinct counts with the sample's names."""
 	if not dates:
 		return ObservationCounts([])
-	where, params = _observed(dates, horizon, segment, scorecard)
-	histogram = [
-		(band, float(score or 0), bool(churned), int(count))
-		for band, score, churned, count in frappe.db.sql(
-			f"""SELECT s.band, s.score, {CHURNED_WITHIN} AS churned, COUNT(*)
-			FROM `tabCustomer Health Snapshot` s WHERE {where}
-			GROUP BY s.band, s.score, churned""",
-			params,
-		)
-	]
+	where, params = observation_condition(dates, horizon, segment, scorecard)
+	histogram = observation_histogram(where, params)
 	observations = sum(count for *_key, count in histogram)
 	if not observations:
 		return ObservationCounts(list(dates), histogram)
 	every = max(1, math.ceil(observations / SAMPLE_OBSERVATIONS))
-	key = "CRC32(s.customer), CRC32(REVERSE(s.customer))"
-	churned_key = f"IF({CHURNED_WITHIN}, CRC32(s.customer), NULL), CRC32(REVERSE(s.customer)), s.churned_on"
-	previous = frappe.db.sql("SELECT @@SESSION.group_concat_max_len")[0][0]
-	# Room for the sample's names (20 characters and a comma each).
-	frappe.db.sql("SET SESSION group_concat_max_len = %s", max(int(previous), 64 * SAMPLE_OBSERVATIONS))
-	try:
-		customers, churn_events, names = frappe.db.sql(
-			f"""SELECT COUNT(DISTINCT {key}), COUNT(DISTINCT {churned_key}),
-				GROUP_CONCAT(IF(CRC32(s.customer) %% %(every)s = 0, s.name, NULL))
-			FROM `tabCustomer Health Snapshot` s WHERE {where}""",
-			{**params, "every": every},
-		)[0]
-	finally:
-		frappe.db.sql("SET SESSION group_concat_max_len = %s", int(previous))
+	customers, churn_events, names = observation_distinct_counts(where, params, every, SAMPLE_OBSERVATIONS)
 	return ObservationCounts(
 		list(dates),
 		histogram,
@@ -168,10 +130,8 @@ def load_sample(counts: ObservationCounts, horizon: int) -> ObservationSet:
 	"""The sampled observations (count_observations) with their measure scores, read by name."""
 	observations, seen = [], set()
 	for start in range(0, len(counts.sample_names), 5000):
-		for customer, day, score, band, stored, churned in frappe.db.sql(
-			f"""SELECT s.customer, s.snapshot_date, s.score, s.band, s.measure_scores, {CHURNED_WITHIN}
-			FROM `tabCustomer Health Snapshot` s WHERE s.name IN %(names)s""",
-			{"names": tuple(counts.sample_names[start : start + 5000]), "horizon": int(horizon)},
+		for customer, day, score, band, stored, churned in observations_by_name(
+			counts.sample_names[start : start + 5000], horizon
 		):
 			seen.add(customer)
 			observations.append(
@@ -180,22 +140,6 @@ def load_sample(counts: ObservationCounts, horizon: int) -> ObservationSet:
 				)
 			)
 	return ObservationSet(observations, counts.dates, len(seen), 0)
-
-
-def _observation_rows(dates, horizon: int, segment, scorecard: str | None):
-	"""(customer, day, score, band, measure_scores, churned, churned_on) of every observation, streamed
-	from the database rather than held twice."""
-	where, params = _observed(dates, horizon, segment, scorecard)
-	# Unbuffered: the measure scores of a million observations would otherwise sit in memory at once.
-	with frappe.db.unbuffered_cursor():
-		yield from frappe.db.sql(
-			f"""SELECT s.customer, s.snapshot_date, s.score, s.band, s.measure_scores, {CHURNED_WITHIN},
-				s.churned_on
-			FROM `tabCustomer Health Snapshot` s WHERE {where}""",
-			params,
-			as_iterator=True,
-			as_list=True,
-		)
 
 
 def scorecard_weights(scorecard: str) -> dict[str, float]:
@@ -221,14 +165,14 @@ def fit_suggested_weights(scorecard: str, horizon: int, from_date, to_date, toda
 	dates = observation_dates(from_date, to_date, horizon, today)
 	if not dates:
 		return fit_weights_matrix(np.empty((0, len(keys))), keys, [], [], current), 0, current, set()
-	where, params = _observed(dates, horizon, None, scorecard)
-	count = frappe.db.sql(f"SELECT COUNT(*) FROM `tabCustomer Health Snapshot` s WHERE {where}", params)[0][0]
+	where, params = observation_condition(dates, horizon, None, scorecard)
+	count = count_observation_rows(where, params)
 	matrix = np.full((int(count), len(keys)), np.nan)
 	churned = np.zeros(int(count), dtype=bool)
 	days = []
 	row = -1
 	for row, (_customer, day, _score, _band, stored, did_churn, _on) in enumerate(
-		_observation_rows(dates, horizon, None, scorecard)
+		observation_rows(where, params)
 	):
 		if row >= count:  # written since the count: left for the next fit (read on, not broken off)
 			continue

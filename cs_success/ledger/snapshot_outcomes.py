@@ -10,9 +10,12 @@ from collections.abc import Sequence
 
 import frappe
 
-# SQL for one snapshot row, given the SQL of its customer and its day.
+from cs_success.ledger.queries import covers
+
+# SQL for one snapshot row, given the SQL of its customer and its day. Active: a span covers the day (the
+# definition in ledger/queries.py).
 ACTIVE_ON = """EXISTS (SELECT 1 FROM `tabCustomer Active Span` span WHERE span.customer = {customer}
-	AND span.from_date <= {day} AND (span.to_date IS NULL OR span.to_date >= {day}))"""
+	AND {covered})"""
 NEXT_CHURN = """(SELECT MIN(event.event_date) FROM `tabCustomer Lifecycle Event` event
 	WHERE event.customer = {customer} AND event.event_type = 'Churned' AND event.event_date > {day})"""
 CHUNK = 1000
@@ -20,7 +23,8 @@ CHUNK = 1000
 
 def outcome_columns(customer: str, day: str) -> tuple[str, str]:
 	"""(active_in_ledger, churned_on) as SQL expressions over the given customer and day expressions."""
-	return ACTIVE_ON.format(customer=customer, day=day), NEXT_CHURN.format(customer=customer, day=day)
+	active = ACTIVE_ON.format(customer=customer, covered=covers(day, "span"))
+	return active, NEXT_CHURN.format(customer=customer, day=day)
 
 
 def refresh_snapshot_outcomes(customers: Sequence[str]) -> None:

@@ -11,7 +11,6 @@ engine (2,000 customers with daily snapshots x 231 start days: 1.5 s on 2 CPUs),
 from __future__ import annotations
 
 from datetime import date, timedelta
-from itertools import groupby
 
 import frappe
 from frappe.utils import get_datetime, getdate
@@ -28,6 +27,8 @@ from cs_success.engine.play_effectiveness import (
 	evaluate,
 	window_passed,
 )
+from cs_success.health.snapshots import daily_history
+from cs_success.ledger.queries import events_between
 
 
 def effectiveness(
@@ -95,31 +96,11 @@ def load_runs(from_date: date, to_date: date, play: str | None, customers: list[
 
 def load_churn(after: date, until: date, customers: list[str] | None) -> dict[str, list[date]]:
 	"""customer -> its Churned events (revenue ledger) in (after, until]."""
-	filters = [
-		["event_type", "=", CHURNED],
-		["event_date", ">", after],
-		["event_date", "<=", until],
-	]
-	if customers is not None:
-		filters.append(["customer", "in", customers or [""]])
-	churn = {}
-	for row in frappe.get_all("Customer Lifecycle Event", filters=filters, fields=["customer", "event_date"]):
-		churn.setdefault(row.customer, []).append(getdate(row.event_date))
-	return churn
+	return events_between(after + timedelta(days=1), until, CHURNED, customers)
 
 
 def snapshot_histories(first: date, last: date, customers: list[str] | None):
 	"""(customer, History) of each customer with Daily snapshots from `first` to `last`, one customer at a
-	time. Raw SQL: frappe.db.sql is the one read that streams from an unbuffered cursor, and the rows come
-	ordered by customer so that each customer's history is complete when the next one begins."""
-	condition = " AND customer IN %(customers)s" if customers is not None else ""
-	rows = frappe.db.sql(
-		f"""SELECT customer, snapshot_date, score, band FROM `tabCustomer Health Snapshot`
-		WHERE kind = 'Daily' AND snapshot_date BETWEEN %(first)s AND %(last)s {condition}
-		ORDER BY customer, snapshot_date""",
-		{"first": first, "last": last, "customers": tuple(customers or ()) or ("",)},
-		as_iterator=True,
-		as_list=True,
-	)
-	for customer, customer_rows in groupby(rows, key=lambda row: row[0]):
-		yield customer, History((day, score, band) for _customer, day, score, band in customer_rows)
+	time, streamed (health/snapshots.py daily_history)."""
+	for customer, rows in daily_history(first, last, customers):
+		yield customer, History(rows)

@@ -9,14 +9,17 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, escape_html, get_url_to_form, getdate
 
+from cs_success.engine.ledger import CHURNED
+from cs_success.health.snapshots import health_on_or_before_each
+from cs_success.ledger.queries import FAR_FUTURE, RENEWED, events_between, renewals_due
+
 CHECK_AFTER_DAYS = 90
-SNAPSHOT_WINDOW_DAYS = 31
 
 
 def check_due(on: date) -> int:
 	"""Runs that started CHECK_AFTER_DAYS or more days ago and are not checked yet: the customer's score
-	and band on the day (latest Daily snapshot within SNAPSHOT_WINDOW_DAYS before it), whether it churned
-	and whether an agreement of it renewed within the window. One read per source for all of them."""
+	and band on the day (its health then: health/snapshots.py), whether it churned and whether an agreement
+	of it renewed within the window (revenue ledger). One read per source for all of them."""
 	runs = frappe.db.sql(
 		"""SELECT name, customer, DATE(enrolled_on) FROM `tabPlay Run`
 		WHERE checked_on IS NULL AND enrolled_on < %(cutoff)s""",
@@ -24,36 +27,28 @@ def check_due(on: date) -> int:
 	)
 	if not runs:
 		return 0
-	customers = tuple({customer for _name, customer, _start in runs})
+	customers = sorted({customer for _name, customer, _start in runs})
 	oldest = min(getdate(start) for _name, _customer, start in runs)
-	snapshots, churns, renewals = {}, {}, {}
-	for customer, day, score, band in frappe.db.sql(
-		"""SELECT customer, snapshot_date, score, band FROM `tabCustomer Health Snapshot`
-		WHERE kind = 'Daily' AND customer IN %(customers)s AND snapshot_date >= %(oldest)s""",
-		{"customers": customers, "oldest": oldest},
-	):
-		snapshots.setdefault(customer, []).append((getdate(day), score, band))
-	for customer, day, kind in frappe.db.sql(
-		"""SELECT customer, event_date, 'churn' FROM `tabCustomer Lifecycle Event`
-		WHERE event_type = 'Churned' AND customer IN %(customers)s AND event_date > %(oldest)s
-		UNION ALL
-		SELECT customer, due_date, 'renewal' FROM `tabAgreement Renewal`
-		WHERE outcome = 'Renewed' AND customer IN %(customers)s AND due_date > %(oldest)s""",
-		{"customers": customers, "oldest": oldest},
-	):
-		(churns if kind == "churn" else renewals).setdefault(customer, []).append(getdate(day))
+	checked = {
+		(customer, getdate(add_days(getdate(start), CHECK_AFTER_DAYS))) for _name, customer, start in runs
+	}
+	health = health_on_or_before_each(checked)
+	after_oldest = getdate(add_days(oldest, 1))
+	churns = events_between(after_oldest, FAR_FUTURE, CHURNED, customers)
+	renewals = {}
+	for term in renewals_due(after_oldest, FAR_FUTURE, outcome=RENEWED, customers=customers):
+		renewals.setdefault(term.customer, []).append(getdate(term.due_date))
 	for name, customer, start in runs:
 		start = getdate(start)
 		end = getdate(add_days(start, CHECK_AFTER_DAYS))
-		then = [s for s in snapshots.get(customer, ()) if 0 <= (end - s[0]).days <= SNAPSHOT_WINDOW_DAYS]
-		latest = max(then, default=None)
+		latest = health.get((customer, end))
 		frappe.db.set_value(
 			"Play Run",
 			name,
 			{
 				"checked_on": on,
-				"score_after_90": latest[1] if latest else None,
-				"band_after_90": latest[2] if latest else None,
+				"score_after_90": latest.score if latest else None,
+				"band_after_90": latest.band if latest else None,
 				"churned_within_90": int(any(start < day <= end for day in churns.get(customer, ()))),
 				"renewed_within_90": int(any(start < day <= end for day in renewals.get(customer, ()))),
 			},

@@ -17,6 +17,7 @@ from frappe import _
 from frappe.utils import add_days, getdate, now_datetime, today
 
 from cs_success.engine.plays import least_loaded, may_start, within_cap
+from cs_success.ledger.queries import mrr_company, mrr_on_days
 from cs_success.playbooks.permissions import SERVER_UPDATE_FLAG
 
 OPEN, HELD, SNOOZED, CLOSED = "Open", "Held", "Snoozed", "Closed"
@@ -209,9 +210,9 @@ def _health_now(customers: list[str]) -> dict[str, tuple]:
 
 
 def _mrr_now(customers: list[str], on: date) -> dict[str, float]:
-	from cs_success.ledger.queries import mrr_on_days
-
-	company = frappe.defaults.get_global_default("company")
+	"""MRR on `on` at the company of "MRR now" for the whole site (ledger/queries.py mrr_company with no
+	user: the site's default company), whoever's session evaluates the play."""
+	company = mrr_company()
 	if not company:
 		return {}
 	return mrr_on_days(company, [on], customers).get(on, {})

@@ -23,6 +23,8 @@ from frappe.utils import add_days, getdate, now_datetime
 from cs_success.engine.ledger import ACQUIRED, CHURNED
 from cs_success.engine.plays import score_dropped, usage_drop_percent, usage_dropped
 from cs_success.engine.survey_metrics import needs_follow_up
+from cs_success.health.snapshots import scores_on_or_before
+from cs_success.ledger import queries as ledger
 from cs_success.playbooks.runs import Candidate
 
 BAND_ENTERED = "Health Band Entered"
@@ -38,6 +40,7 @@ CUSTOMER_CHURNED = "Customer Churned"
 # takes the play, the batch's outcomes and the day), or once a day for everyone (the play and the day).
 AFTER_RECOMPUTE = "After Recompute"
 DAILY = "Daily"
+RENEWAL_FIELDS = ("name", "customer", "agreement", "due_date")
 # Answers older than this are not followed up when a play is created or a drain was missed for long.
 ANSWER_WINDOW_DAYS = 7
 USAGE_WINDOW_DAYS = 30
@@ -103,9 +106,8 @@ def band_entered(play, outcomes, today: date) -> list[Candidate]:
 
 
 def score_drop(play, outcomes, today: date) -> list[Candidate]:
-	"""Customers whose score is at least `points` below their score `days` ago (latest snapshot then)."""
-	from cs_success.health.recompute import scores_on_or_before
-
+	"""Customers whose score is at least `points` below their score `days` ago (their health then:
+	health/snapshots.py)."""
 	moved = [o for o in outcomes if o.score is not None]
 	if not moved:
 		return []
@@ -167,12 +169,6 @@ def unhappy_answers(play, outcomes, today: date) -> list[Candidate]:
 
 def renewals_due(play, today: date) -> list[Candidate]:
 	"""Agreement terms (revenue ledger) due within `days` whose renewal is still pending; each term once."""
-	rows = frappe.get_all(
-		"Agreement Renewal",
-		filters={"outcome": "Pending", "due_date": ("between", (today, add_days(today, int(play.days))))},
-		fields=["name", "customer", "agreement", "due_date"],
-		order_by="due_date asc",
-	)
 	return [
 		Candidate(
 			row.customer,
@@ -180,21 +176,28 @@ def renewals_due(play, today: date) -> list[Candidate]:
 			"Agreement Renewal",
 			row.name,
 		)
-		for row in rows
+		for row in ledger.renewals_due(
+			today, add_days(today, int(play.days)), outcome=ledger.PENDING, fields=RENEWAL_FIELDS
+		)
 	]
 
 
 def no_touchpoint(play, today: date) -> list[Candidate]:
-	"""Customers active today (revenue ledger) with no touchpoint for `days` days."""
-	rows = frappe.db.sql(
-		"""SELECT span.customer, MAX(tp.touchpoint_date)
-		FROM `tabCustomer Active Span` span
-		LEFT JOIN `tabTouchpoint` tp ON tp.customer = span.customer
-		WHERE span.from_date <= %(today)s AND (span.to_date IS NULL OR span.to_date >= %(today)s)
-		GROUP BY span.customer
-		HAVING MAX(tp.touchpoint_date) IS NULL OR MAX(tp.touchpoint_date) < %(since)s""",
-		{"today": today, "since": add_days(today, -int(play.days))},
+	"""Customers active today (revenue ledger) with no touchpoint for `days` days. Two grouped reads: who is
+	active, and every customer's last touchpoint."""
+	today = getdate(today)
+	active = ledger.active_on_days([today])[today]
+	if not active:
+		return []
+	last_touch = dict(
+		frappe.db.sql("SELECT customer, MAX(touchpoint_date) FROM `tabTouchpoint` GROUP BY customer")
 	)
+	since = getdate(add_days(today, -int(play.days)))
+	quiet = [
+		(customer, last_touch.get(customer))
+		for customer in sorted(active)
+		if not last_touch.get(customer) or getdate(last_touch[customer]) < since
+	]
 	return [
 		Candidate(
 			customer,
@@ -202,7 +205,7 @@ def no_touchpoint(play, today: date) -> list[Candidate]:
 			if last
 			else _("No touchpoint recorded."),
 		)
-		for customer, last in rows
+		for customer, last in quiet
 	]
 
 
@@ -259,12 +262,6 @@ def objectives_overdue(play, today: date) -> list[Candidate]:
 
 def _lifecycle_events(event_type: str, window_days: int, reason: str, today: date) -> list[Candidate]:
 	"""Ledger events of a type within the last `window_days` days; each event once."""
-	rows = frappe.get_all(
-		"Customer Lifecycle Event",
-		filters={"event_type": event_type, "event_date": ("between", (add_days(today, -window_days), today))},
-		fields=["name", "customer", "event_date"],
-		order_by="event_date asc",
-	)
 	return [
 		Candidate(
 			row.customer,
@@ -272,7 +269,9 @@ def _lifecycle_events(event_type: str, window_days: int, reason: str, today: dat
 			"Customer Lifecycle Event",
 			row.name,
 		)
-		for row in rows
+		for row in ledger.lifecycle_events(
+			event_type, add_days(today, -window_days), today, fields=("name", "customer", "event_date")
+		)
 	]
 
 

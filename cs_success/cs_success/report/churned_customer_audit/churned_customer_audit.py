@@ -14,8 +14,14 @@ from frappe.utils import add_days, getdate
 
 from cs_success.analytics import check_report_range, column, customer_attributes, interactive_report, summary
 from cs_success.base.permissions import require_revenue_access, segment_customers
-from cs_success.engine.ledger import CHURN, CHURNED
-from cs_success.ledger.queries import FAR_FUTURE, active_on_days
+from cs_success.engine.ledger import CHURNED
+from cs_success.health.snapshots import health_on_or_before_each
+from cs_success.ledger.queries import (
+	active_counts_by_group_and_territory,
+	active_on_days,
+	lifecycle_events,
+	mrr_lost_at_churn,
+)
 from cs_success.ledger_reports import (
 	CURRENCY_FIELD,
 	company_currency,
@@ -58,12 +64,12 @@ def execute(filters=None):
 
 
 def get_data(filters, company: str, currency: str, customers) -> list[dict]:
-	events = churn_events(getdate(filters.from_date), getdate(filters.to_date), customers)
+	events = lifecycle_events(CHURNED, getdate(filters.from_date), getdate(filters.to_date), customers)
 	if not events:
 		return []
 	names = {event.customer for event in events}
 	attributes = customer_attributes(names)
-	lost = mrr_lost(company, events)
+	lost = mrr_lost_at_churn(company, events)
 	health = health_before(events)
 	last_nps = latest_nps(names)
 	exit_answers = exit_survey_answers(names)
@@ -97,74 +103,15 @@ def get_data(filters, company: str, currency: str, customers) -> list[dict]:
 	return data
 
 
-def churn_events(from_date: date, to_date: date, customers) -> list:
-	condition = " AND customer IN %(segment)s" if customers is not None else ""
-	return frappe.db.sql(
-		f"""SELECT name, customer, event_date, churn_reason, churn_reason_source, churn_notes
-		FROM `tabCustomer Lifecycle Event`
-		WHERE event_type = %(churned)s AND event_date BETWEEN %(from_date)s AND %(to_date)s {condition}
-		ORDER BY event_date, customer""",
-		{
-			"churned": CHURNED,
-			"from_date": from_date,
-			"to_date": to_date,
-			"segment": tuple(customers or ()) or ("",),
-		},
-		as_dict=True,
-	)
-
-
-def mrr_lost(company: str, events: list) -> dict:
-	"""event -> the MRR the customer had at `company` when it went: the latest Churn movement there on or
-	before the churn date and within the active span that ended with it (revenue can stop before a
-	signed agreement does). None: no recurring revenue at this company in that span.
-
-	Read set-based: the spans and the Churn movements of these customers, matched here."""
-	customers = tuple({event.customer for event in events})
-	# The span that ends the day before the churn date is the one the customer left.
-	span_starts = {
-		(customer, getdate(to_date)): getdate(from_date)
-		for customer, from_date, to_date in frappe.db.sql(
-			"""SELECT customer, from_date, to_date FROM `tabCustomer Active Span`
-			WHERE customer IN %(customers)s AND to_date IS NOT NULL""",
-			{"customers": customers},
-		)
-	}
-	movements = defaultdict(list)
-	for customer, moved_on, amount in frappe.db.sql(
-		"""SELECT customer, movement_date, amount FROM `tabMRR Movement`
-		WHERE company = %(company)s AND movement_type = %(churn)s AND customer IN %(customers)s
-		ORDER BY movement_date""",
-		{"company": company, "churn": CHURN, "customers": customers},
-	):
-		movements[customer].append((getdate(moved_on), float(amount)))
-	result = {}
-	for event in events:
-		churned_on = getdate(event.event_date)
-		began = span_starts.get((event.customer, getdate(add_days(churned_on, -1))), date.min)
-		within = [amount for moved_on, amount in movements[event.customer] if began <= moved_on <= churned_on]
-		result[event.name] = within[-1] if within else None
-	return result
-
-
 def health_before(events: list) -> dict:
-	"""event -> (score, band, date) of the customer's latest daily health snapshot before the churn date."""
-	rows = frappe.db.sql(
-		"""
-		SELECT event.name, snapshot.score, snapshot.band, snapshot.snapshot_date
-		FROM `tabCustomer Lifecycle Event` event
-		JOIN `tabCustomer Health Snapshot` snapshot ON snapshot.customer = event.customer
-			AND snapshot.kind = 'Daily'
-			AND snapshot.snapshot_date = (
-				SELECT MAX(earlier.snapshot_date) FROM `tabCustomer Health Snapshot` earlier
-				WHERE earlier.customer = event.customer AND earlier.kind = 'Daily'
-					AND earlier.snapshot_date < event.event_date
-			)
-		WHERE event.name IN %(events)s
-		""",
-		{"events": tuple(event.name for event in events)},
-	)
-	return {name: (score, band, snapshot_date) for name, score, band, snapshot_date in rows}
+	"""event -> (score, band, date) of the customer's health (health/snapshots.py) on the day before the
+	churn date: its last Daily snapshot before it, if no more than a month old.
+
+	Until issue 21 the last one before it however old: a snapshot from long before says nothing about the
+	customer when it left, and every other reader of health history uses the one window."""
+	before = {event.name: (event.customer, getdate(add_days(event.event_date, -1))) for event in events}
+	health = health_on_or_before_each(before.values())
+	return {name: health[pair] for name, pair in before.items() if pair in health}
 
 
 def size_band(mrr: float | None, medium_from: float, large_from: float) -> str | None:
@@ -261,19 +208,9 @@ def segment_rows(events: list[dict], filters, customers, currency: str) -> list[
 
 
 def active_at_start(day: date, customers) -> dict:
-	"""{"customer_group": {group: customers active on `day`}, "territory": {...}}, counted in the database
-	(a customer's spans never overlap, so the spans covering the day count its customers)."""
-	condition = " AND span.customer IN %(segment)s" if customers is not None else ""
-	rows = frappe.db.sql(
-		f"""SELECT customer.customer_group, customer.territory, COUNT(*)
-		FROM `tabCustomer Active Span` span
-		JOIN `tabCustomer` customer ON customer.name = span.customer
-		WHERE span.from_date <= %(day)s AND IFNULL(span.to_date, %(far)s) >= %(day)s {condition}
-		GROUP BY customer.customer_group, customer.territory""",
-		{"day": day, "far": FAR_FUTURE, "segment": tuple(customers or ()) or ("",)},
-	)
+	"""{"customer_group": {group: customers active on `day`}, "territory": {...}}, counted in the database."""
 	counts = {field: defaultdict(int) for field in RATE_DIMENSIONS}
-	for group, territory, count in rows:
+	for group, territory, count in active_counts_by_group_and_territory(day, customers):
 		counts["customer_group"][group or _("Not Set")] += count
 		counts["territory"][territory or _("Not Set")] += count
 	return counts
@@ -348,6 +285,7 @@ def get_message() -> str:
 		"company) ended; the date is the first day it was no longer active, and a customer who left twice is "
 		"listed twice. MRR Lost: its MRR at the selected company when it went (the Churn movement within the "
 		"active span that ended), empty when it had none there; Size by that ARR (12 x MRR). Health: the "
-		"last daily snapshot before the churn date. Churned of Those %: of the customers active the day "
-		"before the period (in that segment today), the share who churned in it, even if they came back."
+		"last daily snapshot before the churn date, if at most 31 days older than that day. Churned of Those "
+		"%: of the customers active the day before the period (in that segment today), the share who churned "
+		"in it, even if they came back."
 	)

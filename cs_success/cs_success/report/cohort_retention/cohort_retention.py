@@ -13,6 +13,7 @@ from frappe.utils import getdate, today
 
 from cs_success.analytics import check_cohort_count, column, interactive_report, summary
 from cs_success.base.permissions import may_see_revenue, require_revenue_access, segment_customers
+from cs_success.ledger.queries import cohort_figures
 from cs_success.ledger_reports import (
 	CURRENCY_FIELD,
 	company_currency,
@@ -31,7 +32,6 @@ LOGOS = "Logos"
 REVENUE = "Revenue"
 DEFAULT_MONTHS = 12
 MAX_MONTHS = 24
-FAR_FUTURE = "9999-12-31"
 
 
 @interactive_report("Cohort Retention")
@@ -118,105 +118,6 @@ def average_row(data: list[dict], months: int, measure: str, currency: str) -> d
 			part, whole = sum(r["_logos"][k] for r in reached), sum(r["cohort_size"] for r in reached)
 		row[f"month_{k}"] = share(part, whole)
 	return row
-
-
-def _params(cohorts: list[date], months: int, customers) -> dict:
-	first = cohorts[0]
-	return {
-		"base": first.year * 100 + first.month,  # month-end index 0: the first cohort's month
-		"first_day": first,
-		"last_day": month_end(cohorts[-1]),
-		"first_month_end": month_end(first),
-		"horizon": month_end(cohorts[-1], months),
-		"far": FAR_FUTURE,
-		"segment": tuple(customers or ()) or ("",),
-	}
-
-
-# A ledger row's cohort: the month-end index of its customer's acquisition month (written by the rebuild).
-COHORT = "PERIOD_DIFF(EXTRACT(YEAR_MONTH FROM t.acquired_on), %(base)s)"
-
-
-def cohort_figures(
-	cohorts: list[date], months: int, customers, company: str | None
-) -> tuple[dict, dict, dict]:
-	"""(cohort index -> size, cohort index -> [customers active at the end of month k for k in 0..months],
-	cohort index -> [its MRR at `company` then]; {} without a company).
-
-	A query per ledger table for every cohort and month at once, none per cohort, and no join: each span
-	and MRR interval carries its customer's acquisition day, and a covering index on it serves the reads.
-	Each row is grouped by its cohort and the first and last month end it covers, and the months are summed
-	up here from those bounds. Spans of a customer never overlap, nor do its MRR intervals at a company, so
-	the spans covering a month end count its active customers and the intervals' MRR adds up to theirs."""
-	if not cohorts:
-		return {}, {}, {}
-	params = _params(cohorts, months, customers)
-	segment = " AND t.customer IN %(segment)s" if customers is not None else ""
-	# Every acquired customer has one span from its acquisition day (its spans never overlap): counting
-	# those spans counts the cohort, with no DISTINCT to sort.
-	sizes = {
-		int(cohort): int(size)
-		for cohort, size in frappe.db.sql(
-			f"""SELECT {COHORT} AS cohort, COUNT(*) FROM `tabCustomer Active Span` t
-			WHERE t.acquired_on BETWEEN %(first_day)s AND %(last_day)s AND t.from_date = t.acquired_on
-				{segment}
-			GROUP BY cohort""",
-			params,
-		)
-	}
-	active = _month_ends_by_cohort("Customer Active Span", "COUNT(*)", params, cohorts, months, segment)
-	mrr = {}
-	if company:
-		mrr = _month_ends_by_cohort(
-			"MRR Interval",
-			"SUM(t.mrr)",
-			{**params, "company": company},
-			cohorts,
-			months,
-			f" AND t.company = %(company)s {segment}",
-			# The covering index on company and acquisition day, not the one on company and from_date that
-			# MariaDB prefers: every row is in the date range, and each then needs a row lookup (3x slower).
-			"IGNORE INDEX (company_from_date_index)",
-		)
-		mrr = {cohort: [round(amount, 2) for amount in amounts] for cohort, amounts in mrr.items()}
-	return sizes, active, mrr
-
-
-def _month_ends_by_cohort(
-	table: str, value: str, params: dict, cohorts, months: int, condition: str = "", index_hint: str = ""
-) -> dict:
-	"""cohort index -> [`value` over the rows covering the end of month k after the cohort's month]."""
-	rows = frappe.db.sql(
-		f"""
-		SELECT {COHORT} AS cohort,
-			GREATEST(PERIOD_DIFF(EXTRACT(YEAR_MONTH FROM t.from_date), %(base)s), 0) AS first_end,
-			PERIOD_DIFF(EXTRACT(YEAR_MONTH FROM t.to_date), %(base)s) - (t.to_date < LAST_DAY(t.to_date))
-				AS last_end,
-			{value}
-		FROM `tab{table}` t {index_hint}
-		WHERE t.acquired_on BETWEEN %(first_day)s AND %(last_day)s
-			AND t.from_date <= %(horizon)s AND IFNULL(t.to_date, %(far)s) >= %(first_month_end)s {condition}
-		GROUP BY cohort, first_end, last_end
-		""",
-		params,
-	)
-	# A row adds its value from the first month end it covers and takes it away after the last one
-	# (None: ongoing); a running sum then gives each month end.
-	ends = len(cohorts) + months
-	changes = {}
-	for cohort, first_end, last_end, amount in rows:
-		change = changes.setdefault(int(cohort), [0.0] * (ends + 1))
-		change[int(first_end)] += float(amount or 0)
-		if last_end is not None and int(last_end) + 1 < ends:
-			change[int(last_end) + 1] -= float(amount or 0)
-	result = {}
-	for cohort, change in changes.items():
-		running, totals = 0.0, []
-		for value_change in change[:ends]:
-			running += value_change
-			totals.append(running)
-		result[cohort] = totals[cohort : cohort + months + 1]
-	return result
 
 
 def get_columns(months: int) -> list[dict]:

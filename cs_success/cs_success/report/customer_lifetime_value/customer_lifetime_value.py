@@ -15,7 +15,7 @@ from cs_success.analytics import check_report_range, column, interactive_report,
 from cs_success.base.permissions import require_revenue_access, segment_customers
 from cs_success.engine.ledger import months_between
 from cs_success.engine.retention import lifetime_value
-from cs_success.ledger.queries import FAR_FUTURE
+from cs_success.ledger.queries import mrr_at_month_ends_by_group, paying_start_and_lost_by_group
 from cs_success.ledger_reports import (
 	CURRENCY_FIELD,
 	company_currency,
@@ -60,11 +60,11 @@ def get_data(filters, company: str, from_date: date, to_date: date, margin, curr
 	customers = segment_customers(filters)
 	tallies = {}
 	blank = frappe._dict(start=0, lost=0, paying_months=0, mrr=0.0)
-	for group, start, lost in start_and_lost(company, day_before, month_ends[-1], customers):
+	for group, start, lost in paying_start_and_lost_by_group(company, day_before, month_ends[-1], customers):
 		tally = tallies.setdefault(group or _("Not Set"), frappe._dict(blank))
 		tally.start += int(start)
 		tally.lost += int(lost or 0)
-	for group, mrr, paying_months in paid_at_month_ends(company, month_ends, customers):
+	for group, mrr, paying_months in mrr_at_month_ends_by_group(company, month_ends, customers):
 		tally = tallies.setdefault(group or _("Not Set"), frappe._dict(blank))
 		tally.mrr += float(mrr or 0)
 		tally.paying_months += int(paying_months or 0)
@@ -77,68 +77,6 @@ def get_data(filters, company: str, from_date: date, to_date: date, margin, curr
 	]
 	data.append({**figures(_("Total"), total, len(month_ends), months, margin, currency), "bold": 1})
 	return data
-
-
-def start_and_lost(company: str, day_before: date, last_day: date, customers) -> list[tuple]:
-	"""(customer group, S, lost) for the customers paying at `company` on `day_before`; lost: with no MRR
-	there on `last_day`. Summed in the database, a row per group: at 100,000 customers, reading a row
-	per customer into Python costs seconds.
-
-	Both queries here read nearly every interval of the company (all that began before the period's end):
-	through the (company, from_date) index that is a lookup of each row by its random name, twice as slow
-	as reading the table (BENCHMARKS.md, benchmark 6)."""
-	condition = " AND iv.customer IN %(segment)s" if customers is not None else ""
-	return frappe.db.sql(
-		f"""
-		SELECT customer.customer_group, COUNT(*), SUM(1 - paying.at_end)
-		FROM (
-			SELECT iv.customer, MAX(iv.from_date <= %(last)s AND IFNULL(iv.to_date, %(far)s) >= %(last)s) AS at_end
-			FROM `tabMRR Interval` iv IGNORE INDEX (company_from_date_index)
-			WHERE iv.company = %(company)s AND iv.from_date <= %(last)s
-				AND IFNULL(iv.to_date, %(far)s) >= %(before)s {condition}
-			GROUP BY iv.customer
-			HAVING MAX(iv.from_date <= %(before)s AND IFNULL(iv.to_date, %(far)s) >= %(before)s)
-		) paying
-		LEFT JOIN `tabCustomer` customer ON customer.name = paying.customer
-		GROUP BY customer.customer_group
-		""",
-		{
-			"company": company,
-			"before": day_before,
-			"last": last_day,
-			"far": FAR_FUTURE,
-			"segment": tuple(customers or ()) or ("",),
-		},
-	)
-
-
-def paid_at_month_ends(company: str, month_ends: list[date], customers) -> list[tuple]:
-	"""(customer group, MRR summed over the month ends, paying customers summed over them). A customer's
-	intervals at a company never overlap, so each interval adds its MRR and 1 for every month end it
-	covers."""
-	condition = " AND iv.customer IN %(segment)s" if customers is not None else ""
-	covered = " + ".join(
-		f"(iv.from_date <= %(end{i})s AND IFNULL(iv.to_date, %(far)s) >= %(end{i})s)"
-		for i in range(len(month_ends))
-	)
-	return frappe.db.sql(
-		f"""
-		SELECT customer.customer_group, SUM(({covered}) * iv.mrr), SUM({covered})
-		FROM `tabMRR Interval` iv IGNORE INDEX (company_from_date_index)
-		LEFT JOIN `tabCustomer` customer ON customer.name = iv.customer
-		WHERE iv.company = %(company)s AND iv.from_date <= %(last)s
-			AND IFNULL(iv.to_date, %(far)s) >= %(first)s {condition}
-		GROUP BY customer.customer_group
-		""",
-		{
-			**{f"end{i}": end for i, end in enumerate(month_ends)},
-			"company": company,
-			"first": month_ends[0],
-			"last": month_ends[-1],
-			"far": FAR_FUTURE,
-			"segment": tuple(customers or ()) or ("",),
-		},
-	)
 
 
 def figures(label, tally, month_ends: int, months: float, margin, currency):

@@ -5,8 +5,9 @@ import frappe
 from frappe import _
 
 from cs_success.analytics import BAND_CHART_COLORS, check_report_range, column, interactive_report, summary
-from cs_success.base.permissions import customer_filter, enabled_customer_condition, segment_customers
-from cs_success.engine.health_score import AT_RISK, BAND_ORDER, CRITICAL
+from cs_success.base.permissions import segment_customers
+from cs_success.engine.health_score import AT_RISK, CRITICAL
+from cs_success.health.snapshots import daily_band_counts
 
 # Average score in a neutral blue; the At Risk and Critical counts in their bands' colours (never green).
 HEALTH_TREND_COLORS = ["#2490ef", BAND_CHART_COLORS[AT_RISK], BAND_CHART_COLORS[CRITICAL]]
@@ -22,22 +23,7 @@ def execute(filters=None):
 
 def get_data(filters) -> list:
 	"""One row per day of daily snapshots: the average banded score and the customers per band."""
-	condition, params = customer_filter("customer", segment_customers(filters))
-	# The customers we have now: a disabled customer's snapshots drop out of every day of the trend.
-	condition += enabled_customer_condition("customer")
-	return frappe.db.sql(
-		f"""
-		SELECT snapshot_date,
-			AVG(IF(band IN %(banded)s, score, NULL)) AS average_score,
-			SUM(band = 'Healthy') AS healthy, SUM(band = 'At Risk') AS at_risk,
-			SUM(band = 'Critical') AS critical, COUNT(*) AS customers
-		FROM `tabCustomer Health Snapshot`
-		WHERE kind = 'Daily' AND snapshot_date BETWEEN %(from_date)s AND %(to_date)s {condition}
-		GROUP BY snapshot_date ORDER BY snapshot_date
-		""",
-		{"from_date": filters.from_date, "to_date": filters.to_date, "banded": BAND_ORDER, **params},
-		as_dict=True,
-	)
+	return daily_band_counts(filters.from_date, filters.to_date, segment_customers(filters))
 
 
 def get_columns() -> list[dict]:

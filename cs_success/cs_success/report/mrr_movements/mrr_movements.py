@@ -10,7 +10,7 @@ from frappe.utils import add_days, get_first_day, getdate
 
 from cs_success.analytics import column, interactive_report, periods, summary
 from cs_success.base.permissions import require_revenue_access, segment_customers
-from cs_success.ledger.queries import mrr_on_days
+from cs_success.ledger.queries import movements_by_month, mrr_on_days
 from cs_success.ledger_reports import report_company
 
 MOVEMENTS = ("New", "Expansion", "Reactivation", "Contraction", "Churn")
@@ -48,27 +48,6 @@ def get_data(company: str, months, customers) -> list[dict]:
 		)
 		data.append(row)
 	return data
-
-
-def movements_by_month(company: str, from_date, to_date, customers) -> dict:
-	"""(year, month) -> {movement type: amount}, in one grouped query."""
-	condition = " AND customer IN %(segment)s" if customers is not None else ""
-	rows = frappe.db.sql(
-		f"""SELECT YEAR(movement_date), MONTH(movement_date), movement_type, SUM(amount)
-		FROM `tabMRR Movement`
-		WHERE company = %(company)s AND movement_date BETWEEN %(from_date)s AND %(to_date)s {condition}
-		GROUP BY YEAR(movement_date), MONTH(movement_date), movement_type""",
-		{
-			"company": company,
-			"from_date": from_date,
-			"to_date": to_date,
-			"segment": tuple(customers or ()) or ("",),
-		},
-	)
-	result = {}
-	for year, month, kind, amount in rows:
-		result.setdefault((year, month), {})[kind] = float(amount or 0)
-	return result
 
 
 def get_columns() -> list[dict]:

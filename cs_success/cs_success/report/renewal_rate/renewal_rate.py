@@ -15,6 +15,7 @@ from cs_success.base.permissions import may_see_revenue, segment_customers
 from cs_success.engine.ledger import RENEWAL_LOOKBACK_DAYS
 from cs_success.engine.retention import renewal_rate
 from cs_success.ledger.build import ledger_settings
+from cs_success.ledger.queries import renewals_due
 from cs_success.ledger_reports import (
 	CURRENCY_FIELD,
 	company_currency,
@@ -84,25 +85,13 @@ def get_data(filters, company: str, currency: str, grace: int, show_value: bool)
 
 
 def renewal_terms(company: str, from_date: date, to_date: date, now: date, upcoming_until: date, customers):
-	"""The terms due in the period, and those due from tomorrow up to `upcoming_until`."""
-	condition = " AND customer IN %(segment)s" if customers is not None else ""
-	return frappe.db.sql(
-		f"""SELECT customer, agreement_type, agreement, due_date, outcome, mrr
-		FROM `tabAgreement Renewal`
-		WHERE company = %(company)s {condition}
-			AND (due_date BETWEEN %(from_date)s AND %(to_date)s
-				OR (due_date > %(now)s AND due_date <= %(upcoming_until)s))
-		ORDER BY due_date, customer, agreement""",
-		{
-			"company": company,
-			"from_date": from_date,
-			"to_date": to_date,
-			"now": now,
-			"upcoming_until": upcoming_until,
-			"segment": tuple(customers or ()) or ("",),
-		},
-		as_dict=True,
-	)
+	"""The terms due in the period, and those due from tomorrow up to `upcoming_until` (each once)."""
+	terms = {
+		term.name: term
+		for term in renewals_due(from_date, to_date, company=company, customers=customers)
+		+ renewals_due(now + timedelta(days=1), upcoming_until, company=company, customers=customers)
+	}
+	return sorted(terms.values(), key=lambda term: (term.due_date, term.customer, term.agreement))
 
 
 def status_of(outcome: str, due: date, now: date, grace: int) -> str:

@@ -1,0 +1,115 @@
+"""Tier 2: the definitions issue 21 made one each (ledger/queries.py, health/snapshots.py), on planted rows, where
+the readers they replaced gave other answers: health on a day looks back 31 days, both ends included (the
+trend's reader stopped at 29, the audit's never); "MRR now" takes one company rule, and the MRR change measure
+follows it (it took the company where the customer had the most MRR, comparing currencies)."""
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+from frappe.utils import add_days, getdate, now_datetime, today
+
+from cs_success.base.bulk import insert_rows
+from cs_success.health.measure_data import renewal_measures
+from cs_success.health.snapshots import health_on_or_before, health_on_or_before_each, scores_on_or_before
+from cs_success.ledger.queries import mrr_company
+from cs_success.tests.utils import company, make_customer, make_user
+
+AUDIT = ("creation", "modified", "owner", "modified_by", "docstatus")
+OTHER_COMPANY = "_CS Test Other Company"
+
+
+def day(offset: int):
+	return getdate(add_days(today(), offset))
+
+
+def audit() -> tuple:
+	now = now_datetime()
+	return (now, now, "Administrator", "Administrator", 0)
+
+
+def add_snapshot(customer: str, on, score, band: str, kind: str = "Daily") -> None:
+	insert_rows(
+		"Customer Health Snapshot",
+		["name", "customer", "snapshot_date", "kind", "score", "band", *AUDIT],
+		[(frappe.generate_hash(length=20), customer, on, kind, score, band, *audit())],
+	)
+
+
+def add_interval(customer: str, at: str, from_date, to_date, mrr: float) -> None:
+	insert_rows(
+		"MRR Interval",
+		["name", "customer", "company", "from_date", "to_date", "mrr", *AUDIT],
+		[(frappe.generate_hash(length=10), customer, at, from_date, to_date, mrr, *audit())],
+	)
+
+
+class TestHealthOnADay(FrappeTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.day = day(-10)
+		cls.month_old = make_customer("Month Old Snapshot")
+		cls.too_old = make_customer("Too Old Snapshot")
+		cls.no_data = make_customer("No Data Snapshot")
+		add_snapshot(cls.month_old, add_days(cls.day, -40), 90, "Healthy")
+		add_snapshot(cls.month_old, add_days(cls.day, -31), 60, "At Risk")
+		# Not Daily: a band change never stands for the day.
+		add_snapshot(cls.month_old, add_days(cls.day, -1), 20, "Critical", kind="Band Change")
+		add_snapshot(cls.too_old, add_days(cls.day, -32), 70, "At Risk")
+		add_snapshot(cls.no_data, add_days(cls.day, -2), 0, "No Data")
+
+	def test_latest_daily_snapshot_up_to_31_days_before(self):
+		customers = [self.month_old, self.too_old, self.no_data]
+		health = health_on_or_before(self.day, customers)
+		self.assertEqual(
+			{customer: (h.score, h.band, h.snapshot_date) for customer, h in health.items()},
+			{
+				self.month_old: (60, "At Risk", getdate(add_days(self.day, -31))),
+				self.no_data: (0, "No Data", getdate(add_days(self.day, -2))),
+			},
+		)
+		# A score needs a band: No Data has none.
+		self.assertEqual(scores_on_or_before(customers, self.day), {self.month_old: 60})
+
+	def test_each_pair_on_its_own_day_by_the_same_definition(self):
+		earlier = getdate(add_days(self.day, -35))
+		health = health_on_or_before_each(
+			[(self.month_old, self.day), (self.too_old, self.day), (self.month_old, earlier)]
+		)
+		self.assertEqual(
+			{pair: (h.score, h.snapshot_date) for pair, h in health.items()},
+			{
+				(self.month_old, self.day): (60, getdate(add_days(self.day, -31))),
+				(self.month_old, earlier): (90, getdate(add_days(self.day, -40))),
+			},
+		)
+
+
+class TestMrrNowCompany(FrappeTestCase):
+	def test_the_company_given_else_the_users_default_else_the_sites(self):
+		user = make_user("CS Manager")
+		self.assertEqual(mrr_company(OTHER_COMPANY), OTHER_COMPANY)
+		self.assertEqual(mrr_company(), frappe.defaults.get_global_default("company"))
+		# A user without a default of their own gets the site's.
+		self.assertEqual(mrr_company(user=user), frappe.defaults.get_global_default("company"))
+		# The key Frappe's own session defaults write, and get_user_default("Company") reads.
+		frappe.defaults.set_user_default("company", OTHER_COMPANY, user)
+		try:
+			self.assertEqual(mrr_company(user=user), OTHER_COMPANY)
+			# No user: a figure for the whole site never follows whoever's session computes it.
+			self.assertEqual(mrr_company(), frappe.defaults.get_global_default("company"))
+		finally:
+			frappe.defaults.clear_user_default("company", user)
+
+	def test_mrr_change_measure_at_the_site_default_company(self):
+		both = make_customer("MRR At Two Companies")
+		elsewhere = make_customer("MRR Elsewhere Only")
+		# At the default company 100 -> 120; at the other one 1000 -> 100 (the most MRR 90 days ago, which
+		# the measure used to follow: -90 %).
+		add_interval(both, company(), day(-200), day(-60), 100)
+		add_interval(both, company(), day(-59), None, 120)
+		add_interval(both, OTHER_COMPANY, day(-200), day(-60), 1000)
+		add_interval(both, OTHER_COMPANY, day(-59), None, 100)
+		add_interval(elsewhere, OTHER_COMPANY, day(-200), None, 500)
+		values = renewal_measures([both, elsewhere], getdate(today()))
+		self.assertEqual(values[both]["mrr_change_90d"], 20.0)
+		self.assertNotIn("mrr_change_90d", values.get(elsewhere, {}))
