@@ -17,6 +17,7 @@ from cs_success.analytics import customer_attributes
 from cs_success.base.permissions import enabled_customers_only, may_see_revenue, permitted_values
 from cs_success.engine.health_score import BANDS, NO_DATA
 from cs_success.ledger.queries import PENDING, mrr_company, mrr_now, renewals_due
+from cs_success.touchpoints.record import last_team_contact
 
 COCKPIT_ROLES = ("CS Agent", "CS Manager", "System Manager")
 MANAGER_ROLES = ("CS Manager", "System Manager")
@@ -229,19 +230,11 @@ def _renewals(customers: dict[str, dict], show_mrr: bool) -> list[dict]:
 
 
 def _quiet_customers(customers: dict[str, dict]) -> list[dict]:
-	"""The user's customers with no touchpoint in the last QUIET_DAYS days: never contacted first, then the
-	longest silent."""
+	"""The user's customers with no touchpoint by the team in the last QUIET_DAYS days: never contacted
+	first, then the longest silent."""
 	if not customers:
 		return []
-	last = dict(
-		frappe.get_all(
-			"Touchpoint",
-			filters={"customer": ("in", list(customers))},
-			fields=["customer", "max(touchpoint_date) as last"],
-			group_by="customer",
-			as_list=True,
-		)
-	)
+	last = last_team_contact(customers)  # the health measure's contact: tickets and answers are not it
 	cutoff = add_days(now_datetime(), -QUIET_DAYS)
 	quiet = [
 		{

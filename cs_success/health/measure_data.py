@@ -29,6 +29,7 @@ from cs_success.engine.measures import (
 )
 from cs_success.engine.survey_metrics import nps
 from cs_success.ledger.queries import days_to_next_renewal, mrr_company, mrr_on_days, standing_on
+from cs_success.touchpoints.record import team_contact_condition
 
 # Raw values: customer -> measure key -> value. A measure missing for a customer has no data.
 RawValues = dict[str, dict[str, float]]
@@ -379,16 +380,15 @@ def survey_measures(customers: Sequence[str] | None, today: date) -> RawValues:
 
 
 def touchpoint_measures(customers: Sequence[str] | None, today: date) -> RawValues:
-	"""Engagement: the team's contact with the customer. Ticket and survey touchpoints are left out:
-	they have measures of their own, and a customer in trouble opens tickets, which would otherwise
-	look like engagement. A customer never touched has no engagement data (we cannot tell silence
-	from not logging)."""
+	"""Engagement: the team's contact with the customer (touchpoints/record.py team_contact_condition, the
+	definition the No Touchpoint trigger and the cockpit use too). A customer never touched has no
+	engagement data (we cannot tell silence from not logging)."""
 	rows = frappe.db.sql(
 		f"""
 		SELECT customer, DATEDIFF(%(today)s, MAX(touchpoint_date)) AS days_since,
 			SUM(touchpoint_date > %(d90)s) AS last_90_days
 		FROM `tabTouchpoint`
-		WHERE touchpoint_date <= %(end)s AND touchpoint_type NOT IN ('Ticket', 'Survey')
+		WHERE touchpoint_date <= %(end)s AND {team_contact_condition()}
 			{_customer_filter("customer", customers)}
 		GROUP BY customer
 		""",

@@ -26,6 +26,7 @@ from cs_success.engine.survey_metrics import needs_follow_up
 from cs_success.health.snapshots import scores_on_or_before
 from cs_success.ledger import queries as ledger
 from cs_success.playbooks.runs import Candidate
+from cs_success.touchpoints.record import last_team_contact
 
 BAND_ENTERED = "Health Band Entered"
 SCORE_DROPPED = "Score Dropped"
@@ -183,15 +184,13 @@ def renewals_due(play, today: date) -> list[Candidate]:
 
 
 def no_touchpoint(play, today: date) -> list[Candidate]:
-	"""Customers active today (revenue ledger) with no touchpoint for `days` days. Two grouped reads: who is
-	active, and every customer's last touchpoint."""
+	"""Customers active today (revenue ledger) with no touchpoint by the team for `days` days (the health
+	measure's definition of contact). Two grouped reads: who is active, and every customer's last contact."""
 	today = getdate(today)
 	active = ledger.active_on_days([today])[today]
 	if not active:
 		return []
-	last_touch = dict(
-		frappe.db.sql("SELECT customer, MAX(touchpoint_date) FROM `tabTouchpoint` GROUP BY customer")
-	)
+	last_touch = last_team_contact()  # the team's contact: tickets and survey answers are not it
 	since = getdate(add_days(today, -int(play.days)))
 	quiet = [
 		(customer, last_touch.get(customer))

@@ -113,3 +113,35 @@ class TestMrrNowCompany(FrappeTestCase):
 		values = renewal_measures([both, elsewhere], getdate(today()))
 		self.assertEqual(values[both]["mrr_change_90d"], 20.0)
 		self.assertNotIn("mrr_change_90d", values.get(elsewhere, {}))
+
+
+class TestTeamContact(FrappeTestCase):
+	"""One definition of contact (touchpoints/record.py): the team's touchpoints, not tickets or survey
+	answers. The health measure, the No Touchpoint trigger and the cockpit agree on who is quiet."""
+
+	def test_a_customer_who_only_opened_tickets_is_quiet_everywhere(self):
+		from cs_success.api.cockpit import _quiet_customers
+		from cs_success.health.measure_data import touchpoint_measures
+		from cs_success.playbooks.triggers import no_touchpoint
+		from cs_success.tests.test_playbooks import active_since, make_play
+
+		play = make_play("No Touchpoint", days=30)
+		only_tickets, called = make_customer("Only Tickets"), make_customer("Called")
+		for customer in (only_tickets, called):
+			active_since(customer, add_days(today(), -400))
+		# Only Tickets: a ticket touchpoint and a survey answer 3 days ago; Called: a call 3 days ago.
+		for customer, kind in ((only_tickets, "Ticket"), (only_tickets, "Survey"), (called, "Call")):
+			frappe.get_doc(
+				{"doctype": "Touchpoint", "customer": customer, "touchpoint_type": kind, "summary": "Hi",
+				 "touchpoint_date": add_days(now_datetime(), -3)}
+			).insert(ignore_permissions=True)  # fmt: skip
+		found = {c.customer for c in no_touchpoint(play, getdate(today()))}
+		self.assertIn(only_tickets, found)
+		self.assertNotIn(called, found)
+		measures = touchpoint_measures([only_tickets, called], getdate(today()))
+		self.assertNotIn(only_tickets, measures)  # no contact data: never scored as engaged
+		self.assertEqual(measures[called]["days_since_touchpoint"], 3.0)
+		quiet = _quiet_customers(
+			{name: {"customer_name": name, "band": "Healthy"} for name in (only_tickets, called)}
+		)
+		self.assertEqual([row["customer"] for row in quiet], [only_tickets])

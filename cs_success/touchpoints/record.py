@@ -70,3 +70,32 @@ def fold_customer_touchpoints(old_name: str, new_name: str) -> None:
 			frappe.db.delete("Touchpoint", {"name": row.name})
 		else:
 			frappe.db.set_value("Touchpoint", row.name, "source_key", key, update_modified=False)
+
+
+# Engagement is the team's contact with the customer. Ticket and survey touchpoints are the customer
+# reaching out, with measures of their own; counted as contact, a customer in trouble (who opens
+# tickets) would look engaged. The health measure, the No Touchpoint trigger and the cockpit's quiet
+# customers all read contact through this one definition.
+CUSTOMER_INITIATED_TYPES = ("Ticket", "Survey")
+
+
+def team_contact_condition(column: str = "touchpoint_type") -> str:
+	"""SQL: the touchpoint is the team's contact (not a ticket or survey answer)."""
+	return f"{column} NOT IN ({', '.join(repr(t) for t in CUSTOMER_INITIATED_TYPES)})"
+
+
+def last_team_contact(customers=None) -> dict:
+	"""customer -> the datetime of its latest touchpoint by the team (none: never contacted). One grouped
+	read, of the given customers or everyone."""
+	filters = [["touchpoint_type", "not in", CUSTOMER_INITIATED_TYPES]]
+	if customers is not None:
+		filters.append(["customer", "in", list(customers) or [""]])
+	return dict(
+		frappe.get_all(
+			"Touchpoint",
+			filters=filters,
+			fields=["customer", "max(touchpoint_date) as last"],
+			group_by="customer",
+			as_list=True,
+		)
+	)
