@@ -17,6 +17,7 @@ from datetime import date
 import frappe
 from frappe.utils import add_days, getdate
 
+from cs_success.base.helpdesk import resolved_condition
 from cs_success.engine.measures import (
 	ACTIVITY,
 	INVOICES,
@@ -107,7 +108,7 @@ def helpdesk_ticket_select(customers: Sequence[str] | None) -> str | None:
 	return f"""
 		SELECT {customer} AS customer,
 			t.opening_date AS opened_on,
-			IF(t.status_category = 'Resolved' OR t.status IN ('Resolved', 'Closed'),
+			IF({resolved_condition("HD Ticket", "t")},
 				COALESCE(t.resolution_date, t.modified), NULL) AS resolved_at,
 			COALESCE(NULLIF(t.resolution_time, 0), TIMESTAMPDIFF(SECOND, t.creation, t.resolution_date))
 				AS resolution_seconds,
@@ -130,7 +131,7 @@ def ticket_measures(customers: Sequence[str] | None, today: date) -> RawValues:
 	tickets = f"""
 		SELECT customer,
 			opening_date AS opened_on,
-			IF(status IN ('Resolved', 'Closed'), COALESCE(sla_resolution_date, modified), NULL) AS resolved_at,
+			IF({resolved_condition("Issue")}, COALESCE(sla_resolution_date, modified), NULL) AS resolved_at,
 			COALESCE(NULLIF(resolution_time, 0),
 				TIMESTAMPDIFF(SECOND, creation, COALESCE(sla_resolution_date, modified))) AS resolution_seconds,
 			agreement_status,

@@ -11,6 +11,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, add_months, add_to_date, get_datetime, getdate, now_datetime, today
 
+from cs_success.base.helpdesk import RESOLVED_STATUSES, resolved_condition
 from cs_success.base.permissions import enabled_customers_only
 from cs_success.base.text import as_typed
 from cs_success.engine.ledger import ACQUIRED, CHURNED
@@ -25,7 +26,6 @@ EMAIL_TEMPLATE = "templates/emails/survey_invitation.html"
 RECURRENCE_MONTHS = {"Monthly": 1, "Quarterly": 3, "Yearly": 12}
 # Event campaigns look back this far, so a day the scheduler missed is caught up.
 EVENT_LOOKBACK_DAYS = 7
-TICKET_RESOLVED = {"Issue": ("Resolved", "Closed"), "HD Ticket": ("Resolved", "Closed")}
 
 
 @dataclass(frozen=True)
@@ -402,11 +402,12 @@ def clear_campaign_cache() -> None:
 def recently_resolved_tickets() -> list[tuple[str, str]]:
 	since = add_days(now_datetime(), -2)
 	tickets = [("Issue", name) for name in frappe.get_all(
-		"Issue", filters={"status": ("in", TICKET_RESOLVED["Issue"]), "modified": (">=", since)}, pluck="name"
+		"Issue", filters={"status": ("in", RESOLVED_STATUSES), "modified": (">=", since)}, pluck="name"
 	)]  # fmt: skip
 	if "helpdesk" in frappe.get_installed_apps():
-		tickets += [("HD Ticket", name) for name in frappe.get_all(
-			"HD Ticket", filters={"status_category": "Resolved", "modified": (">=", since)}, pluck="name"
+		tickets += [("HD Ticket", name) for name in frappe.db.sql_list(
+			f"SELECT name FROM `tabHD Ticket` WHERE {resolved_condition('HD Ticket')} AND modified >= %(since)s",
+			{"since": since},
 		)]  # fmt: skip
 	return tickets
 

@@ -145,3 +145,21 @@ class TestTeamContact(FrappeTestCase):
 			{name: {"customer_name": name, "band": "Healthy"} for name in (only_tickets, called)}
 		)
 		self.assertEqual([row["customer"] for row in quiet], [only_tickets])
+
+
+class TestTicketResolved(FrappeTestCase):
+	"""One definition of a resolved ticket (base/helpdesk.py) for the measures, post-ticket surveys and
+	touchpoints: an HD Ticket in a site's own status whose category is Resolved counts (by status name
+	alone it did not, in two of the four places)."""
+
+	def test_status_or_helpdesk_category(self):
+		from cs_success.base.helpdesk import resolved_condition, ticket_is_resolved
+
+		self.assertTrue(ticket_is_resolved(frappe._dict(doctype="Issue", status="Closed")))
+		self.assertFalse(ticket_is_resolved(frappe._dict(doctype="Issue", status="Replied")))
+		done = frappe._dict(doctype="HD Ticket", status="Done", status_category="Resolved")
+		self.assertTrue(ticket_is_resolved(done))
+		self.assertFalse(
+			ticket_is_resolved(frappe._dict(doctype="HD Ticket", status="Open", status_category="Open"))
+		)
+		self.assertEqual(resolved_condition("Issue", "t"), "t.status IN ('Resolved', 'Closed')")

@@ -8,13 +8,11 @@ import re
 import frappe
 from frappe import _
 
-from cs_success.base.helpdesk import helpdesk_customer_to_customer
+from cs_success.base.helpdesk import helpdesk_customer_to_customer, ticket_is_resolved
 from cs_success.base.isolation import safe_hook
 from cs_success.base.queue import queue_task
 from cs_success.base.text import as_text
 from cs_success.touchpoints.record import record_touchpoint, touchpoint_source_enabled
-
-RESOLVED = ("Resolved", "Closed")
 
 
 @safe_hook
@@ -27,7 +25,7 @@ def on_ticket_change(doc, method=None):
 			name=doc.name,
 			ticket_event="opened",
 		)
-	resolved_now = doc.status in RESOLVED and (created or doc.has_value_changed("status"))
+	resolved_now = ticket_is_resolved(doc) and (created or doc.has_value_changed("status"))
 	if resolved_now and touchpoint_source_enabled("touchpoint_on_ticket_resolved"):
 		queue_task(
 			"cs_success.touchpoints.sources.touchpoint_for_ticket",
