@@ -18,13 +18,13 @@ from cs_success.api.touchpoint import log_touchpoint
 from cs_success.playbooks.runs import Candidate, start_runs
 from cs_success.surveys.delivery import run_campaign
 from cs_success.tests.browser import browser_page, live_server, screenshot
-from cs_success.tests.test_playbooks import make_play
 from cs_success.tests.utils import (
 	ensure_outgoing_email_account,
 	make_campaign,
 	make_contact,
 	make_customer,
 	make_customer_group,
+	make_play,
 	make_user,
 	reset_health_queue,
 	run_pending_recomputes,

@@ -23,34 +23,20 @@ from cs_success.playbooks.permissions import ServerOwnedFieldError
 from cs_success.playbooks.runs import Candidate, PlayRunError
 from cs_success.surveys.delivery import run_campaign
 from cs_success.tests.utils import (
+	STANDARD,
 	ensure_outgoing_email_account,
 	make_campaign,
 	make_contact,
 	make_customer,
 	make_customer_group,
+	make_play,
 	make_user,
 	reset_health_queue,
 	run_pending_recomputes,
 	token_from_email,
 )
 
-STANDARD = ["name", "creation", "modified", "owner", "modified_by", "docstatus"]
 ATTACK_TEXT = "Your account is suspended, pay here: https://attacker.example/pay"
-
-
-def make_play(trigger: str, **fields):
-	return frappe.get_doc(
-		{
-			"doctype": "Play",
-			"play_name": f"_CS Test Play {frappe.generate_hash(length=6)}",
-			"trigger": trigger,
-			"owner_rule": fields.pop("owner_rule", "User"),
-			"owner_user": fields.pop("owner_user", "Administrator"),
-			"re_enrolment": fields.pop("re_enrolment", "Every Time"),
-			"actions": fields.pop("actions", [{"action_type": "Task", "subject": "Call them"}]),
-			**fields,
-		}
-	).insert(ignore_permissions=True)
 
 
 def stored(run: str) -> dict:

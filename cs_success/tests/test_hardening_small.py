@@ -25,11 +25,11 @@ from cs_success.base import webhooks
 from cs_success.health import alerts
 from cs_success.install import HEALTH_BAND_PERMLEVEL
 from cs_success.tests.test_alert_webhook import HOOK, public_dns
-from cs_success.tests.test_playbooks import make_play
 from cs_success.tests.test_surveys import SurveyTestCase
 from cs_success.tests.utils import (
 	make_customer,
 	make_issue,
+	make_play,
 	make_user,
 	reset_health_queue,
 	run_pending_recomputes,

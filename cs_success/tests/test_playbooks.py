@@ -9,48 +9,20 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, getdate, now_datetime, today
 
-from cs_success.base.bulk import insert_rows
 from cs_success.playbooks import outcomes, runs
 from cs_success.playbooks.evaluation import after_recompute, run_daily
 from cs_success.playbooks.runs import Candidate, PlayRunError
 from cs_success.tests.utils import (
+	active_since,
+	ledger_rows,
 	make_customer,
 	make_issue,
+	make_play,
 	make_sales_invoice,
 	make_user,
 	reset_health_queue,
 	run_pending_recomputes,
 )
-
-STANDARD = ["name", "creation", "modified", "owner", "modified_by", "docstatus"]
-
-
-def make_play(trigger: str, **fields):
-	return frappe.get_doc(
-		{
-			"doctype": "Play",
-			"play_name": f"_CS Test Play {frappe.generate_hash(length=6)}",
-			"trigger": trigger,
-			"owner_rule": fields.pop("owner_rule", "User"),
-			"owner_user": fields.pop("owner_user", "Administrator"),
-			"re_enrolment": fields.pop("re_enrolment", "Every Time"),
-			"actions": fields.pop("actions", [{"action_type": "Task", "subject": "Call them"}]),
-			**fields,
-		}
-	).insert(ignore_permissions=True)
-
-
-def ledger_rows(doctype: str, columns: list[str], rows: list[tuple]) -> None:
-	now, user = now_datetime(), frappe.session.user
-	insert_rows(
-		doctype,
-		[*STANDARD, *columns],
-		[(frappe.generate_hash(length=20), now, now, user, user, 0, *r) for r in rows],
-	)
-
-
-def active_since(customer: str, day) -> None:
-	ledger_rows("Customer Active Span", ["customer", "from_date"], [(customer, day)])
 
 
 def runs_of(play, customer=None) -> list:

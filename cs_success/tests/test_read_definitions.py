@@ -123,7 +123,7 @@ class TestTeamContact(FrappeTestCase):
 		from cs_success.api.cockpit import _quiet_customers
 		from cs_success.health.measure_data import touchpoint_measures
 		from cs_success.playbooks.triggers import no_touchpoint
-		from cs_success.tests.test_playbooks import active_since, make_play
+		from cs_success.tests.utils import active_since, make_play
 
 		play = make_play("No Touchpoint", days=30)
 		only_tickets, called = make_customer("Only Tickets"), make_customer("Called")

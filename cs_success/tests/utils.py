@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import frappe
-from frappe.utils import add_days, getdate, today
+from frappe.utils import add_days, getdate, now_datetime, today
 
+from cs_success.base.bulk import insert_rows
 from cs_success.base.queue import flush
 
 SERVICE_ITEM = "_CS Test Service"
@@ -390,3 +391,35 @@ def restrict_user(user: str, doctype: str, value: str) -> None:
 	frappe.get_doc({"doctype": "User Permission", "user": user, "allow": doctype, "for_value": value}).insert(
 		ignore_permissions=True
 	)
+
+
+# Our doctypes' standard columns, for rows written in bulk the way the ledger and health write them.
+STANDARD = ["name", "creation", "modified", "owner", "modified_by", "docstatus"]
+
+
+def make_play(trigger: str, **fields):
+	return frappe.get_doc(
+		{
+			"doctype": "Play",
+			"play_name": f"_CS Test Play {frappe.generate_hash(length=6)}",
+			"trigger": trigger,
+			"owner_rule": fields.pop("owner_rule", "User"),
+			"owner_user": fields.pop("owner_user", "Administrator"),
+			"re_enrolment": fields.pop("re_enrolment", "Every Time"),
+			"actions": fields.pop("actions", [{"action_type": "Task", "subject": "Call them"}]),
+			**fields,
+		}
+	).insert(ignore_permissions=True)
+
+
+def ledger_rows(doctype: str, columns: list[str], rows: list[tuple]) -> None:
+	now, user = now_datetime(), frappe.session.user
+	insert_rows(
+		doctype,
+		[*STANDARD, *columns],
+		[(frappe.generate_hash(length=20), now, now, user, user, 0, *r) for r in rows],
+	)
+
+
+def active_since(customer: str, day) -> None:
+	ledger_rows("Customer Active Span", ["customer", "from_date"], [(customer, day)])
