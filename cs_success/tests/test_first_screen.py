@@ -234,3 +234,57 @@ class TestSummaryPercentages(FrappeTestCase):
 		self.assertEqual(column("nrr", "NRR %", "Percent")["precision"], 2)
 		self.assertEqual(column("month_1", "Month 1", "Percent", precision=1)["precision"], 1)
 		self.assertNotIn("precision", column("score", "Score", "Float"))
+
+
+class TestEmptySummaries(FrappeTestCase):
+	"""No data is shown empty (None, which Frappe's Float and Percent formatters show as ""), never as 0,
+	and a zero count carries no colour."""
+
+	def test_no_rows_means_no_figure(self):
+		from cs_success.cs_success.report.at_risk_customers.at_risk_customers import (
+			get_summary as at_risk,
+		)
+		from cs_success.cs_success.report.success_plan_progress.success_plan_progress import (
+			get_summary as plans,
+		)
+		from cs_success.cs_success.report.survey_score_trend.survey_score_trend import (
+			get_summary as survey_trend,
+		)
+		from cs_success.cs_success.report.touchpoint_coverage.touchpoint_coverage import (
+			get_summary as coverage,
+		)
+
+		def by_label(items):
+			return {item["label"]: item for item in items}
+
+		self.assertIsNone(by_label(at_risk([]))[frappe._("Average Score")]["value"])
+		for band in ("At Risk", "Critical"):
+			self.assertNotIn("indicator", by_label(at_risk([]))[frappe._(band)])
+		plan_items = by_label(plans([]))
+		self.assertIsNone(plan_items[frappe._("Average Progress")]["value"])
+		self.assertEqual(plan_items[frappe._("Overdue Items")]["value"], 0)
+		self.assertNotIn("indicator", plan_items[frappe._("Overdue Items")])
+		for item in survey_trend([]):
+			self.assertIsNone(item["value"], item["label"])
+		coverage_items = coverage([], [], 90)
+		self.assertIsNone(coverage_items[2]["value"])
+		for item in coverage_items[:2]:
+			self.assertEqual(item["value"], 0)
+			self.assertNotIn("indicator", item)
+
+	def test_rows_still_give_figures(self):
+		from cs_success.cs_success.report.at_risk_customers.at_risk_customers import (
+			get_summary as at_risk,
+		)
+		from cs_success.cs_success.report.touchpoint_coverage.touchpoint_coverage import (
+			get_summary as coverage,
+		)
+
+		# Scores 40 and 51: average 45.5.
+		rows = [{"score": 40, "band": "At Risk"}, {"score": 51, "band": "At Risk"}]
+		average = {i["label"]: i for i in at_risk(rows)}[frappe._("Average Score")]
+		self.assertEqual(average["value"], 45.5)
+		# Three customers, one untouched: 2 touched (green), 1 not (red), 66.7 % covered.
+		items = coverage(["A", "B", "C"], ["C"], 90)
+		self.assertEqual([i["value"] for i in items], [2, 1, 66.7])
+		self.assertEqual([i.get("indicator") for i in items[:2]], ["Green", "Red"])

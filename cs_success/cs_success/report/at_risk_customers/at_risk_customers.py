@@ -86,9 +86,10 @@ def get_chart(data: list[dict]) -> dict:
 
 def get_summary(data: list[dict]) -> list[dict]:
 	counts = band_counts(data)
-	average = sum(row["score"] for row in data) / len(data) if data else 0
-	return [summary(counts[b], _(b), "Int", BAND_COLORS[b]) for b in counts] + [
-		summary(round(average, 1), _("Average Score"), precision=1)
+	# No customers: no average (shown empty), not a score of 0.
+	average = round(sum(row["score"] for row in data) / len(data), 1) if data else None
+	return [summary(counts[b], _(b), "Int", BAND_COLORS[b] if counts[b] else None) for b in counts] + [
+		summary(average, _("Average Score"), precision=1)
 	]
 
 

@@ -69,9 +69,11 @@ def get_chart(data: list) -> dict:
 
 
 def get_summary(data: list) -> list[dict]:
-	average = sum(p.progress or 0 for p in data) / len(data) if data else 0
+	# No plans: no average (shown empty); red only when something is overdue.
+	average = round(sum(p.progress or 0 for p in data) / len(data), 1) if data else None
+	overdue = sum(p.overdue_items or 0 for p in data)
 	return [
 		summary(len(data), _("Plans"), "Int"),
-		summary(round(average, 1), _("Average Progress"), "Percent", precision=1),
-		summary(sum(p.overdue_items or 0 for p in data), _("Overdue Items"), "Int", "Red"),
+		summary(average, _("Average Progress"), "Percent", precision=1),
+		summary(overdue, _("Overdue Items"), "Int", "Red" if overdue else None),
 	]

@@ -70,8 +70,13 @@ def get_chart(data: list[dict]) -> dict:
 def get_summary(responses: list) -> list[dict]:
 	"""Over every answer in the range, not an average of the months."""
 	total = summarize((r.headline_type, r.headline_score) for r in responses)
+
+	# A kind of survey nobody answered shows empty, not 0 (an NPS of 0 is a real, middling figure).
+	def rounded(value, digits):
+		return None if value is None else round(value, digits)
+
 	return [
-		summary(round(total["nps"] or 0, 1), _("NPS"), precision=1),
-		summary(round(total["csat_percent"] or 0, 1), _("CSAT %"), "Percent", precision=1),
-		summary(round(total["ces_mean"] or 0, 2), _("CES Mean"), precision=2),
+		summary(rounded(total["nps"], 1), _("NPS"), precision=1),
+		summary(rounded(total["csat_percent"], 1), _("CSAT %"), "Percent", precision=1),
+		summary(rounded(total["ces_mean"], 2), _("CES Mean"), precision=2),
 	]
