@@ -4,7 +4,7 @@ of its six bands; Revenue Retention's summary and table show "68.57%", not "68.5
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
-from frappe.utils import fmt_money
+from frappe.utils import fmt_money, now_datetime
 from frappe.utils.password import update_password
 
 from cs_success.analytics import BANDS
@@ -14,7 +14,9 @@ from cs_success.tests.test_first_screen import PLANTED_ARR_NOW, PLANTED_MRR_NOW,
 from cs_success.tests.utils import (
 	company,
 	delete_invoices,
+	make_customer,
 	make_customer_group,
+	make_user,
 	reset_health_queue,
 	run_pending_recomputes,
 )
@@ -102,3 +104,50 @@ class TestFirstScreenInBrowser(FrappeTestCase):
 			self.assertIn("68.57%", table)  # and the table's NRR column alike
 			self.assertNotIn("68.571%", table)
 			screenshot(page, "first_screen_revenue_retention")
+
+
+class TestEmptyFigureInBrowser(FrappeTestCase):
+	"""A segment whose only survey answer is one NPS of 10: Survey Score Trend shows NPS 100 and leaves
+	CSAT % and CES Mean empty (nobody answered those), not "0%" and "0"."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		frappe.set_user("Administrator")
+		cls.group = make_customer_group("Only NPS")
+		cls.customer = make_customer("Only NPS", customer_group=cls.group)
+		# db_insert: a response is only ever created through a survey link; the report reads the stored row.
+		frappe.get_doc(
+			{
+				"doctype": "Survey Response",
+				"customer": cls.customer,
+				"headline_type": "NPS",
+				"headline_score": 10,
+				"submitted_on": now_datetime(),
+			}
+		).db_insert()
+		# Sales User: a CS Manager alone may not read Customer Group, the segment filter's doctype.
+		cls.manager = make_user("CS Manager", "Sales User")
+		update_password(cls.manager, PASSWORD)
+		frappe.db.commit()
+
+	@classmethod
+	def tearDownClass(cls):
+		frappe.set_user("Administrator")
+		frappe.db.delete("Survey Response", {"customer": cls.customer})
+		frappe.delete_doc("Customer", cls.customer, force=True, ignore_permissions=True)
+		frappe.delete_doc("User", cls.manager, force=True, ignore_permissions=True)
+		frappe.delete_doc("Customer Group", cls.group, force=True, ignore_permissions=True)
+		frappe.db.commit()
+		super().tearDownClass()
+
+	def test_unanswered_kinds_show_no_figure(self):
+		with live_server() as base_url, browser_page(base_url, self.manager, PASSWORD) as page:
+			page.goto(f"/app/query-report/Survey Score Trend?customer_group={self.group}")
+			report = page.locator('.page-container[data-page-route="query-report"]:visible')
+			items = report.locator(".report-summary .summary-item")
+			items.nth(2).wait_for(timeout=30000)
+			values = [items.nth(i).locator(".summary-value").inner_text().strip() for i in range(3)]
+			# One promoter out of one answer: NPS = 100 % promoters - 0 % detractors = 100.
+			self.assertEqual(values, ["100", "", ""])
+			screenshot(page, "survey_trend_only_nps")
