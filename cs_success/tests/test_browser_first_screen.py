@@ -150,4 +150,9 @@ class TestEmptyFigureInBrowser(FrappeTestCase):
 			values = [items.nth(i).locator(".summary-value").inner_text().strip() for i in range(3)]
 			# One promoter out of one answer: NPS = 100 % promoters - 0 % detractors = 100.
 			self.assertEqual(values, ["100", "", ""])
+			# The table at the summary's decimals: "100.0", not the site's three ("100.000").
+			report.locator(".dt-scrollable .dt-row").first.wait_for(timeout=30000)
+			table = report.locator(".dt-scrollable").inner_text()
+			self.assertIn("100.0", table)
+			self.assertNotIn("100.000", table)
 			screenshot(page, "survey_trend_only_nps")

@@ -45,11 +45,11 @@ def get_columns() -> list[dict]:
 	return [
 		column("month", _("Month"), "Data", 100),
 		column("nps_responses", _("NPS Answers"), "Int", 110),
-		column("nps", _("NPS"), "Float", 80),
+		column("nps", _("NPS"), "Float", 80, precision=1),
 		column("csat_responses", _("CSAT Answers"), "Int", 110),
-		column("csat_percent", _("CSAT %"), "Percent", 90),
+		column("csat_percent", _("CSAT %"), "Percent", 90, precision=1),
 		column("ces_responses", _("CES Answers"), "Int", 110),
-		column("ces_mean", _("CES Mean"), "Float", 90),
+		column("ces_mean", _("CES Mean"), "Float", 90, precision=2),
 		column("ces_easy_percent", _("CES 5-7 %"), "Percent", 100),
 	]
 
