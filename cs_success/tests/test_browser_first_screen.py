@@ -4,7 +4,7 @@ of its six bands; Revenue Retention's summary and table show "68.57%", not "68.5
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
-from frappe.utils import fmt_money, now_datetime
+from frappe.utils import fmt_money
 from frappe.utils.password import update_password
 
 from cs_success.analytics import BANDS
@@ -16,6 +16,7 @@ from cs_success.tests.utils import (
 	delete_invoices,
 	make_customer,
 	make_customer_group,
+	make_survey_response,
 	make_user,
 	reset_health_queue,
 	run_pending_recomputes,
@@ -116,16 +117,7 @@ class TestEmptyFigureInBrowser(FrappeTestCase):
 		frappe.set_user("Administrator")
 		cls.group = make_customer_group("Only NPS")
 		cls.customer = make_customer("Only NPS", customer_group=cls.group)
-		# db_insert: a response is only ever created through a survey link; the report reads the stored row.
-		frappe.get_doc(
-			{
-				"doctype": "Survey Response",
-				"customer": cls.customer,
-				"headline_type": "NPS",
-				"headline_score": 10,
-				"submitted_on": now_datetime(),
-			}
-		).db_insert()
+		make_survey_response(cls.customer, "NPS", 10)
 		# Sales User: a CS Manager alone may not read Customer Group, the segment filter's doctype.
 		cls.manager = make_user("CS Manager", "Sales User")
 		update_password(cls.manager, PASSWORD)

@@ -18,7 +18,11 @@ from cs_success.api.dashboard import (
 	nrr_last_quarter,
 )
 from cs_success.base.permissions import may_see_revenue
+from cs_success.cs_success.report.at_risk_customers.at_risk_customers import get_summary as at_risk
 from cs_success.cs_success.report.revenue_retention.revenue_retention import execute as revenue_retention
+from cs_success.cs_success.report.success_plan_progress.success_plan_progress import get_summary as plans
+from cs_success.cs_success.report.survey_score_trend.survey_score_trend import get_summary as survey_trend
+from cs_success.cs_success.report.touchpoint_coverage.touchpoint_coverage import get_summary as coverage
 from cs_success.ledger.queries import revenue_retention_over, total_mrr_on
 from cs_success.tests.utils import (
 	company,
@@ -236,27 +240,15 @@ class TestSummaryPercentages(FrappeTestCase):
 		self.assertNotIn("precision", column("score", "Score", "Float"))
 
 
+def by_label(items: list[dict]) -> dict:
+	return {item["label"]: item for item in items}
+
+
 class TestEmptySummaries(FrappeTestCase):
 	"""No data is shown empty (None, which Frappe's Float and Percent formatters show as ""), never as 0,
 	and a zero count carries no colour."""
 
 	def test_no_rows_means_no_figure(self):
-		from cs_success.cs_success.report.at_risk_customers.at_risk_customers import (
-			get_summary as at_risk,
-		)
-		from cs_success.cs_success.report.success_plan_progress.success_plan_progress import (
-			get_summary as plans,
-		)
-		from cs_success.cs_success.report.survey_score_trend.survey_score_trend import (
-			get_summary as survey_trend,
-		)
-		from cs_success.cs_success.report.touchpoint_coverage.touchpoint_coverage import (
-			get_summary as coverage,
-		)
-
-		def by_label(items):
-			return {item["label"]: item for item in items}
-
 		self.assertIsNone(by_label(at_risk([]))[frappe._("Average Score")]["value"])
 		for band in ("At Risk", "Critical"):
 			self.assertNotIn("indicator", by_label(at_risk([]))[frappe._(band)])
@@ -273,16 +265,9 @@ class TestEmptySummaries(FrappeTestCase):
 			self.assertNotIn("indicator", item)
 
 	def test_rows_still_give_figures(self):
-		from cs_success.cs_success.report.at_risk_customers.at_risk_customers import (
-			get_summary as at_risk,
-		)
-		from cs_success.cs_success.report.touchpoint_coverage.touchpoint_coverage import (
-			get_summary as coverage,
-		)
-
 		# Scores 40 and 51: average 45.5.
 		rows = [{"score": 40, "band": "At Risk"}, {"score": 51, "band": "At Risk"}]
-		average = {i["label"]: i for i in at_risk(rows)}[frappe._("Average Score")]
+		average = by_label(at_risk(rows))[frappe._("Average Score")]
 		self.assertEqual(average["value"], 45.5)
 		# Three customers, one untouched: 2 touched (green), 1 not (red), 66.7 % covered.
 		items = coverage(["A", "B", "C"], ["C"], 90)

@@ -7,7 +7,7 @@ test_badges_and_workspace; nothing here commits."""
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
-from frappe.utils import add_days, now_datetime, today
+from frappe.utils import add_days, today
 
 from cs_success.api.dashboard import (
 	average_customer_health,
@@ -23,6 +23,7 @@ from cs_success.tests.utils import (
 	make_customer,
 	make_issue,
 	make_sales_invoice,
+	make_survey_response,
 	reset_health_queue,
 	run_pending_recomputes,
 )
@@ -63,19 +64,6 @@ def snapshot(customer: str, score: float, band: str) -> None:
 	).db_insert()
 
 
-def response(customer: str, headline_type: str, score: int) -> None:
-	# db_insert: a response is only ever created through a survey link; the card reads the stored row.
-	frappe.get_doc(
-		{
-			"doctype": "Survey Response",
-			"customer": customer,
-			"headline_type": headline_type,
-			"headline_score": score,
-			"submitted_on": now_datetime(),
-		}
-	).db_insert()
-
-
 def renewal(customer: str, days: int) -> None:
 	frappe.get_doc(
 		{
@@ -108,12 +96,12 @@ class TestDisabledCustomersLeave(FrappeTestCase):
 		health_row(self.gone, 30, "Critical")
 
 	def test_number_cards(self):
-		response(self.healthy, "NPS", 10)
-		response(self.critical, "NPS", 9)
-		response(self.gone, "NPS", 0)
-		response(self.gone, "NPS", 0)
-		response(self.healthy, "CSAT", 5)
-		response(self.gone, "CSAT", 1)
+		make_survey_response(self.healthy, "NPS", 10)
+		make_survey_response(self.critical, "NPS", 9)
+		make_survey_response(self.gone, "NPS", 0)
+		make_survey_response(self.gone, "NPS", 0)
+		make_survey_response(self.healthy, "CSAT", 5)
+		make_survey_response(self.gone, "CSAT", 1)
 		renewal(self.healthy, 10)
 		renewal(self.gone, 10)
 

@@ -423,3 +423,17 @@ def ledger_rows(doctype: str, columns: list[str], rows: list[tuple]) -> None:
 
 def active_since(customer: str, day) -> None:
 	ledger_rows("Customer Active Span", ["customer", "from_date"], [(customer, day)])
+
+
+def make_survey_response(customer: str, headline_type: str, score: int) -> None:
+	"""A stored answer. db_insert: a response is only ever created through a survey link; reports and cards
+	read the stored row."""
+	frappe.get_doc(
+		{
+			"doctype": "Survey Response",
+			"customer": customer,
+			"headline_type": headline_type,
+			"headline_score": score,
+			"submitted_on": now_datetime(),
+		}
+	).db_insert()
