@@ -165,11 +165,12 @@ def column(
 def summary(
 	value, label: str, datatype: str = "Float", indicator: str | None = None, precision: int | None = None
 ) -> dict:
-	"""A report summary item. `precision`: the decimals it is shown with (a percentage: 2 unless told).
+	"""A report summary item; a count (Int) of zero is shown without its `indicator`. `precision`: the decimals it is shown with (a percentage: 2 unless told).
 	Frappe formats summaries with the site's float precision (3: "4.040%"); public/js/report_filters.js
 	applies this one instead."""
 	item = {"value": value, "label": label, "datatype": datatype}
-	if indicator:
+	# A count of zero carries no colour: nothing lost is not red, nothing gained is not green.
+	if indicator and not (datatype == "Int" and not value):
 		item["indicator"] = indicator
 	if precision is None and datatype == "Percent":
 		precision = PERCENT_PRECISION

@@ -239,6 +239,12 @@ class TestSummaryPercentages(FrappeTestCase):
 		self.assertEqual(column("month_1", "Month 1", "Percent", precision=1)["precision"], 1)
 		self.assertNotIn("precision", column("score", "Score", "Float"))
 
+	def test_a_zero_count_carries_no_colour(self):
+		self.assertNotIn("indicator", summary(0, "Lost", "Int", "Red"))
+		self.assertEqual(summary(3, "Lost", "Int", "Red")["indicator"], "Red")
+		# Only counts: a rate of 0 % keeps the colour its report gives it.
+		self.assertEqual(summary(0.0, "GRR", "Percent", "Red")["indicator"], "Red")
+
 
 def by_label(items: list[dict]) -> dict:
 	return {item["label"]: item for item in items}

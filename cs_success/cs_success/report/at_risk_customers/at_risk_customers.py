@@ -88,7 +88,7 @@ def get_summary(data: list[dict]) -> list[dict]:
 	counts = band_counts(data)
 	# No customers: no average (shown empty), not a score of 0.
 	average = round(sum(row["score"] for row in data) / len(data), 1) if data else None
-	return [summary(counts[b], _(b), "Int", BAND_COLORS[b] if counts[b] else None) for b in counts] + [
+	return [summary(counts[b], _(b), "Int", BAND_COLORS[b]) for b in counts] + [
 		summary(average, _("Average Score"), precision=1)
 	]
 

@@ -273,7 +273,7 @@ def get_summary(events: list[dict], currency: str) -> list[dict]:
 	mrr = sum(row["mrr_lost"] or 0 for row in events) if events else None
 	with_reason = share(sum(1 for row in events if row["churn_reason"]), len(events))
 	return [
-		summary(customers, _("Churned Customers"), "Int", "Red" if customers else None),
+		summary(customers, _("Churned Customers"), "Int", "Red"),
 		money_summary(mrr, _("MRR Lost"), currency, "Red" if mrr else None),
 		rate_summary(with_reason, _("With a Churn Reason %")),
 	]

@@ -161,7 +161,7 @@ def get_summary(data: list[dict], currency: str, show_value: bool) -> list[dict]
 	items = [
 		summary(figures.due, _("Due"), "Int"),
 		summary(figures.renewed, _("Renewed"), "Int"),
-		summary(figures.not_renewed, _("Not Renewed"), "Int", "Red" if figures.not_renewed else None),
+		summary(figures.not_renewed, _("Not Renewed"), "Int", "Red"),
 		rate_summary(
 			figures.rate_by_count, _("Renewal Rate by Count"), retention_indicator(figures.rate_by_count)
 		),
@@ -177,7 +177,7 @@ def get_summary(data: list[dict], currency: str, show_value: bool) -> list[dict]
 		summary(
 			figures.pending, _("Pending (Grace Window Open)"), "Int", "Orange" if figures.pending else None
 		),
-		summary(figures.upcoming, _("Upcoming Renewals"), "Int", "Blue" if figures.upcoming else None),
+		summary(figures.upcoming, _("Upcoming Renewals"), "Int", "Blue"),
 	]
 	return items
 

@@ -90,7 +90,7 @@ def get_summary(overall: dict) -> list[dict]:
 	return [
 		summary(overall["start_customers"], _("Customers at Start"), "Int"),
 		summary(overall["acquired"], _("Acquired"), "Int"),
-		summary(overall["lost"], _("Lost"), "Int", "Red" if overall["lost"] else None),
+		summary(overall["lost"], _("Lost"), "Int", "Red"),
 		summary(overall["reactivated"], _("Reactivated"), "Int"),
 		summary(overall["end_customers"], _("Customers at End"), "Int"),
 		summary(

@@ -69,11 +69,11 @@ def get_chart(data: list) -> dict:
 
 
 def get_summary(data: list) -> list[dict]:
-	# No plans: no average (shown empty); red only when something is overdue.
+	# No plans: no average (shown empty), not 0 %.
 	average = round(sum(p.progress or 0 for p in data) / len(data), 1) if data else None
 	overdue = sum(p.overdue_items or 0 for p in data)
 	return [
 		summary(len(data), _("Plans"), "Int"),
 		summary(average, _("Average Progress"), "Percent", precision=1),
-		summary(overdue, _("Overdue Items"), "Int", "Red" if overdue else None),
+		summary(overdue, _("Overdue Items"), "Int", "Red"),
 	]

@@ -84,11 +84,9 @@ def get_chart(customers: list, uncovered: list) -> dict:
 def get_summary(customers: list, uncovered: list, days: int) -> list[dict]:
 	covered = len(customers) - len(uncovered)
 	return [
-		# Colours only for counts above zero; no customers: no coverage (shown empty), not 0 %.
-		summary(covered, _("Touched in {0} Days").format(days), "Int", "Green" if covered else None),
-		summary(
-			len(uncovered), _("Not Touched in {0} Days").format(days), "Int", "Red" if uncovered else None
-		),
+		# No customers: no coverage (shown empty), not 0 %.
+		summary(covered, _("Touched in {0} Days").format(days), "Int", "Green"),
+		summary(len(uncovered), _("Not Touched in {0} Days").format(days), "Int", "Red"),
 		summary(
 			round(100.0 * covered / len(customers), 1) if customers else None,
 			_("Coverage %"),
