@@ -15,12 +15,12 @@ from frappe.utils import add_days, getdate, now_datetime, strip_html, today
 
 from cs_success.analytics import customer_attributes
 from cs_success.base.permissions import enabled_customers_only, may_see_revenue, permitted_values
+from cs_success.base.roles import CS_AGENT, MANAGER_ROLES, SYSTEM_MANAGER
 from cs_success.engine.health_score import BANDS, NO_DATA
 from cs_success.ledger.queries import PENDING, mrr_company, mrr_now, renewals_due
 from cs_success.touchpoints.record import last_team_contact
 
-COCKPIT_ROLES = ("CS Agent", "CS Manager", "System Manager")
-MANAGER_ROLES = ("CS Manager", "System Manager")
+COCKPIT_ROLES = (CS_AGENT, *MANAGER_ROLES)
 NOT_CLOSED = ("Open", "Held", "Snoozed")
 TOP_PER_BAND = 10
 # Each list stops here; the page says when one did (`truncated`).
@@ -166,7 +166,7 @@ def _tasks(user: str) -> list[dict]:
 	what Frappe's ToDo rules let the viewer see (a System Manager: all; others: what they assigned) and
 	the tasks about play runs, survey answers and alerts, which a manager may read."""
 	or_filters = None
-	if user != frappe.session.user and "System Manager" not in frappe.get_roles():
+	if user != frappe.session.user and SYSTEM_MANAGER not in frappe.get_roles():
 		readable = [doctype for doctype in CS_TASK_DOCTYPES if frappe.has_permission(doctype, "read")]
 		or_filters = [["reference_type", "in", readable or [""]], ["assigned_by", "=", frappe.session.user]]
 	tasks = frappe.get_all(

@@ -6,6 +6,7 @@ from frappe.model.document import Document
 from frappe.utils import now_datetime
 
 from cs_success.base.queue import queue_recompute
+from cs_success.base.roles import MANAGER_ROLES
 from cs_success.health import overrides
 
 
@@ -70,7 +71,7 @@ def record_usage(
 @frappe.whitelist(methods=["POST"])
 def recompute(customer: str | None = None) -> None:
 	"""CS Manager: refresh one customer now-ish, or everyone in the background."""
-	frappe.only_for(["CS Manager", "System Manager"])
+	frappe.only_for(list(MANAGER_ROLES))
 	if customer:
 		queue_recompute([customer])
 	else:

@@ -3,6 +3,7 @@ opt-out, and campaign actions for CS Managers."""
 
 import frappe
 
+from cs_success.base.roles import MANAGER_ROLES
 from cs_success.surveys import opt_out as opt_outs
 from cs_success.surveys import responses
 from cs_success.surveys.links import find_invitation, link_status_url, opt_out_url
@@ -60,7 +61,7 @@ def _redirect(location: str) -> None:
 @frappe.whitelist(methods=["POST"])
 def send_campaign_now(campaign: str) -> int:
 	"""CS Manager: invite the campaign's audience now rather than at its next scheduled run."""
-	frappe.only_for(["CS Manager", "System Manager"])
+	frappe.only_for(list(MANAGER_ROLES))
 	from cs_success.surveys.delivery import run_campaign
 
 	return run_campaign(campaign)

@@ -7,11 +7,10 @@ import frappe
 from frappe import _
 from frappe.utils import add_months, getdate, today
 
+from cs_success.base.roles import MANAGER_ROLES
 from cs_success.engine import validation as v
 from cs_success.health.config import measure_label
 from cs_success.health.score_validation import DEFAULT_HORIZON, HORIZONS, fit_suggested_weights
-
-MANAGER_ROLES = ("CS Manager", "System Manager")
 
 REASONS = {
 	v.TOO_FEW_DATES: lambda: _(

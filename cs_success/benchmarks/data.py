@@ -15,6 +15,8 @@ import time
 import frappe
 from frappe.utils import add_days, add_months, getdate, now_datetime, today
 
+from cs_success.base.roles import SYSTEM_MANAGER
+
 PREFIX = "BENCH-"
 SURVEY_CAMPAIGN = "BENCH Survey Load"
 # Benchmark 6 (revenue ledger): its own customers, a subscription plan and a one-off item group.
@@ -537,7 +539,7 @@ def bench_api_user() -> str:
 				"email": email,
 				"first_name": "BENCH API",
 				"send_welcome_email": 0,
-				"roles": [{"role": "System Manager"}, {"role": "Accounts Manager"}, {"role": "Support Team"}],
+				"roles": [{"role": SYSTEM_MANAGER}, {"role": "Accounts Manager"}, {"role": "Support Team"}],
 			}
 		).insert(ignore_permissions=True)
 	user = frappe.get_doc("User", email)

@@ -14,6 +14,8 @@ from frappe import _
 from frappe.utils import add_to_date, cint, escape_html, get_url_to_form, now_datetime
 from frappe.utils.password import get_decrypted_password
 
+from cs_success.base.roles import CS_MANAGER
+
 # The client and its rule and codes are the shared module's; re-exported for the settings form and tests.
 from cs_success.base.webhooks import (  # noqa: F401
 	ALLOW_PRIVATE_KEY,
@@ -123,7 +125,7 @@ def notify_band_moves(moves: dict[tuple[str, str], int]) -> None:
 	managers = [
 		user
 		for user in frappe.get_all(
-			"Has Role", filters={"role": "CS Manager", "parenttype": "User"}, pluck="parent"
+			"Has Role", filters={"role": CS_MANAGER, "parenttype": "User"}, pluck="parent"
 		)
 		if user not in ("Administrator", "Guest") and frappe.db.get_value("User", user, "enabled")
 	]
