@@ -8,7 +8,7 @@ import frappe
 
 from cs_success.engine.measures import MEASURES
 from cs_success.engine.survey_templates import STANDARD_TEMPLATES
-from cs_success.install import CREATED_ROLES_KEY, ROLES, created_roles
+from cs_success.install import CREATED_ROLES_KEY, INDEXES, ROLES, created_roles
 
 OUR_DOCTYPES = (
 	"CS Settings",
@@ -51,7 +51,8 @@ def verify_installed():
 	assert frappe.db.count("Survey Template", {"is_standard": 1}) == len(STANDARD_TEMPLATES)
 	assert frappe.db.exists("Web Form", "survey"), "survey web form missing"
 	assert frappe.db.has_column("Contact", "cs_no_surveys"), "Contact opt-out field missing"
-	assert frappe.db.has_index("tabContract", "cs_success_party_name"), "Contract party index missing"
+	for doctype, _columns, index in INDEXES:
+		assert frappe.db.has_index(f"tab{doctype}", index), f"{doctype} index {index} missing"
 	enabled = frappe.db.count("Customer", {"disabled": 0})
 	scored = frappe.db.count("Customer Health")
 	assert scored == enabled, f"{scored} health records for {enabled} customers"
@@ -84,7 +85,8 @@ def verify_uninstalled():
 		"jobs left behind"
 	)
 	assert "cs_success" not in frappe.get_installed_apps()
-	assert not frappe.db.has_index("tabContract", "cs_success_party_name"), "index left behind"
+	for doctype, _columns, index in INDEXES:
+		assert not frappe.db.has_index(f"tab{doctype}", index), f"{doctype} index {index} left behind"
 	# ERPNext still works: a Customer and an Issue save and delete.
 	customer = _make_customer()
 	issue = frappe.get_doc(
