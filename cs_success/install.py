@@ -97,6 +97,7 @@ def after_install() -> None:
 	create_default_scorecard()
 	create_custom_fields(get_custom_fields(), ignore_validate=True)
 	grant_health_band_read()
+	grant_segment_read()
 	sync_standard_survey_templates()
 	sync_standard_plan_templates()
 	sync_churn_reasons()
@@ -112,6 +113,7 @@ def after_migrate() -> None:
 	offer_new_measures_on_default_scorecard()
 	create_custom_fields(get_custom_fields(), ignore_validate=True)
 	grant_health_band_read()
+	grant_segment_read()
 	sync_standard_survey_templates()
 	sync_standard_plan_templates()
 	sync_churn_reasons()
@@ -138,6 +140,7 @@ def before_app_uninstall(app_name: str) -> None:
 
 def before_uninstall() -> None:
 	revoke_health_band_read(health_band_doctypes())
+	revoke_segment_read()
 	delete_custom_fields(get_custom_fields())
 	drop_indexes()
 	delete_helpdesk_form_script()
@@ -462,6 +465,48 @@ def grant_health_band_read() -> None:
 				"Custom DocPerm", {"parent": doctype, "role": role, "permlevel": HEALTH_BAND_PERMLEVEL}
 			):
 				add_permission(doctype, role, HEALTH_BAND_PERMLEVEL)
+
+
+# The segments our reports filter by and scorecards apply to: our roles may pick them (read and select at
+# level 0), or a CS Manager without a sales role could not use a report's Customer Group filter.
+SEGMENT_DOCTYPES = ("Customer Group", "Territory")
+# Which of those reads install granted, so that uninstall takes back only those.
+GRANTED_READS_KEY = "cs_success_granted_reads"
+
+
+def grant_segment_read() -> None:
+	from frappe.permissions import add_permission, update_permission_property
+
+	granted = _granted_reads()
+	for doctype in SEGMENT_DOCTYPES:
+		readers = {p.role for p in frappe.get_meta(doctype).permissions if not p.permlevel and p.read}
+		for role in ROLES:
+			# Granted once: a rule an administrator took away later stays away on migrate.
+			if role not in readers and (doctype, role) not in granted:
+				add_permission(doctype, role, 0)
+				# Link fields search with "select"; "read" opens the record from a report row.
+				update_permission_property(doctype, role, 0, "select", 1)
+				granted.add((doctype, role))
+		frappe.clear_cache(doctype=doctype)
+	frappe.db.set_default(GRANTED_READS_KEY, json.dumps(sorted(granted)))
+
+
+def revoke_segment_read() -> None:
+	"""Our grants go; so do the copied standard rules if nothing else was changed (as for the band)."""
+	for doctype, role in _granted_reads():
+		frappe.db.delete("Custom DocPerm", {"parent": doctype, "role": role, "permlevel": 0})
+	for doctype in SEGMENT_DOCTYPES:
+		if _rules("Custom DocPerm", doctype) == _rules("DocPerm", doctype):
+			frappe.db.delete("Custom DocPerm", {"parent": doctype})
+		frappe.clear_cache(doctype=doctype)
+	frappe.defaults.clear_default(key=GRANTED_READS_KEY, parent="__default")
+
+
+def _granted_reads() -> set[tuple[str, str]]:
+	recorded = frappe.db.get_value(
+		"DefaultValue", {"parent": "__default", "defkey": GRANTED_READS_KEY}, "defvalue"
+	)
+	return {tuple(pair) for pair in json.loads(recorded or "[]")}
 
 
 def revoke_health_band_read(doctypes: list[str]) -> None:

@@ -1,7 +1,8 @@
 """Tier 2, issue 20 item 9 (smaller findings): webhook URLs readable by managers only, the webhook client
 (urllib3 before 2.8, client errors, one total deadline, a byte cap, plays on the webhook queue), the
 opt-out form's CSRF token, record-level permission on overrides, rate limits on the last forwarded hop,
-and the ticket band's permission level on Issue."""
+and the ticket band's permission level on Issue; and (issue 21) the CS roles' read of the segments the
+reports filter by."""
 
 import json
 import re
@@ -22,8 +23,9 @@ from frappe.utils import add_days, now_datetime
 from frappe.utils.password import set_encrypted_password
 
 from cs_success.base import webhooks
+from cs_success.base.roles import CS_AGENT, CS_MANAGER
 from cs_success.health import alerts
-from cs_success.install import HEALTH_BAND_PERMLEVEL
+from cs_success.install import HEALTH_BAND_PERMLEVEL, SEGMENT_DOCTYPES
 from cs_success.tests.test_alert_webhook import HOOK, public_dns
 from cs_success.tests.test_surveys import SurveyTestCase
 from cs_success.tests.utils import (
@@ -463,3 +465,56 @@ class TestIssueBandLevel(HardeningTestCase):
 			HEALTH_BAND_PERMLEVEL,
 			frappe.get_meta("Issue").get_permlevel_access("read", user=make_user("Support Team")),
 		)
+
+
+class TestSegmentFilters(HardeningTestCase):
+	"""A CS Manager or CS Agent without a sales role can pick a Customer Group or Territory (the reports'
+	filters, a scorecard's segment): install grants read at level 0, and uninstall takes back only that."""
+
+	def setUp(self):
+		super().setUp()
+		from cs_success.install import grant_segment_read
+
+		grant_segment_read()  # what install and migrate do; this site was installed before it existed
+
+	def test_cs_roles_alone_can_pick_a_segment(self):
+		from frappe.desk.search import search_link
+
+		for role in (CS_MANAGER, CS_AGENT):
+			with as_user(make_user(role)):
+				for doctype in SEGMENT_DOCTYPES:
+					self.assertTrue(frappe.has_permission(doctype, "select"), (role, doctype))
+					self.assertTrue(frappe.has_permission(doctype, "read"), (role, doctype))
+					self.assertTrue(search_link(doctype, ""), (role, doctype))
+		with as_user(make_user()):
+			self.assertFalse(frappe.has_permission("Customer Group", "select"))
+
+	def test_uninstall_takes_back_only_what_it_granted(self):
+		from frappe.permissions import add_permission
+
+		from cs_success.install import _rules, grant_segment_read, revoke_segment_read
+
+		manager, agent = make_user(CS_MANAGER), make_user(CS_AGENT)
+		try:
+			revoke_segment_read()
+			before_install = _rules("Custom DocPerm", "Customer Group")
+			with as_user(manager):
+				self.assertFalse(frappe.has_permission("Customer Group", "select"))
+			# An administrator's own rule for CS Agent, there before install: install grants CS Manager
+			# only, and uninstall leaves the administrator's rule.
+			add_permission("Customer Group", CS_AGENT, 0)
+			grant_segment_read()
+			revoke_segment_read()
+			frappe.clear_cache(doctype="Customer Group")
+			with as_user(agent):
+				self.assertTrue(frappe.has_permission("Customer Group", "read"))
+			with as_user(manager):
+				self.assertFalse(frappe.has_permission("Customer Group", "select"))
+			# Once the administrator's rule goes too, the doctype's rules are as before install.
+			frappe.db.delete("Custom DocPerm", {"parent": "Customer Group", "role": CS_AGENT})
+			revoke_segment_read()
+			self.assertEqual(_rules("Custom DocPerm", "Customer Group"), before_install)
+		finally:
+			grant_segment_read()
+		with as_user(manager):
+			self.assertTrue(frappe.has_permission("Customer Group", "select"))
