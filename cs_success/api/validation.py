@@ -20,7 +20,10 @@ REASONS = {
 		"Nobody churned (or everybody did) on the earlier dates: nothing to learn from."
 	),
 	v.NO_PROTECTIVE_MEASURE: lambda: _(
-		"No measure's higher score went with less churn: no weights to suggest."
+		"No measure both tells churners apart better than chance on its own and goes with less churn as its score rises: no weights to suggest."
+	),
+	v.NOT_BETTER: lambda: _(
+		"The weights the fit found rank churn no better than the current ones on the later dates: keep the current weights."
 	),
 }
 
@@ -53,6 +56,7 @@ def suggest_weights(
 	_check(scorecard, horizon)
 	start, end = _range(from_date, to_date)
 	result, observations, current, observed = fit_suggested_weights(scorecard, horizon, start, end)
+	found = result.weights or result.candidate_weights
 	return {
 		"scorecard": scorecard,
 		"version": frappe.db.get_value("Health Scorecard", scorecard, "version"),
@@ -71,11 +75,17 @@ def suggest_weights(
 				"measure": key,
 				"label": _(measure_label(key)),
 				"current": current[key],
-				# None: no data for this measure in the history; applying keeps its weight.
-				"suggested": _round(result.weights[key], 1) if result.weights and key in observed else None,
+				# None: no data for this measure in the history; applying keeps its weight. When the fit's
+				# weights are no better than the current ones they are shown, not offered.
+				"suggested": _round(found[key], 1) if found and key in observed else None,
+				# The measure's own AUC on the earlier dates, and whether it tells churners apart on its own
+				# (only then may it get weight).
+				"auc": _round(result.measure_aucs.get(key)),
+				"signal": bool(result.signal.get(key)),
 			}
 			for key in sorted(current)
 		],
+		"offered": bool(result.weights),
 	}
 
 

@@ -8,9 +8,11 @@ and the horizon; this module only does the arithmetic.
   ties counting one half: Mann-Whitney U / (n1 * n0), from average ranks in O(n log n).
 - Lift of the worst decile: churn rate among the ceil(n / 10) lowest scores / overall churn rate.
 - Churn per band, precision and recall of the alarm bands, calibration by score decile.
-- Weights from data: an L2-regularised logistic regression of churn on the standardised measure
-  scores (the objective of scikit-learn's LogisticRegression(C=1/l2)), fitted by Newton-Raphson on
-  the earlier observation dates and tested on the later ones, never on the same date.
+- Weights from data: an L2-regularised logistic regression of churn on the measure scores in their own
+  units, with an indicator per measure for a missing score (logistic.py: scikit-learn's objective),
+  fitted on the earlier observation dates and tested on the later ones, never on the same date; only
+  measures that rank churn better than chance on their own get weight, and weights that do not beat
+  the current ones are not offered.
 
 Units: churn rates, precision and recall are percentages (0-100) as in retention.py; AUC is a
 probability (0-1) and lift a ratio. A score of None (or NaN) is no observation and is dropped.
@@ -21,10 +23,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import numpy as np
+
+from cs_success.engine.logistic import beats_chance, logistic_newton
 
 INSUFFICIENT_DATA = "insufficient_data"
 STRONG = "strong"
@@ -40,6 +44,12 @@ INVERTED = "inverted"
 TOO_FEW_DATES = "too_few_dates"  # fewer than two observation dates: no time split possible
 SINGLE_CLASS_TRAINING = "single_class_training"  # nobody (or everybody) churned on the training dates
 NO_PROTECTIVE_MEASURE = "no_protective_measure"  # no measure whose higher score lowers churn
+# The weights found rank churn no better than the current ones on the test dates: not offered.
+NOT_BETTER = "not_better"
+# A measure whose scores spread less than this (standard deviation, score points) over the training rows
+# where it has one cannot tell customers apart, whatever its coefficient: it gets no weight (the weight
+# would only pull every score towards its constant).
+MIN_SPREAD = 1.0
 
 
 class Observation(NamedTuple):
@@ -84,10 +94,14 @@ class Verdict:
 class FitResult:
 	"""Suggested weights and how the current and the suggested score rank churn on the test dates.
 
-	`coefficients` and `intercept` are on the standardised training scale (the scale of the fit);
-	`means` and `stds` are the training means (also used to impute missing scores) and population
-	standard deviations. `weights` is None when no weights can be suggested, `reason` then says why.
-	"""
+	`coefficients` are per score point, on scores centred at their training means (`means`, which also
+	stand in for a missing score; a missing score's own indicator takes what missingness says, so it never
+	earns a measure weight). `measure_aucs` is each measure's own AUC on the training dates (where it has a
+	score) and `signal` whether its 95 % interval lies above one half and its scores spread (MIN_SPREAD):
+	only such a measure may get weight.
+	`weights` is None when none is offered, `reason` then says why; when the fit found weights that do not
+	rank churn better than the current ones on the test dates, they are kept in `candidate_weights`, to
+	show, but not offered."""
 
 	weights: dict[str, float] | None
 	intercept: float | None
@@ -99,7 +113,9 @@ class FitResult:
 	n_train: int
 	n_test: int
 	means: dict[str, float]
-	stds: dict[str, float]
+	measure_aucs: dict[str, float | None] = field(default_factory=dict)
+	signal: dict[str, bool] = field(default_factory=dict)
+	candidate_weights: dict[str, float] | None = None
 	reason: str | None = None
 
 
@@ -326,59 +342,6 @@ def _weighted_scores(matrix: np.ndarray, weights: np.ndarray) -> np.ndarray:
 		return np.where(weight_with_data > 0, total / weight_with_data, np.nan)
 
 
-def _log1p_exp(eta: np.ndarray) -> np.ndarray:
-	return np.logaddexp(0.0, eta)
-
-
-def _sigmoid(eta: np.ndarray) -> np.ndarray:
-	return np.exp(-np.logaddexp(0.0, -eta))
-
-
-def logistic_newton(
-	design: np.ndarray, y: np.ndarray, l2: float, max_iter: int = 100, tol: float = 1e-10
-) -> np.ndarray:
-	"""Minimise sum(log(1 + e^eta) - y eta) + l2/2 |beta[1:]|^2, eta = design @ beta, by Newton-Raphson.
-
-	Column 0 of `design` is the intercept (not penalised). This is scikit-learn's objective for
-	LogisticRegression(C=1/l2) up to the factor C. Deterministic; a backtracking line search keeps
-	every step downhill."""
-	n_params = design.shape[1]
-	penalty = np.full(n_params, float(l2))
-	penalty[0] = 0.0
-	beta = np.zeros(n_params)
-	mean_y = float(y.mean())
-	beta[0] = math.log(mean_y / (1.0 - mean_y))
-
-	def objective(candidate: np.ndarray) -> float:
-		eta = design @ candidate
-		return float(_log1p_exp(eta).sum() - y @ eta + 0.5 * (penalty * candidate * candidate).sum())
-
-	current = objective(beta)
-	for _ in range(max_iter):
-		p = _sigmoid(design @ beta)
-		gradient = design.T @ (p - y) + penalty * beta
-		hessian = design.T @ (design * (p * (1.0 - p))[:, None])
-		hessian[np.diag_indices(n_params)] += penalty
-		try:
-			step = np.linalg.solve(hessian, gradient)
-		except np.linalg.LinAlgError:
-			step = np.linalg.lstsq(hessian, gradient, rcond=None)[0]
-		slope = float(gradient @ step)
-		t = 1.0
-		for _ in range(40):
-			candidate = beta - t * step
-			value = objective(candidate)
-			if value <= current - 1e-4 * t * slope + 1e-12 * abs(current):
-				break
-			t /= 2.0
-		else:
-			break  # no further decrease within rounding: converged
-		beta, current = candidate, value
-		if float(np.abs(t * step).max()) < tol:
-			break
-	return beta
-
-
 def _measure_matrix(X: Sequence[Mapping[str, float | None]], keys: Sequence[str]) -> np.ndarray:
 	matrix = np.empty((len(X), len(keys)))
 	for column, key in enumerate(keys):
@@ -414,13 +377,16 @@ def fit_weights_matrix(
 ) -> FitResult:
 	"""`fit_weights` on a rows x measures matrix of scores 0-100, NaN where a measure has no data.
 
-	The first `split` share of the distinct dates (sorted) trains, the later dates test. Missing
-	scores are imputed with the measure's training mean, scores standardised with the training mean
-	and standard deviation, and churn regressed on them. A measure whose higher score lowers churn
-	has a negative coefficient; its weight is -coef / std (per score point), others weigh 0, and the
-	weights are normalised to sum to 100. Both the current and the suggested score are computed on
-	the test dates as the health engine does (re-normalised over the measures present) and ranked
-	against churn by AUC."""
+	The first `split` share of the distinct dates (sorted) trains, the later dates test. Churn is
+	regressed on the scores in their own units (centred at the training means, not divided by their
+	spread: a nearly constant measure would otherwise need, and get, a huge weight per point), a missing
+	score taking the mean and an indicator of its own for each measure that is ever missing. A measure
+	whose higher score lowers churn (negative coefficient) and which ranks churn better than chance on its
+	own (its AUC's 95 % interval above one half, its scores spread by at least MIN_SPREAD) weighs its
+	-coefficient; the rest weigh 0; weights are
+	normalised to sum to 100. The current and the suggested score are then computed on the test dates as
+	the health engine does (re-normalised over the measures present) and ranked against churn by AUC;
+	weights that do not do better than the current ones are not offered (NOT_BETTER)."""
 	if not (0.0 < split < 1.0):
 		raise ValueError("split must lie strictly between 0 and 1")
 	if l2 < 0:
@@ -440,28 +406,28 @@ def fit_weights_matrix(
 	test = ~train
 	n_train, n_test = int(train.sum()), int(test.sum())
 
-	def result(reason=None, weights=None, intercept=None, coefficients=None, means=None, stds=None):
-		current_auc = suggested_auc = None
-		if n_test and len(distinct) > 1:
-			test_matrix, test_outcome = matrix[test], outcome[test] > 0.5
-			if current_weights:
-				vector = np.array([float(current_weights.get(key, 0.0)) for key in keys])
-				current_auc = auc(_weighted_scores(test_matrix, vector), test_outcome)
-			if weights:
-				vector = np.array([weights[key] for key in keys])
-				suggested_auc = auc(_weighted_scores(test_matrix, vector), test_outcome)
+	def test_auc(weights: Mapping[str, float] | None) -> float | None:
+		if not weights or not n_test or len(distinct) < 2:
+			return None
+		vector = np.array([float(weights.get(key, 0.0)) for key in keys])
+		return auc(_weighted_scores(matrix[test], vector), outcome[test] > 0.5)
+
+	def result(reason=None, weights=None, candidate=None, **fitted):
+		split_made = len(distinct) > 1
 		return FitResult(
 			weights=weights,
-			intercept=intercept,
-			coefficients=coefficients or {},
-			train_dates=train_dates if len(distinct) > 1 else [],
-			test_dates=test_dates if len(distinct) > 1 else [],
-			current_auc_test=current_auc,
-			suggested_auc_test=suggested_auc,
-			n_train=n_train if len(distinct) > 1 else 0,
-			n_test=n_test if len(distinct) > 1 else 0,
-			means=means or {},
-			stds=stds or {},
+			intercept=fitted.get("intercept"),
+			coefficients=fitted.get("coefficients") or {},
+			train_dates=train_dates if split_made else [],
+			test_dates=test_dates if split_made else [],
+			current_auc_test=test_auc(current_weights),
+			suggested_auc_test=test_auc(weights or candidate),
+			n_train=n_train if split_made else 0,
+			n_test=n_test if split_made else 0,
+			means=fitted.get("means") or {},
+			measure_aucs=fitted.get("measure_aucs") or {},
+			signal=fitted.get("signal") or {},
+			candidate_weights=candidate,
 			reason=reason,
 		)
 
@@ -474,30 +440,46 @@ def fit_weights_matrix(
 	raw = matrix[train]
 	missing = np.isnan(raw)
 	counts = (~missing).sum(axis=0)
-	sums = np.where(missing, 0.0, raw).sum(axis=0)
-	means = np.divide(sums, counts, out=np.zeros(len(keys)), where=counts > 0)
-	design = np.empty((n_train, len(keys) + 1))
+	means = np.divide(
+		np.where(missing, 0.0, raw).sum(axis=0), counts, out=np.zeros(len(keys)), where=counts > 0
+	)
+	# An indicator for each measure missing on some training rows and present on others (one missing
+	# everywhere is a constant, which the intercept already is).
+	flagged = np.flatnonzero(missing.any(axis=0) & (counts > 0))
+	design = np.empty((n_train, 1 + len(keys) + flagged.size))
 	design[:, 0] = 1.0
-	standardised = design[:, 1:]
-	np.copyto(standardised, np.where(missing, means, raw))
-	del raw, missing
-	standardised -= means
-	stds = np.sqrt((standardised * standardised).mean(axis=0))
-	scale = np.where(stds > 0, stds, 1.0)  # a constant measure stays 0 and gets a zero coefficient
-	standardised /= scale
-
+	np.copyto(design[:, 1 : 1 + len(keys)], np.where(missing, 0.0, raw - means))
+	design[:, 1 + len(keys) :] = missing[:, flagged]
 	beta = logistic_newton(design, train_outcome, l2)
-	del design, standardised
-	coefficients = beta[1:]
-	per_point = np.where(stds > 0, -coefficients / scale, 0.0)
-	positive = np.maximum(per_point, 0.0)
+	del design
+	coefficients = beta[1 : 1 + len(keys)]
+
+	churned = train_outcome > 0.5
+	measure_aucs, signal = {}, {}
+	for column, key in enumerate(keys):
+		present = ~missing[:, column]
+		values = raw[present, column]
+		value = _auc(values, churned[present])
+		positives = int(churned[present].sum())
+		measure_aucs[key] = value
+		signal[key] = bool(values.size and values.std() >= MIN_SPREAD) and beats_chance(
+			value, positives, int(present.sum()) - positives
+		)
+	del raw, missing
+	per_point = np.array(
+		[max(0.0, -c) if signal[key] else 0.0 for key, c in zip(keys, coefficients, strict=True)]
+	)
 	fitted = dict(
 		intercept=float(beta[0]),
 		coefficients={key: float(c) for key, c in zip(keys, coefficients, strict=True)},
 		means={key: float(m) for key, m in zip(keys, means, strict=True)},
-		stds={key: float(s) for key, s in zip(keys, stds, strict=True)},
+		measure_aucs=measure_aucs,
+		signal=signal,
 	)
-	if not positive.sum() > 0:
+	if not per_point.sum() > 0:
 		return result(NO_PROTECTIVE_MEASURE, **fitted)
-	weights = 100.0 * positive / positive.sum()
-	return result(weights={key: float(w) for key, w in zip(keys, weights, strict=True)}, **fitted)
+	weights = {key: float(w) for key, w in zip(keys, 100.0 * per_point / per_point.sum(), strict=True)}
+	current, suggested = test_auc(current_weights), test_auc(weights)
+	if current is not None and (suggested is None or suggested <= current):
+		return result(NOT_BETTER, candidate=weights, **fitted)
+	return result(weights=weights, **fitted)

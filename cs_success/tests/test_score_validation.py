@@ -246,6 +246,14 @@ class TestSuggestedWeights(FrappeTestCase):
 		self.assertEqual((weights["usage"]["current"], weights["usage"]["suggested"]), (20, None))
 		self.assertGreaterEqual(suggestion["suggested_auc"], suggestion["current_auc"])
 		self.assertGreater(suggestion["suggested_auc"], 0.8)
+		# Each weight beside the measure's own AUC: only overdue invoices tell churners apart on their own,
+		# the two measures churn does not depend on get no weight at all.
+		self.assertTrue(weights["overdue_invoices"]["signal"])
+		self.assertGreater(weights["overdue_invoices"]["auc"], 0.8)
+		for measure in ("account_nps", "touchpoints_90d"):
+			self.assertFalse(weights[measure]["signal"], measure)
+			self.assertEqual(weights[measure]["suggested"], 0, measure)
+		self.assertTrue(suggestion["offered"])
 		# Suggesting changes nothing.
 		self.assertEqual(frappe.db.get_value("Health Scorecard", self.scorecard, "version"), 1)
 
@@ -275,6 +283,21 @@ class TestSuggestedWeights(FrappeTestCase):
 		self.assertAlmostEqual(versions[2].suggested_auc, suggestion["suggested_auc"], places=3)
 		# A stale suggestion is refused.
 		self.assertRaises(frappe.ValidationError, self.call, "apply_suggested_weights", expected_version=1)
+
+	def test_weights_no_better_than_the_current_are_not_offered(self):
+		# Weigh overdue invoices alone, as the fit would: what it finds again is no better.
+		doc = frappe.get_doc("Health Scorecard", self.scorecard)
+		for row in doc.measures:
+			row.weight = 100 if row.measure == "overdue_invoices" else 0
+		doc.save()
+		suggestion = self.call("suggest_weights")
+		self.assertEqual(suggestion["reason"], "not_better")
+		self.assertFalse(suggestion["offered"])
+		self.assertIn("no better", suggestion["reason_text"])
+		self.assertAlmostEqual(suggestion["suggested_auc"], suggestion["current_auc"], places=3)
+		self.assertRaises(
+			frappe.ValidationError, self.call, "apply_suggested_weights", expected_version=doc.version
+		)
 
 	def test_cs_manager_only(self):
 		from cs_success.tests.utils import make_user
