@@ -1,0 +1,278 @@
+"""Churn risk: the probability that a customer churns within a horizon, learned from the site's own history,
+without Frappe (DOMAIN.md, "Churn risk and forecast").
+
+An observation is one customer active on a date D: the raw values of its measures on D (None where it had
+none), and whether it churned within the horizon after D. The model:
+- features per measure: log(1 + x) when the measure is never negative on the training rows (counts,
+  amounts, days), the value itself otherwise (NPS, a change in percent); standardised with the training
+  rows where the measure has a value; a missing value sits at that mean and sets an indicator of its own,
+  so missingness is information and is shown as such;
+- an L2 logistic regression (logistic.py: scikit-learn's LogisticRegression(C=1/l2)) fitted on the earlier
+  observation dates and tested on the later ones, never on the same date;
+- judged on the test dates: AUC with its 95 % interval, lift of the riskiest decile, calibration (mean
+  predicted against observed churn per decile of predicted risk) and the Brier score beside that of
+  always forecasting the training base rate;
+- honest: with fewer than MIN_CUSTOMERS customers or MIN_EVENTS churn events on the test dates, or an
+  AUC whose interval reaches one half, it is not usable and no probability is shown.
+
+Probabilities are 0-1 here; the Frappe side shows percentages. Codes are translated there.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from cs_success.engine.logistic import auc_interval, logistic_newton, sigmoid
+from cs_success.engine.validation import _auc
+
+# Verdicts.
+USABLE = "usable"
+NO_BETTER_THAN_CHANCE = "no_better_than_chance"
+TOO_LITTLE_DATA = "too_little_data"
+MIN_CUSTOMERS = 100
+MIN_EVENTS = 10
+CALIBRATION_BINS = 10
+# A driver's kind: the value is lower or higher than the typical customer's, or missing.
+LOWER, HIGHER, MISSING = "lower", "higher", "missing"
+
+
+@dataclass(frozen=True)
+class Feature:
+	"""How one measure enters the model: `log` (log(1 + x)), the mean and standard deviation of the
+	transformed training values, and whether it has a missing-value indicator."""
+
+	key: str
+	log: bool
+	mean: float
+	std: float
+	indicator: bool
+
+	def transform(self, value: float) -> float:
+		return math.log1p(max(value, 0.0)) if self.log else value
+
+	@property
+	def typical(self) -> float:
+		"""The typical training value on the measure's own scale (the mean, back from the log)."""
+		return math.expm1(self.mean) if self.log else self.mean
+
+
+@dataclass(frozen=True)
+class CalibrationBin:
+	observations: int
+	mean_predicted: float
+	observed: float
+
+
+@dataclass(frozen=True)
+class Driver:
+	"""What raises a customer's risk: the measure, how its value stands against the typical customer's
+	(LOWER / HIGHER by `percent`, or MISSING), and its share of the log-odds."""
+
+	key: str
+	kind: str
+	percent: float | None
+	contribution: float
+
+
+@dataclass(frozen=True)
+class RiskModel:
+	horizon: int
+	features: list[Feature]
+	intercept: float
+	# Per feature key, on the standardised scale; a missing-value indicator under "<key>:missing".
+	coefficients: dict[str, float]
+	train_dates: list
+	test_dates: list
+	n_train: int
+	n_test: int
+	customers_test: int
+	events_test: int
+	base_rate: float
+	verdict: str
+	auc: float | None = None
+	auc_low: float | None = None
+	auc_high: float | None = None
+	lift: float | None = None
+	brier: float | None = None
+	brier_base_rate: float | None = None
+	calibration: list[CalibrationBin] = field(default_factory=list)
+
+	@property
+	def usable(self) -> bool:
+		return self.verdict == USABLE
+
+	def design(self, matrix: np.ndarray) -> np.ndarray:
+		"""Rows of raw values (NaN: missing) -> the standardised design, intercept first."""
+		return _design(np.asarray(matrix, dtype=float), self.features)
+
+	def beta(self) -> np.ndarray:
+		values = [self.intercept]
+		values += [self.coefficients[f.key] for f in self.features]
+		values += [self.coefficients[f"{f.key}:missing"] for f in self.features if f.indicator]
+		return np.array(values)
+
+	def predict_matrix(self, matrix: np.ndarray) -> np.ndarray:
+		return sigmoid(self.design(matrix) @ self.beta())
+
+	def predict(self, values: Mapping[str, float | None]) -> float:
+		return float(self.predict_matrix(_row(values, [f.key for f in self.features]))[0])
+
+	def drivers(self, values: Mapping[str, float | None], top: int = 3) -> list[Driver]:
+		"""The measures that raise this customer's risk most (positive log-odds against the typical
+		customer), largest first."""
+		found = []
+		for feature in self.features:
+			value = _number(values.get(feature.key))
+			if value is None:
+				if not feature.indicator:
+					continue
+				contribution = self.coefficients[f"{feature.key}:missing"]
+				kind, percent = MISSING, None
+			else:
+				z = (feature.transform(value) - feature.mean) / feature.std if feature.std else 0.0
+				contribution = self.coefficients[feature.key] * z
+				kind = LOWER if z < 0 else HIGHER
+				typical = feature.typical
+				percent = abs(100.0 * (value - typical) / typical) if typical else None
+			if contribution > 0:
+				found.append(Driver(feature.key, kind, percent, contribution))
+		return sorted(found, key=lambda d: -d.contribution)[:top]
+
+
+def _number(value) -> float | None:
+	if value is None or isinstance(value, bool) or not isinstance(value, int | float):
+		return None
+	return float(value) if math.isfinite(value) else None
+
+
+def _row(values: Mapping[str, float | None], keys: Sequence[str]) -> np.ndarray:
+	numbers = (_number(values.get(key)) for key in keys)
+	return np.array([[np.nan if number is None else number for number in numbers]])
+
+
+def _design(matrix: np.ndarray, features: Sequence[Feature]) -> np.ndarray:
+	missing = np.isnan(matrix)
+	columns = [np.ones(matrix.shape[0])]
+	for j, f in enumerate(features):
+		raw = np.where(missing[:, j], 0.0, matrix[:, j])
+		transformed = np.log1p(np.maximum(raw, 0.0)) if f.log else raw
+		z = (transformed - f.mean) / f.std if f.std else np.zeros_like(transformed)
+		columns.append(np.where(missing[:, j], 0.0, z))
+	columns += [missing[:, j].astype(float) for j, f in enumerate(features) if f.indicator]
+	return np.column_stack(columns)
+
+
+def features_from_training(matrix: np.ndarray, keys: Sequence[str]) -> list[Feature]:
+	features = []
+	for j, key in enumerate(keys):
+		present = matrix[~np.isnan(matrix[:, j]), j]
+		log = bool(present.size) and bool((present >= 0).all())
+		transformed = np.log1p(present) if log else present
+		mean = float(transformed.mean()) if present.size else 0.0
+		std = float(transformed.std()) if present.size else 0.0
+		indicator = 0 < present.size < matrix.shape[0]
+		features.append(Feature(key, log, mean, std, indicator))
+	return features
+
+
+def brier(probabilities: np.ndarray, churned: np.ndarray) -> float:
+	"""Mean squared difference between the probability and what happened (1 churned, 0 not)."""
+	p, y = np.asarray(probabilities, dtype=float), np.asarray(churned, dtype=float)
+	return float(((p - y) ** 2).mean())
+
+
+def calibration_bins(probabilities: np.ndarray, churned: np.ndarray, bins: int = CALIBRATION_BINS):
+	"""Observations sorted by predicted risk (stable), cut into `bins` groups of equal size (the first ones
+	one larger when it does not divide): each group's mean prediction and observed churn rate, 0-1."""
+	p, y = np.asarray(probabilities, dtype=float), np.asarray(churned, dtype=float)
+	order = np.argsort(p, kind="mergesort")
+	return [
+		CalibrationBin(int(group.size), float(p[group].mean()), float(y[group].mean()))
+		for group in np.array_split(order, min(bins, p.size))
+		if group.size
+	]
+
+
+def riskiest_decile_lift(probabilities: np.ndarray, churned: np.ndarray) -> float | None:
+	"""Churn rate among the ceil(n / 10) highest predicted risks / overall churn rate."""
+	p, y = np.asarray(probabilities, dtype=float), np.asarray(churned, dtype=float)
+	if not y.sum():
+		return None
+	top = np.argsort(-p, kind="mergesort")[: math.ceil(p.size / 10)]
+	return float(y[top].mean() / y.mean())
+
+
+def fit_risk_model(
+	matrix: np.ndarray,
+	keys: Sequence[str],
+	churned: Sequence[int | bool],
+	dates: Sequence[Hashable],
+	customers: Sequence[Hashable],
+	horizon: int,
+	l2: float = 1.0,
+	split: float = 0.7,
+) -> RiskModel | None:
+	"""Fit on the first `split` share of the distinct dates, judge on the rest. None when there is
+	nothing to fit: fewer than two dates, or nobody (or everybody) churned on the training dates."""
+	matrix = np.asarray(matrix, dtype=float)
+	y = np.asarray(churned, dtype=float)
+	if matrix.shape != (y.size, len(keys)) or len(dates) != y.size or len(customers) != y.size:
+		raise ValueError("matrix, churned, dates and customers must describe the same rows")
+	distinct = sorted(set(dates))
+	if len(distinct) < 2:
+		return None
+	n_train_dates = min(len(distinct) - 1, max(1, math.floor(split * len(distinct) + 1e-9)))
+	position = {day: index for index, day in enumerate(distinct)}
+	train = np.fromiter((position[day] < n_train_dates for day in dates), dtype=bool, count=y.size)
+	test = ~train
+	if y[train].min() == y[train].max():
+		return None
+
+	features = features_from_training(matrix[train], list(keys))
+	beta = logistic_newton(_design(matrix[train], features), y[train], l2)
+	names = [f.key for f in features] + [f"{f.key}:missing" for f in features if f.indicator]
+	base_rate = float(y[train].mean())
+	churned_test = y[test] > 0.5
+	test_customers = [c for c, is_test in zip(customers, test, strict=True) if is_test]
+	events = len({c for c, gone in zip(test_customers, churned_test, strict=True) if gone})
+	model = dict(
+		horizon=horizon,
+		features=features,
+		intercept=float(beta[0]),
+		coefficients={name: float(b) for name, b in zip(names, beta[1:], strict=True)},
+		train_dates=distinct[:n_train_dates],
+		test_dates=distinct[n_train_dates:],
+		n_train=int(train.sum()),
+		n_test=int(test.sum()),
+		customers_test=len(set(test_customers)),
+		events_test=events,
+		base_rate=base_rate,
+	)
+	if not test.any():
+		return RiskModel(verdict=TOO_LITTLE_DATA, **model)
+	probabilities = sigmoid(_design(matrix[test], features) @ beta)
+	# _auc ranks "lower is worse": the negated risk is the score.
+	value = _auc(-probabilities, churned_test)
+	positives = int(churned_test.sum())
+	interval = auc_interval(value, positives, churned_test.size - positives)
+	if model["customers_test"] < MIN_CUSTOMERS or events < MIN_EVENTS:
+		verdict = TOO_LITTLE_DATA
+	elif interval is None or interval[0] <= 0.5:
+		verdict = NO_BETTER_THAN_CHANCE
+	else:
+		verdict = USABLE
+	return RiskModel(
+		verdict=verdict,
+		auc=value,
+		auc_low=interval[0] if interval else None,
+		auc_high=interval[1] if interval else None,
+		lift=riskiest_decile_lift(probabilities, churned_test),
+		brier=brier(probabilities, churned_test),
+		brier_base_rate=brier(np.full(probabilities.size, base_rate), churned_test),
+		calibration=calibration_bins(probabilities, churned_test),
+		**model,
+	)
