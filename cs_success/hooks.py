@@ -78,7 +78,10 @@ doc_events = {
 }
 
 # Listeners of the pipeline (cs_success/jobs.py): told of each batch of customers scored, f(outcomes, day).
-cs_success_customers_scored = ["cs_success.playbooks.evaluation.after_recompute"]
+cs_success_customers_scored = [
+	"cs_success.playbooks.evaluation.after_recompute",
+	"cs_success.risk.scoring.after_recompute",
+]
 
 # Scheduled Tasks
 # ---------------
@@ -95,6 +98,8 @@ scheduler_events = {
 		"cs_success.health.overrides.lapse_expired_overrides",
 		"cs_success.surveys.delivery.mark_bounced",
 	],
+	# Churn risk learned again from the month's new history (cs_success/risk/model.py).
+	"monthly_long": ["cs_success.risk.refit.refit_all"],
 	"cron": {
 		# Webhook retries after their backoff, and attempts whose job was lost or killed.
 		"*/5 * * * *": ["cs_success.health.alerts.retry_due_webhooks"],

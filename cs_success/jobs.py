@@ -183,6 +183,11 @@ def first_run(backfill_months: int = FIRST_RUN_BACKFILL_MONTHS, since: date | st
 		done["history_months"] = len(written)
 		done["snapshots"] = sum(written.values())
 		_commit()
+		# The history is there: learn churn risk from it (each model says whether it beats chance).
+		from cs_success.risk.refit import refit_all
+
+		done["risk_models"] = refit_all()
+		_commit()
 	except Exception:
 		_set_progress("failed", 0, customers)
 		raise

@@ -81,7 +81,17 @@ def observation_dates(from_date, to_date, horizon: int, today: date | None = Non
 
 
 def measure_scores(stored: str | None) -> dict[str, float | None]:
-	"""Measure scores from a snapshot's breakdown: {measure: [raw value, score, contribution]}."""
+	"""Measure scores from a snapshot's (or a Customer Health's) breakdown."""
+	return _breakdown_column(stored, 1)
+
+
+def measure_raw_values(stored: str | None) -> dict[str, float | None]:
+	"""The measures' raw values from the same breakdown (what churn risk learns from)."""
+	return _breakdown_column(stored, 0)
+
+
+def _breakdown_column(stored: str | None, column: int) -> dict[str, float | None]:
+	"""One column of a breakdown {measure: [raw value, score, contribution]}; None where it has none."""
 	if not stored:
 		return {}
 	try:
@@ -90,11 +100,11 @@ def measure_scores(stored: str | None) -> dict[str, float | None]:
 		return {}
 	if not isinstance(breakdown, dict):
 		return {}
-	scores = {}
-	for key, values in breakdown.items():
-		score = values[1] if isinstance(values, list) and len(values) > 1 else None
-		scores[key] = float(score) if isinstance(score, int | float) else None
-	return scores
+	values = {}
+	for key, row in breakdown.items():
+		value = row[column] if isinstance(row, list) and len(row) > column else None
+		values[key] = float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+	return values
 
 
 def count_observations(

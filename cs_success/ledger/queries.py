@@ -27,7 +27,7 @@ import frappe
 from frappe.utils import add_days, add_months, get_last_day, getdate, today
 
 from cs_success.base.permissions import enabled_customers_only
-from cs_success.engine.ledger import CHURN
+from cs_success.engine.ledger import ACQUIRED, CHURN
 from cs_success.engine.retention import RevenueRetention, revenue_retention
 
 FAR_FUTURE = "9999-12-31"
@@ -345,6 +345,19 @@ def events_between(
 	for row in lifecycle_events(event_type, start, end, customers, ("customer", "event_date")):
 		result.setdefault(row.customer, []).append(getdate(row.event_date))
 	return result
+
+
+def acquired_on(customers: Sequence[str] | None = None) -> dict[str, date]:
+	"""customer -> the day it first became a customer (its first Acquired event): where tenure counts from."""
+	condition, params = _customer_condition("customer", customers)
+	return {
+		customer: getdate(day)
+		for customer, day in frappe.db.sql(
+			f"""SELECT customer, MIN(event_date) FROM `tabCustomer Lifecycle Event`
+			WHERE event_type = %(acquired)s {condition} GROUP BY customer""",
+			{**params, "acquired": ACQUIRED},
+		)
+	}
 
 
 # Renewals -----------------------------------------------------------------------------------------------

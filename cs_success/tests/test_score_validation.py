@@ -47,12 +47,14 @@ def plant_history(
 			if churned and churned <= day:
 				break
 			soon = bool(churned and churned <= add_days(day, 90))
-			score, measures = score_for(rng, soon)
+			# (score, {measure: score}) or, with the measures' raw values, (score, scores, {measure: raw})
+			score, measures, *raw = score_for(rng, soon)
+			raw = raw[0] if raw else {}
 			snapshots.append(
 				(
 					frappe.generate_hash(length=20), *base, name, day, "Daily",
 					round(score, 1), band_for(score), round(score, 1), 100,
-					json.dumps({key: [None, value, 0] for key, value in measures.items()}), scorecard,
+					json.dumps({key: [raw.get(key), value, 0] for key, value in measures.items()}), scorecard,
 				)
 			)  # fmt: skip
 	insert_rows("Customer Active Span", ["name", *standard, "customer", "from_date", "to_date"], spans)

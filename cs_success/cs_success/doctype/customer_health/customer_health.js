@@ -46,8 +46,44 @@ frappe.ui.form.on("Customer Health", {
 		frm.add_custom_button(__("History"), () =>
 			frappe.set_route("List", "Customer Health Change", { customer: frm.doc.customer })
 		);
+		show_churn_risk(frm);
 	},
 });
+
+// The three measures that raise the churn risk most, in words; stored as codes and English labels, shown in
+// the reader's language, as text (never as HTML).
+function show_churn_risk(frm) {
+	const wrapper = frm.get_field("churn_risk_explained").$wrapper;
+	const esc = frappe.utils.escape_html;
+	if (!frm.doc.has_churn_risk_30 && !frm.doc.has_churn_risk_90) {
+		wrapper.html(
+			`<p class="text-muted">${esc(
+				__("No churn risk is shown: no model learned from this site's history beats chance yet, or the customer has churned.")
+			)}</p>`
+		);
+		return;
+	}
+	let drivers = [];
+	try {
+		drivers = JSON.parse(frm.doc.churn_risk_drivers || "[]") || [];
+	} catch (e) {
+		drivers = [];
+	}
+	const line = (d) => {
+		const label = __(d.label || d.measure);
+		if (d.kind === "missing") return __("{0}: no data, and customers without it churn more", [label]);
+		if (d.percent === null || d.percent === undefined)
+			return d.kind === "lower" ? __("{0}: lower than the typical customer", [label]) : __("{0}: higher than the typical customer", [label]);
+		return d.kind === "lower"
+			? __("{0}: {1}% below the typical customer", [label, d.percent])
+			: __("{0}: {1}% above the typical customer", [label, d.percent]);
+	};
+	wrapper.html(
+		drivers.length
+			? `<ul>${drivers.map((d) => `<li>${esc(line(d))}</li>`).join("")}</ul>`
+			: `<p class="text-muted">${esc(__("Nothing raises this customer's risk above the typical customer's."))}</p>`
+	);
+}
 
 function override_dialog(frm) {
 	const dialog = new frappe.ui.Dialog({

@@ -1,0 +1,142 @@
+"""Churn risk models: fitted on the site's own history, stored as versions, one current per horizon.
+
+The history is the score validation's (health/score_validation.py): the Daily snapshots of customers active
+in the revenue ledger on month starts whose horizon has passed, with the churn that followed. Features are
+the measures' raw values on the snapshot plus tenure (days since the customer's first Acquired event); the
+arithmetic is cs_success/engine/churn_risk.py. A fit is a Churn Risk Model document with its coefficients,
+window, test AUC, lift and calibration; the newest fit of a horizon becomes current, usable or not (an
+unusable one withholds every probability). Refitted monthly and on demand by a CS Manager (risk/refit.py);
+customers are scored again after each fit (risk/scoring.py)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import numpy as np
+
+import frappe
+from frappe.utils import add_months, getdate, now_datetime, today
+
+from cs_success.engine.churn_risk import (
+	NO_BETTER_THAN_CHANCE,
+	TOO_LITTLE_DATA,
+	USABLE,
+	CalibrationBin,
+	Feature,
+	RiskModel,
+	fit_risk_model,
+)
+from cs_success.health.score_validation import measure_raw_values, observation_dates
+from cs_success.health.snapshots import observation_condition, observation_rows
+from cs_success.ledger.queries import acquired_on
+
+HORIZONS = (30, 90)
+# A feature of its own beside the measures: days since the customer's first Acquired event.
+TENURE = "tenure_days"
+# How far back the history reaches.
+HISTORY_MONTHS = 24
+VERDICTS = {
+	USABLE: "Usable",
+	NO_BETTER_THAN_CHANCE: "No Better Than Chance",
+	TOO_LITTLE_DATA: "Too Little Data",
+}
+
+
+def observations(horizon: int, on: date | None = None):
+	"""(matrix, keys, churned, dates, customers) of the history for a horizon, as of `on` (today)."""
+	on = getdate(on or today())
+	dates = observation_dates(add_months(on, -HISTORY_MONTHS), on, horizon, on)
+	if not dates:
+		return np.empty((0, 0)), [], [], [], []
+	acquired = acquired_on()
+	where, params = observation_condition(dates, horizon)
+	rows, churned, days, customers = [], [], [], []
+	for customer, day, _score, _band, stored, gone, _churned_on in observation_rows(where, params):
+		values = measure_raw_values(stored)
+		first = acquired.get(customer)
+		day = getdate(day)
+		values[TENURE] = float((day - first).days) if first and first <= day else None
+		rows.append(values)
+		churned.append(bool(gone))
+		days.append(day)
+		customers.append(customer)
+	keys = sorted({key for values in rows for key in values})
+	matrix = np.full((len(rows), len(keys)), np.nan)
+	column = {key: j for j, key in enumerate(keys)}
+	for i, values in enumerate(rows):
+		for key, value in values.items():
+			if value is not None:
+				matrix[i, column[key]] = value
+	return matrix, keys, churned, days, customers
+
+
+def fit(horizon: int, on: date | None = None) -> str | None:
+	matrix, keys, churned, days, customers = observations(horizon, on)
+	model = fit_risk_model(matrix, keys, churned, days, customers, horizon) if keys else None
+	if model is None:
+		return None
+	doc = frappe.get_doc(
+		{
+			"doctype": "Churn Risk Model",
+			"horizon_days": horizon,
+			"verdict": VERDICTS[model.verdict],
+			"is_current": 1,
+			"fitted_on": now_datetime(),
+			"fitted_by": frappe.session.user,
+			"auc": model.auc,
+			"auc_low": model.auc_low,
+			"auc_high": model.auc_high,
+			"lift": model.lift,
+			"brier": model.brier,
+			"brier_base_rate": model.brier_base_rate,
+			"base_rate": 100.0 * model.base_rate,
+			"train_from": model.train_dates[0],
+			"train_to": model.train_dates[-1],
+			"test_from": model.test_dates[0],
+			"test_to": model.test_dates[-1],
+			"n_train": model.n_train,
+			"n_test": model.n_test,
+			"customers_test": model.customers_test,
+			"events_test": model.events_test,
+			"calibration": json.dumps([b.__dict__ for b in model.calibration]),
+			"model": json.dumps(
+				{
+					"intercept": model.intercept,
+					"features": [f.__dict__ for f in model.features],
+					"coefficients": model.coefficients,
+				}
+			),
+		}
+	)
+	frappe.db.set_value("Churn Risk Model", {"horizon_days": horizon, "is_current": 1}, "is_current", 0)
+	doc.insert(ignore_permissions=True)
+	return doc.name
+
+
+def current_models() -> dict[int, RiskModel]:
+	"""horizon -> the current model, only where it is usable: an unusable model shows no probability."""
+	models = {}
+	for row in frappe.get_all(
+		"Churn Risk Model",
+		filters={"is_current": 1, "verdict": VERDICTS[USABLE]},
+		fields=["horizon_days", "model", "auc", "calibration"],
+	):
+		stored = json.loads(row.model)
+		models[row.horizon_days] = RiskModel(
+			horizon=row.horizon_days,
+			features=[Feature(**f) for f in stored["features"]],
+			intercept=stored["intercept"],
+			coefficients=stored["coefficients"],
+			train_dates=[],
+			test_dates=[],
+			n_train=0,
+			n_test=0,
+			customers_test=0,
+			events_test=0,
+			base_rate=0.0,
+			verdict=USABLE,
+			auc=row.auc,
+			calibration=[CalibrationBin(**b) for b in json.loads(row.calibration or "[]")],
+		)
+	return models

@@ -1,0 +1,68 @@
+"""Each customer's churn risk from the current models (risk/model.py): 30 and 90 days, and the three
+measures that raise it most, on the Customer Health record. Told of every batch the pipeline scores
+(hooks.py `cs_success_customers_scored`) and run for everyone after each fit. Without a usable model for a
+horizon, or for a customer who has churned, the risk is unknown (has_churn_risk_<horizon> = 0), never 0."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date
+
+import frappe
+from frappe.utils import getdate, today
+
+from cs_success.engine.health_score import CHURNED as CHURNED_BAND
+from cs_success.health.config import measure_label
+from cs_success.health.score_validation import measure_raw_values
+from cs_success.ledger.queries import acquired_on
+from cs_success.risk.model import HORIZONS, TENURE, current_models
+
+CHUNK = 2000
+# A horizon without a usable model: unknown, shown empty.
+UNKNOWN = {f"{field}_{horizon}": 0 for horizon in HORIZONS for field in ("has_churn_risk", "churn_risk")}
+# The horizon whose drivers the customer shows.
+DRIVERS_HORIZON = 90
+
+
+def after_recompute(outcomes, day: date) -> None:
+	"""The pipeline's listener: the batch just scored."""
+	score_customers([o.customer.name for o in outcomes], day)
+
+
+def score_customers(names: Sequence[str] | None, day: date | None = None) -> int:
+	"""Write the risk of these customers (None: everyone). Returns how many got a probability."""
+	day = getdate(day or today())
+	models = current_models()
+	filters = {"name": ("in", list(names))} if names is not None else {}
+	if names is not None and not names:
+		return 0
+	rows = frappe.get_all("Customer Health", filters=filters, fields=["name", "band", "contributions"])
+	acquired = acquired_on(names)
+	drivers_model = models.get(DRIVERS_HORIZON) or next(iter(models.values()), None)
+	updates, scored = {}, 0
+	for row in rows:
+		values = measure_raw_values(row.contributions)
+		first = acquired.get(row.name)
+		values[TENURE] = float((day - first).days) if first and first <= day else None
+		if not models or row.band == CHURNED_BAND:
+			updates[row.name] = {**UNKNOWN, "churn_risk_drivers": None}
+			continue
+		update = dict(UNKNOWN)
+		for horizon, model in models.items():
+			update[f"has_churn_risk_{horizon}"] = 1
+			update[f"churn_risk_{horizon}"] = round(100.0 * model.predict(values), 1)
+		drivers = [
+			{
+				"measure": d.key,
+				"label": "Time as a Customer" if d.key == TENURE else measure_label(d.key),
+				"kind": d.kind,
+				"percent": None if d.percent is None else round(d.percent),
+			}
+			for d in drivers_model.drivers(values)
+		]
+		updates[row.name] = {**update, "churn_risk_drivers": json.dumps(drivers)}
+		scored += 1
+	if updates:
+		frappe.db.bulk_update("Customer Health", updates, chunk_size=CHUNK, update_modified=False)
+	return scored

@@ -1,0 +1,127 @@
+"""Tier 2, issue 22: churn risk learned from a planted history. Where low usage precedes churn the model finds
+it (test AUC above 0.75), customers get a probability and their driver in words; where churn is random the
+model says it is no better than chance and no customer shows a probability. A CS Manager, and only one,
+may refit."""
+
+from datetime import date
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+
+from cs_success.risk.model import current_models, fit
+from cs_success.risk.scoring import score_customers
+from cs_success.tests.test_score_validation import plant_history
+from cs_success.tests.utils import make_customer, make_user, run_pending_recomputes
+
+# The planted history's month starts are in the first half of 2016: by October every 90 days have passed.
+AS_OF = date(2016, 10, 1)
+
+
+def usage_drives_churn(rng, soon):
+	"""Messages sent in the month: few before a churn; NPS is noise. (score, scores, raw values)"""
+	messages = rng.randint(0, 6) if soon else rng.randint(4, 80)
+	nps = rng.uniform(-100, 100)
+	raw = {"usage": float(messages), "account_nps": nps}
+	return 50.0, {"usage": min(100.0, messages), "account_nps": (nps + 100) / 2}, raw
+
+
+def random_churn(rng, soon):
+	messages = rng.randint(0, 80)
+	return 50.0, {"usage": float(messages)}, {"usage": float(messages)}
+
+
+class ChurnRiskTestCase(FrappeTestCase):
+	def setUp(self):
+		frappe.set_user("Administrator")
+		# Only the planted history: this transaction forgets every other snapshot and model (rolled back).
+		frappe.db.delete("Customer Health Snapshot")
+		frappe.db.delete("Churn Risk Model")
+
+	def tearDown(self):
+		frappe.set_user("Administrator")
+		frappe.db.rollback()
+
+	def customer_with(self, raw: dict) -> str:
+		customer = make_customer("Risk")
+		run_pending_recomputes()
+		frappe.db.set_value(
+			"Customer Health",
+			customer,
+			"contributions",
+			frappe.as_json({key: [value, 50, 0] for key, value in raw.items()}),
+			update_modified=False,
+		)
+		return customer
+
+
+class TestPlantedUsage(ChurnRiskTestCase):
+	def test_the_model_finds_usage_and_customers_show_it(self):
+		plant_history(400, 120, usage_drives_churn, seed=3)
+		name = fit(90, AS_OF)
+		model = frappe.get_doc("Churn Risk Model", name)
+		self.assertEqual(model.verdict, "Usable")
+		self.assertEqual(model.is_current, 1)
+		self.assertGreater(model.auc, 0.75)
+		self.assertGreater(model.auc_low, 0.5)
+		self.assertLess(model.brier, model.brier_base_rate)
+		# 6 month starts: 4 train (Jan-Apr), 2 test (May, Jun)
+		self.assertEqual((str(model.train_to), str(model.test_from)), ("2016-04-01", "2016-05-01"))
+		calibration = frappe.parse_json(model.calibration)
+		self.assertEqual(len(calibration), 10)
+		self.assertEqual(sum(b["observations"] for b in calibration), model.n_test)
+
+		light, heavy = self.customer_with({"usage": 1, "account_nps": 0}), self.customer_with({"usage": 60})
+		self.assertEqual(score_customers([light, heavy], AS_OF), 2)
+		risk = {
+			c: frappe.db.get_value(
+				"Customer Health",
+				c,
+				["has_churn_risk_90", "churn_risk_90", "churn_risk_drivers"],
+				as_dict=True,
+			)
+			for c in (light, heavy)
+		}
+		self.assertEqual(risk[light].has_churn_risk_90, 1)
+		self.assertGreater(risk[light].churn_risk_90, 2 * risk[heavy].churn_risk_90)
+		(first, *_rest) = frappe.parse_json(risk[light].churn_risk_drivers)
+		self.assertEqual((first["measure"], first["kind"]), ("usage", "lower"))
+		self.assertGreater(first["percent"], 50)
+		# No 30-day model was fitted: that risk is unknown, not 0.
+		self.assertEqual(frappe.db.get_value("Customer Health", light, "has_churn_risk_30"), 0)
+
+	def test_a_refit_replaces_the_current_model(self):
+		plant_history(400, 120, usage_drives_churn, seed=3)
+		first, second = fit(90, AS_OF), fit(90, AS_OF)
+		self.assertEqual(frappe.db.get_value("Churn Risk Model", first, "is_current"), 0)
+		self.assertEqual(frappe.db.get_value("Churn Risk Model", second, "is_current"), 1)
+		self.assertEqual(list(current_models()), [90])
+
+
+class TestRandomChurn(ChurnRiskTestCase):
+	def test_no_better_than_chance_and_no_probability(self):
+		plant_history(400, 120, random_churn, seed=5)
+		name = fit(90, AS_OF)
+		model = frappe.get_doc("Churn Risk Model", name)
+		self.assertEqual(model.verdict, "No Better Than Chance")
+		self.assertLessEqual(model.auc_low, 0.5)
+		self.assertEqual(current_models(), {})
+		customer = self.customer_with({"usage": 1})
+		self.assertEqual(score_customers([customer], AS_OF), 0)
+		row = frappe.db.get_value(
+			"Customer Health",
+			customer,
+			["has_churn_risk_30", "has_churn_risk_90", "churn_risk_drivers"],
+			as_dict=True,
+		)
+		self.assertEqual((row.has_churn_risk_30, row.has_churn_risk_90, row.churn_risk_drivers), (0, 0, None))
+
+
+class TestRefitPermission(ChurnRiskTestCase):
+	def test_only_a_cs_manager_may_refit(self):
+		from cs_success.api.risk import refit
+
+		frappe.set_user(make_user("CS Agent"))
+		self.assertRaises(frappe.PermissionError, refit)
+		frappe.set_user(make_user("CS Manager"))
+		refit()  # runs at once in tests: no history here, so no model
+		self.assertEqual(frappe.db.count("Churn Risk Model"), 0)
