@@ -38,6 +38,8 @@ MIN_EVENTS = 10
 CALIBRATION_BINS = 10
 # A driver's kind: the value is lower or higher than the typical customer's, or missing.
 LOWER, HIGHER, MISSING = "lower", "higher", "missing"
+# A measure must move the log-odds by at least this much (about 10 % on the odds) to be named a driver.
+MIN_DRIVER_LOG_ODDS = 0.1
 
 
 @dataclass(frozen=True)
@@ -70,12 +72,16 @@ class CalibrationBin:
 @dataclass(frozen=True)
 class Driver:
 	"""What raises a customer's risk: the measure, how its value stands against the typical customer's
-	(LOWER / HIGHER by `percent`, or MISSING), and its share of the log-odds."""
+	(LOWER / HIGHER, or MISSING), and its share of the log-odds. `value` and `typical` are on the measure's
+	own scale; `percent` (how far apart, in percent of the typical value) only for a measure on the log
+	scale (counts, amounts, days), where a ratio means something; for a signed one (NPS) it is None."""
 
 	key: str
 	kind: str
 	percent: float | None
 	contribution: float
+	value: float | None = None
+	typical: float | None = None
 
 
 @dataclass(frozen=True)
@@ -122,11 +128,12 @@ class RiskModel:
 		return float(self.predict_matrix(_row(values, [f.key for f in self.features]))[0])
 
 	def drivers(self, values: Mapping[str, float | None], top: int = 3) -> list[Driver]:
-		"""The measures that raise this customer's risk most (positive log-odds against the typical
-		customer), largest first."""
+		"""The measures that raise this customer's risk most (at least MIN_DRIVER_LOG_ODDS against the
+		typical customer), largest first."""
 		found = []
 		for feature in self.features:
 			value = _number(values.get(feature.key))
+			typical = feature.typical
 			if value is None:
 				if not feature.indicator:
 					continue
@@ -136,10 +143,9 @@ class RiskModel:
 				z = (feature.transform(value) - feature.mean) / feature.std if feature.std else 0.0
 				contribution = self.coefficients[feature.key] * z
 				kind = LOWER if z < 0 else HIGHER
-				typical = feature.typical
-				percent = abs(100.0 * (value - typical) / typical) if typical else None
-			if contribution > 0:
-				found.append(Driver(feature.key, kind, percent, contribution))
+				percent = abs(100.0 * (value - typical) / typical) if feature.log and typical > 0 else None
+			if contribution >= MIN_DRIVER_LOG_ODDS:
+				found.append(Driver(feature.key, kind, percent, contribution, value, typical))
 		return sorted(found, key=lambda d: -d.contribution)[:top]
 
 

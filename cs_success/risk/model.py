@@ -114,6 +114,21 @@ def fit(horizon: int, on: date | None = None) -> str | None:
 	return doc.name
 
 
+MODEL_FIELDS = (
+	"name", "horizon_days", "verdict", "auc", "auc_low", "auc_high", "lift", "brier", "brier_base_rate",
+	"base_rate", "n_train", "n_test", "customers_test", "events_test", "train_from", "train_to", "test_from",
+	"test_to", "calibration", "fitted_on",
+)  # fmt: skip
+
+
+def current_model_row(horizon: int):
+	"""The current Churn Risk Model of a horizon as a row (its figures), usable or not; None before any fit."""
+	rows = frappe.get_all(
+		"Churn Risk Model", filters={"horizon_days": horizon, "is_current": 1}, fields=list(MODEL_FIELDS)
+	)
+	return rows[0] if rows else None
+
+
 def current_models() -> dict[int, RiskModel]:
 	"""horizon -> the current model, only where it is usable: an unusable model shows no probability."""
 	models = {}

@@ -58,6 +58,8 @@ def score_customers(names: Sequence[str] | None, day: date | None = None) -> int
 				"label": "Time as a Customer" if d.key == TENURE else measure_label(d.key),
 				"kind": d.kind,
 				"percent": None if d.percent is None else round(d.percent),
+				"value": None if d.value is None else round(d.value, 1),
+				"typical": round(d.typical, 1),
 			}
 			for d in drivers_model.drivers(values)
 		]

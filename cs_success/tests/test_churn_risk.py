@@ -89,6 +89,29 @@ class TestPlantedUsage(ChurnRiskTestCase):
 		# No 30-day model was fitted: that risk is unknown, not 0.
 		self.assertEqual(frappe.db.get_value("Customer Health", light, "has_churn_risk_30"), 0)
 
+	def test_the_report_shows_calibration_beside_what_happened(self):
+		from cs_success.cs_success.report.churn_risk.churn_risk import execute
+
+		plant_history(400, 120, usage_drives_churn, seed=3)
+		model = frappe.get_doc("Churn Risk Model", fit(90, AS_OF))
+		_columns, rows, message, chart, summary = execute({"horizon": "90"})
+		self.assertIn("Usable", message)
+		self.assertEqual(len(rows), 10)
+		calibration = frappe.parse_json(model.calibration)
+		for row, stored in zip(rows, calibration, strict=True):
+			self.assertAlmostEqual(row["observed"], 100 * stored["observed"])
+			self.assertAlmostEqual(row["difference"], 100 * (stored["mean_predicted"] - stored["observed"]))
+		# Sorted by predicted risk: the riskiest decile churns more than the safest.
+		self.assertGreater(rows[-1]["observed"], rows[0]["observed"])
+		self.assertEqual(len(chart["data"]["datasets"]), 2)
+		by_label = {item["label"]: item for item in summary}
+		self.assertAlmostEqual(by_label["AUC (Test Dates)"]["value"], model.auc)
+		self.assertEqual(by_label["Verdict"]["indicator"], "Green")
+		# No 30-day model: the report says so rather than showing zeros.
+		_columns, rows, message, *_rest = execute({"horizon": "30"})
+		self.assertEqual(rows, [])
+		self.assertIn("No churn risk model yet", message)
+
 	def test_a_refit_replaces_the_current_model(self):
 		plant_history(400, 120, usage_drives_churn, seed=3)
 		first, second = fit(90, AS_OF), fit(90, AS_OF)
@@ -105,6 +128,11 @@ class TestRandomChurn(ChurnRiskTestCase):
 		self.assertEqual(model.verdict, "No Better Than Chance")
 		self.assertLessEqual(model.auc_low, 0.5)
 		self.assertEqual(current_models(), {})
+		from cs_success.cs_success.report.churn_risk.churn_risk import execute
+
+		_columns, _rows, message, _chart, summary = execute({"horizon": "90"})
+		self.assertIn("No better than chance", message)
+		self.assertEqual({item["label"]: item for item in summary}["Verdict"]["indicator"], "Red")
 		customer = self.customer_with({"usage": 1})
 		self.assertEqual(score_customers([customer], AS_OF), 0)
 		row = frappe.db.get_value(

@@ -69,14 +69,15 @@ function show_churn_risk(frm) {
 	} catch (e) {
 		drivers = [];
 	}
+	const number = (value) => (value === null || value === undefined ? "" : format_number(value, null, 1));
 	const line = (d) => {
 		const label = __(d.label || d.measure);
 		if (d.kind === "missing") return __("{0}: no data, and customers without it churn more", [label]);
-		if (d.percent === null || d.percent === undefined)
-			return d.kind === "lower" ? __("{0}: lower than the typical customer", [label]) : __("{0}: higher than the typical customer", [label]);
+		const against = __("{0} against {1} for the typical customer", [number(d.value), number(d.typical)]);
+		if (d.percent === null || d.percent === undefined) return `${label}: ${against}`;
 		return d.kind === "lower"
-			? __("{0}: {1}% below the typical customer", [label, d.percent])
-			: __("{0}: {1}% above the typical customer", [label, d.percent]);
+			? __("{0}: {1}% below the typical customer ({2})", [label, d.percent, against])
+			: __("{0}: {1}% above the typical customer ({2})", [label, d.percent, against]);
 	};
 	wrapper.html(
 		drivers.length
