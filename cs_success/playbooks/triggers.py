@@ -5,7 +5,8 @@ Two moments (BENCHMARKS.md keeps the hook overhead where it was: nothing here ru
 - after a recompute (the pipeline in jobs.py tells playbooks/evaluation.py after_recompute), for the
   customers just scored: a band entered, a score that dropped, an unhappy survey answer;
 - once a day (playbooks/evaluation.py run_daily), for everyone: a renewal coming due, no touchpoint for a while, usage
-  down, an overdue success-plan objective, a new customer, a customer who churned.
+  down, an overdue success-plan objective, a new customer, a customer who churned, a churn risk at or above
+  a share.
 Each trigger returns Candidates; playbooks/runs.py decides which of them start a run. TRIGGERS, at the
 end, is the registry: a trigger's name, when it is evaluated, its finder and the play fields it needs;
 the Play doctype's options follow it (cs_success/tests/test_registries.py)."""
@@ -37,6 +38,7 @@ USAGE_DOWN = "Usage Down"
 OBJECTIVE_OVERDUE = "Objective Overdue"
 NEW_CUSTOMER = "New Customer"
 CUSTOMER_CHURNED = "Customer Churned"
+CHURN_RISK_ABOVE = "Churn Risk Above"
 # When a trigger is evaluated: after each recompute batch, for the customers just scored (its finder
 # takes the play, the batch's outcomes and the day), or once a day for everyone (the play and the day).
 AFTER_RECOMPUTE = "After Recompute"
@@ -237,6 +239,25 @@ def usage_down(play, today: date) -> list[Candidate]:
 	]
 
 
+def churn_risk_above(play, today: date) -> list[Candidate]:
+	"""Customers whose churn risk in 90 days (risk/scoring.py, from the current usable model) is at or above
+	the play's `percent`. A customer without a known risk is never found: unknown is not low, nor high."""
+	rows = frappe.db.sql(
+		"""SELECT name, churn_risk_90 FROM `tabCustomer Health`
+		WHERE has_churn_risk_90 = 1 AND churn_risk_90 >= %(percent)s""",
+		{"percent": float(play.percent or 0)},
+	)
+	return [
+		Candidate(
+			customer,
+			_("Churn risk in 90 days {0}% (the play starts at {1}%).").format(
+				f"{risk:.1f}", f"{play.percent:g}"
+			),
+		)
+		for customer, risk in rows
+	]
+
+
 def objectives_overdue(play, today: date) -> list[Candidate]:
 	"""Objectives of active success plans past their due date and not achieved; each objective once."""
 	rows = frappe.db.sql(
@@ -307,6 +328,7 @@ TRIGGERS: tuple[Trigger, ...] = (
 	Trigger(OBJECTIVE_OVERDUE, DAILY, objectives_overdue),
 	Trigger(NEW_CUSTOMER, DAILY, new_customers, ("days",)),
 	Trigger(CUSTOMER_CHURNED, DAILY, churned_customers),
+	Trigger(CHURN_RISK_ABOVE, DAILY, churn_risk_above, ("percent",)),
 )
 TRIGGERS_BY_NAME: dict[str, Trigger] = {trigger.name: trigger for trigger in TRIGGERS}
 

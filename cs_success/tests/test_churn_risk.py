@@ -144,6 +144,40 @@ class TestRandomChurn(ChurnRiskTestCase):
 		self.assertEqual((row.has_churn_risk_30, row.has_churn_risk_90, row.churn_risk_drivers), (0, 0, None))
 
 
+class TestChurnRiskTrigger(ChurnRiskTestCase):
+	def test_a_play_starts_for_risks_at_or_above_its_percent_only(self):
+		from cs_success.playbooks.evaluation import run_daily
+		from cs_success.tests.utils import make_play
+
+		high, edge, low, unknown = (
+			make_customer(f"Risk {label}") for label in ("High", "Edge", "Low", "Unknown")
+		)
+		run_pending_recomputes()
+		for customer, risk, known in ((high, 72.5, 1), (edge, 50.0, 1), (low, 49.9, 1), (unknown, 90.0, 0)):
+			frappe.db.set_value(
+				"Customer Health",
+				customer,
+				{"has_churn_risk_90": known, "churn_risk_90": risk},
+				update_modified=False,
+			)
+		play = make_play("Churn Risk Above", percent=50)
+		run_daily()
+		runs = dict(
+			frappe.get_all(
+				"Play Run", filters={"play": play.name}, fields=["customer", "reason"], as_list=True
+			)
+		)
+		# 50.0 is at the threshold; 49.9 is below; a risk nobody knows (the stored 90 is not a risk) is never found.
+		self.assertEqual(set(runs), {high, edge})
+		self.assertIn("72.5%", runs[high])
+
+	def test_the_trigger_needs_its_percent(self):
+		from cs_success.cs_success.doctype.play.play import PlayConfigurationError
+		from cs_success.tests.utils import make_play
+
+		self.assertRaises(PlayConfigurationError, make_play, "Churn Risk Above")
+
+
 class TestRefitPermission(ChurnRiskTestCase):
 	def test_only_a_cs_manager_may_refit(self):
 		from cs_success.api.risk import refit
