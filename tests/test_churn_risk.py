@@ -147,3 +147,27 @@ def test_missing_is_information():
 	assert (driver.key, driver.kind, driver.percent) == ("usage", MISSING, None)
 	assert model.drivers({"usage": 30}) == [] or model.drivers({"usage": 30})[0].kind in (LOWER, HIGHER)
 	assert HIGHER != LOWER
+
+
+def test_backtest_fits_only_on_what_was_known_and_compares_with_what_stayed():
+	from datetime import date, timedelta
+
+	from cs_success.engine.churn_risk import backtest
+
+	matrix, churned, days, _customers = planted(n_customers=800, n_dates=6)
+	start = date(2025, 1, 1)
+	dates = [start + timedelta(days=30 * d) for d in days]
+	mrr = [100.0] * len(dates)
+	rows = backtest(matrix, KEYS, churned, dates, mrr, horizon=30)
+	# The first date has nothing known before it; on the second, the first's 30 days have not passed
+	# (day 0 + 30 = day 30, not before it); from the third on, every date whose 30 days ended before it.
+	assert [r.day for r in rows] == [start + timedelta(days=30 * d) for d in range(2, 6)]
+	assert [r.train_observations for r in rows] == [800, 1600, 2400, 3200]
+	for row in rows:
+		at = [i for i, d in enumerate(dates) if d == row.day]
+		assert row.mrr == 100.0 * len(at)
+		# what stayed: 100 for every customer of that date who did not churn
+		assert row.retained == 100.0 * sum(1 for i in at if not churned[i])
+		assert row.error == pytest.approx(row.forecast - row.retained)
+		# calibrated: the forecast misses what stayed by less than 3 %
+		assert abs(row.error_percent) < 3

@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 import numpy as np
 
@@ -212,6 +213,71 @@ def riskiest_decile_lift(probabilities: np.ndarray, churned: np.ndarray) -> floa
 	return float(y[top].mean() / y.mean())
 
 
+def fit_features(matrix: np.ndarray, keys: Sequence[str], churned: np.ndarray, l2: float = 1.0):
+	"""(features, beta) fitted on all these rows: the model without its judgement."""
+	features = features_from_training(matrix, list(keys))
+	return features, logistic_newton(_design(matrix, features), np.asarray(churned, dtype=float), l2)
+
+
+@dataclass(frozen=True)
+class BacktestRow:
+	"""One past month start D: the MRR of the customers observed on it, what a model fitted only on what was
+	known by D (observation dates whose horizon had passed) forecast would stay (MRR x (1 - churn
+	probability)), and what stayed (the MRR of those who did not churn within the horizon)."""
+
+	day: date
+	observations: int
+	train_observations: int
+	mrr: float
+	forecast: float
+	retained: float
+
+	@property
+	def error(self) -> float:
+		return self.forecast - self.retained
+
+	@property
+	def error_percent(self) -> float | None:
+		return 100.0 * self.error / self.retained if self.retained else None
+
+
+def backtest(
+	matrix: np.ndarray,
+	keys: Sequence[str],
+	churned: Sequence[int | bool],
+	dates: Sequence[date],
+	mrr: Sequence[float],
+	horizon: int,
+	l2: float = 1.0,
+) -> list[BacktestRow]:
+	"""For each observation date D with something known before it, the forecast of a model fitted on the rows
+	whose outcome was known by D (d + horizon < D), against what happened. Dates with nothing to fit on
+	(no earlier outcome, or only one class) are left out."""
+	matrix = np.asarray(matrix, dtype=float)
+	y = np.asarray(churned, dtype=float)
+	amounts = np.asarray(mrr, dtype=float)
+	days = np.array(dates, dtype=object)
+	rows = []
+	for day in sorted(set(dates)):
+		known = np.array([d + timedelta(days=horizon) < day for d in days])
+		at = days == day
+		if not known.any() or y[known].min() == y[known].max():
+			continue
+		features, beta = fit_features(matrix[known], keys, y[known], l2)
+		stay = 1.0 - sigmoid(_design(matrix[at], features) @ beta)
+		rows.append(
+			BacktestRow(
+				day=day,
+				observations=int(at.sum()),
+				train_observations=int(known.sum()),
+				mrr=float(amounts[at].sum()),
+				forecast=float((amounts[at] * stay).sum()),
+				retained=float((amounts[at] * (1.0 - y[at])).sum()),
+			)
+		)
+	return rows
+
+
 def fit_risk_model(
 	matrix: np.ndarray,
 	keys: Sequence[str],
@@ -238,8 +304,7 @@ def fit_risk_model(
 	if y[train].min() == y[train].max():
 		return None
 
-	features = features_from_training(matrix[train], list(keys))
-	beta = logistic_newton(_design(matrix[train], features), y[train], l2)
+	features, beta = fit_features(matrix[train], keys, y[train], l2)
 	names = [f.key for f in features] + [f"{f.key}:missing" for f in features if f.indicator]
 	base_rate = float(y[train].mean())
 	churned_test = y[test] > 0.5

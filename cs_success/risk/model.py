@@ -16,7 +16,7 @@ from datetime import date
 import numpy as np
 
 import frappe
-from frappe.utils import add_months, getdate, now_datetime, today
+from frappe.utils import add_days, add_months, getdate, now_datetime, today
 
 from cs_success.engine.churn_risk import (
 	NO_BETTER_THAN_CHANCE,
@@ -25,11 +25,12 @@ from cs_success.engine.churn_risk import (
 	CalibrationBin,
 	Feature,
 	RiskModel,
+	backtest,
 	fit_risk_model,
 )
 from cs_success.health.score_validation import measure_raw_values, observation_dates
 from cs_success.health.snapshots import observation_condition, observation_rows
-from cs_success.ledger.queries import acquired_on
+from cs_success.ledger.queries import acquired_on, mrr_company, mrr_on_days
 
 HORIZONS = (30, 90)
 # A feature of its own beside the measures: days since the customer's first Acquired event.
@@ -76,6 +77,7 @@ def fit(horizon: int, on: date | None = None) -> str | None:
 	model = fit_risk_model(matrix, keys, churned, days, customers, horizon) if keys else None
 	if model is None:
 		return None
+	company = mrr_company()
 	doc = frappe.get_doc(
 		{
 			"doctype": "Churn Risk Model",
@@ -100,6 +102,10 @@ def fit(horizon: int, on: date | None = None) -> str | None:
 			"customers_test": model.customers_test,
 			"events_test": model.events_test,
 			"calibration": json.dumps([b.__dict__ for b in model.calibration]),
+			"company": company,
+			"backtest": json.dumps(
+				revenue_backtest(company, matrix, keys, churned, days, customers, horizon)
+			),
 			"model": json.dumps(
 				{
 					"intercept": model.intercept,
@@ -114,10 +120,36 @@ def fit(horizon: int, on: date | None = None) -> str | None:
 	return doc.name
 
 
+def revenue_backtest(company, matrix, keys, churned, days, customers, horizon: int) -> list[dict]:
+	"""The engine's back-test with each observation's MRR at `company` on its day (ledger), and beside it the
+	ledger's MRR of the same customers `horizon` days later (what stayed, with expansion and contraction)."""
+	if not company:
+		return []
+	distinct = sorted(set(days))
+	later = {day: getdate(add_days(day, horizon)) for day in distinct}
+	mrr = mrr_on_days(company, distinct + sorted(set(later.values())))
+	amounts = [mrr[day].get(customer, 0.0) for day, customer in zip(days, customers, strict=True)]
+	observed: dict = {}
+	for day, customer in zip(days, customers, strict=True):
+		observed.setdefault(day, []).append(customer)
+	return [
+		{
+			"day": str(row.day),
+			"observations": row.observations,
+			"train_observations": row.train_observations,
+			"mrr": row.mrr,
+			"forecast": row.forecast,
+			"retained": row.retained,
+			"ledger_mrr_after": sum(mrr[later[row.day]].get(c, 0.0) for c in observed[row.day]),
+		}
+		for row in backtest(matrix, keys, churned, days, amounts, horizon)
+	]
+
+
 MODEL_FIELDS = (
 	"name", "horizon_days", "verdict", "auc", "auc_low", "auc_high", "lift", "brier", "brier_base_rate",
 	"base_rate", "n_train", "n_test", "customers_test", "events_test", "train_from", "train_to", "test_from",
-	"test_to", "calibration", "fitted_on",
+	"test_to", "calibration", "fitted_on", "company", "backtest",
 )  # fmt: skip
 
 

@@ -144,6 +144,100 @@ class TestRandomChurn(ChurnRiskTestCase):
 		self.assertEqual((row.has_churn_risk_30, row.has_churn_risk_90, row.churn_risk_drivers), (0, 0, None))
 
 
+class TestRevenueForecast(ChurnRiskTestCase):
+	def paying(self, customers, mrr, until=None) -> None:
+		"""MRR at the default company from 2015 (when the planted customers began) to `until` (a churn)."""
+		from cs_success.tests.utils import company, ledger_rows
+
+		ledger_rows(
+			"MRR Interval",
+			["customer", "company", "from_date", "to_date", "mrr"],
+			[(c, company(), date(2015, 1, 1), (until or {}).get(c), mrr) for c in customers],
+		)
+
+	def test_the_back_test_compares_each_month_starts_forecast_with_what_stayed(self):
+		from cs_success.cs_success.report.revenue_forecast.revenue_forecast import execute
+
+		names = plant_history(400, 120, usage_drives_churn, seed=3)
+		churns = dict(
+			frappe.get_all(
+				"Customer Lifecycle Event",
+				filters={"customer": ("in", names), "event_type": "Churned"},
+				fields=["customer", "event_date"],
+				as_list=True,
+			)
+		)
+		# Paying 100 a month until the churn (the interval's last day is the day before it).
+		self.paying(names, 100, {c: frappe.utils.add_days(d, -1) for c, d in churns.items()})
+		fit(90, AS_OF)
+		_columns, rows, message, _chart, summary = execute({"view": "Back-Test", "horizon": "90"})
+		self.assertIn("known by then", message)
+		# A month start's outcome is known on D when its 90 days ended before D. 2016 is a leap year: Jan 1 +
+		# 90 days = Mar 31, before Apr 1, so April's forecast learns from January; Feb 1 + 90 = May 1, not
+		# before May 1, so May's still from January alone; June's from January to March (Mar 1 + 90 = May 30).
+		# February and March know nothing yet and are left out.
+		self.assertEqual([str(row["day"]) for row in rows], ["2016-04-01", "2016-05-01", "2016-06-01"])
+		january = frappe.db.count("Customer Health Snapshot", {"snapshot_date": date(2016, 1, 1)})
+		self.assertEqual(rows[0]["train_observations"], january)
+		self.assertEqual(rows[1]["train_observations"], january)
+		for row in rows:
+			day = frappe.utils.getdate(row["day"])
+			observed = frappe.get_all(
+				"Customer Health Snapshot",
+				filters={"snapshot_date": day, "customer": ("in", names)},
+				pluck="customer",
+			)
+			horizon_end = frappe.utils.add_days(day, 90)
+			# by hand: 100 for every customer observed that day whose churn did not fall within 90 days
+			stayed = 100.0 * sum(1 for c in observed if not (c in churns and day < churns[c] <= horizon_end))
+			self.assertEqual(row["observations"], len(observed))
+			self.assertAlmostEqual(row["mrr"], 100.0 * len(observed))
+			self.assertAlmostEqual(row["retained"], stayed)
+			# The ledger agrees: their MRR 90 days later is what stayed.
+			self.assertAlmostEqual(row["ledger_mrr_after"], stayed)
+			self.assertAlmostEqual(row["error"], row["forecast"] - row["retained"])
+			self.assertLess(abs(row["error_percent"]), 10)
+		self.assertIsNotNone(summary[0]["value"])
+
+	def test_the_forecast_is_mrr_times_the_chance_of_staying(self):
+		from cs_success.cs_success.report.revenue_forecast.revenue_forecast import execute
+		from cs_success.tests.utils import make_customer_group
+
+		plant_history(400, 120, usage_drives_churn, seed=3)
+		fit(90, AS_OF)
+		group = make_customer_group("Forecast")
+		low, high, unknown = (make_customer(f"Forecast {i}", customer_group=group) for i in range(3))
+		run_pending_recomputes()
+		for customer, mrr, risk, known in ((low, 100, 20.0, 1), (high, 300, 50.0, 1), (unknown, 50, 0, 0)):
+			self.paying([customer], mrr)
+			frappe.db.set_value(
+				"Customer Health",
+				customer,
+				{"has_churn_risk_90": known, "churn_risk_90": risk},
+				update_modified=False,
+			)
+		_columns, rows, _message, _chart, summary = execute(
+			{"view": "Forecast", "horizon": "90", "customer_group": group}
+		)
+		(row,) = rows
+		# 100 x (1 - 0.20) + 300 x (1 - 0.50) = 80 + 150 = 230 of the 400 with a known risk; 50 unknown
+		self.assertEqual((row["customers"], row["mrr"]), (3, 450))
+		self.assertAlmostEqual(row["expected_mrr"], 230)
+		self.assertAlmostEqual(row["expected_loss"], 170)
+		self.assertAlmostEqual(row["expected_loss_rate"], 42.5)
+		self.assertEqual(row["unknown_mrr"], 50)
+		self.assertAlmostEqual(summary[1]["value"], 230)
+
+	def test_no_usable_model_no_forecast_and_revenue_needs_invoices(self):
+		from cs_success.cs_success.report.revenue_forecast.revenue_forecast import execute
+
+		_columns, rows, message, *_rest = execute({"view": "Forecast", "horizon": "90"})
+		self.assertEqual(rows, [])
+		self.assertIn("No forecast", message)
+		frappe.set_user(make_user("CS Agent"))
+		self.assertRaises(frappe.PermissionError, execute, {"view": "Forecast", "horizon": "90"})
+
+
 class TestChurnRiskTrigger(ChurnRiskTestCase):
 	def test_a_play_starts_for_risks_at_or_above_its_percent_only(self):
 		from cs_success.playbooks.evaluation import run_daily
