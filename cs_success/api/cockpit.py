@@ -23,6 +23,7 @@ from cs_success.touchpoints.record import last_team_contact
 COCKPIT_ROLES = (CS_AGENT, *MANAGER_ROLES)
 NOT_CLOSED = ("Open", "Held", "Snoozed")
 TOP_PER_BAND = 10
+SORT_BY_RISK = "risk"
 # Each list stops here; the page says when one did (`truncated`).
 LIST_LIMIT = 100
 RENEWAL_DAYS = 90
@@ -35,9 +36,9 @@ CS_TASK_DOCTYPES = ("Play Run", "Survey Response", "Customer Health Alert")
 
 
 @frappe.whitelist()
-def get_cockpit(user: str | None = None) -> dict:
+def get_cockpit(user: str | None = None, sort_by: str | None = None) -> dict:
 	"""The cockpit of `user` (default: the session user). Only a CS Manager or System Manager may look at
-	someone else's."""
+	someone else's. `sort_by` "risk": each band's customers by churn risk in 90 days, highest first."""
 	user = _cockpit_user(user)
 	for doctype in ("Customer Health", "Play Run", "Agreement Renewal", "Touchpoint"):
 		frappe.has_permission(doctype, "read", throw=True)
@@ -61,7 +62,8 @@ def get_cockpit(user: str | None = None) -> dict:
 		"currency": frappe.get_cached_value("Company", company, "default_currency")
 		if show_mrr and company
 		else None,
-		"customers_by_band": _customers_by_band(customers, mrr),
+		"customers_by_band": _customers_by_band(customers, mrr, by_risk=sort_by == SORT_BY_RISK),
+		"sort_by": SORT_BY_RISK if sort_by == SORT_BY_RISK else None,
 		"runs": capped("runs", _runs(user)),
 		"tasks": capped("tasks", _tasks(user)),
 		"renewals": capped("renewals", _renewals(customers, show_mrr)),
@@ -95,22 +97,30 @@ def _my_customers(user: str) -> dict[str, dict]:
 	if allowed is not None:
 		filters.append(["name", "in", allowed or [""]])
 	customers = {
-		row.name: {"customer_name": row.customer_name, "band": NO_DATA, "score": None}
+		row.name: {"customer_name": row.customer_name, "band": NO_DATA, "score": None, "churn_risk": None}
 		for row in frappe.get_all("Customer", filters=filters, fields=["name", "customer_name"])
 	}
 	if customers:
 		for row in frappe.get_all(
 			"Customer Health",
 			filters={"name": ("in", list(customers))},
-			fields=["name", "band", "score"],
+			fields=["name", "band", "score", "has_churn_risk_90", "churn_risk_90"],
 		):
-			customers[row.name].update(band=row.band or NO_DATA, score=row.score)
+			customers[row.name].update(
+				band=row.band or NO_DATA,
+				score=row.score,
+				# Unknown (no usable model) is None, never 0 %.
+				churn_risk=row.churn_risk_90 if row.has_churn_risk_90 else None,
+			)
 	return customers
 
 
-def _customers_by_band(customers: dict[str, dict], mrr: dict[str, float]) -> list[dict]:
+def _customers_by_band(
+	customers: dict[str, dict], mrr: dict[str, float], by_risk: bool = False
+) -> list[dict]:
 	"""Every band, in BANDS order, with its count, total MRR (None: nobody in it has MRR, or revenue is
-	hidden) and its top customers: the most MRR at stake first, then the weakest score."""
+	hidden) and its top customers: the most MRR at stake first, then the weakest score; or (by_risk) the
+	highest churn risk first, customers without a known risk after them."""
 	bands = {band: [] for band in BANDS}
 	for name, row in customers.items():
 		bands.setdefault(row["band"], []).append(
@@ -118,6 +128,7 @@ def _customers_by_band(customers: dict[str, dict], mrr: dict[str, float]) -> lis
 				"customer": name,
 				"customer_name": row["customer_name"],
 				"score": row["score"],
+				"churn_risk": row["churn_risk"],
 				"mrr": mrr.get(name),
 			}
 		)
@@ -130,6 +141,8 @@ def _customers_by_band(customers: dict[str, dict], mrr: dict[str, float]) -> lis
 				r["customer_name"] or "",
 			)
 		)
+		if by_risk:
+			rows.sort(key=lambda r: -r["churn_risk"] if r["churn_risk"] is not None else float("inf"))
 		amounts = [r["mrr"] for r in rows if r["mrr"] is not None]
 		result.append(
 			{

@@ -238,6 +238,28 @@ class TestRevenueForecast(ChurnRiskTestCase):
 		self.assertRaises(frappe.PermissionError, execute, {"view": "Forecast", "horizon": "90"})
 
 
+class TestAtRiskByChurnRisk(ChurnRiskTestCase):
+	def test_sorted_by_risk_with_unknown_last_and_empty(self):
+		from cs_success.cs_success.report.at_risk_customers.at_risk_customers import execute
+		from cs_success.tests.utils import make_customer_group
+
+		group = make_customer_group("At Risk by Risk")
+		a, b, c = (make_customer(f"Sort {i}", customer_group=group) for i in range(3))
+		run_pending_recomputes()
+		for customer, score, risk, known in ((a, 30, 20.0, 1), (b, 45, 65.0, 1), (c, 10, 0, 0)):
+			frappe.db.set_value(
+				"Customer Health",
+				customer,
+				{"band": "At Risk", "score": score, "has_churn_risk_90": known, "churn_risk_90": risk},
+				update_modified=False,
+			)
+		_columns, by_score, *_ = execute({"customer_group": group})
+		self.assertEqual([r["customer"] for r in by_score], [c, a, b])  # worst score first
+		_columns, by_risk, *_ = execute({"customer_group": group, "sort_by": "Churn Risk"})
+		self.assertEqual([r["customer"] for r in by_risk], [b, a, c])  # 65 %, 20 %, unknown last
+		self.assertEqual([r["churn_risk_90"] for r in by_risk], [65.0, 20.0, None])
+
+
 class TestChurnRiskTrigger(ChurnRiskTestCase):
 	def test_a_play_starts_for_risks_at_or_above_its_percent_only(self):
 		from cs_success.playbooks.evaluation import run_daily

@@ -222,11 +222,12 @@ class TestCockpit(FrappeTestCase):
 		frappe.set_user(viewer)
 		return get_cockpit(user)
 
-	def band_row(self, customer: str, score, mrr) -> dict:
+	def band_row(self, customer: str, score, mrr, churn_risk=None) -> dict:
 		return {
 			"customer": customer,
 			"customer_name": self.customer_name[customer],
 			"score": score,
+			"churn_risk": churn_risk,
 			"mrr": mrr,
 		}
 
@@ -248,6 +249,35 @@ class TestCockpit(FrappeTestCase):
 		)
 		expected["No Data"].update(count=1, customers=[self.band_row(self.unscored, None, None)])
 		self.assertEqual(result["customers_by_band"], [expected[band] for band in BANDS])
+
+	def test_sorted_by_churn_risk_highest_first_unknown_last(self):
+		# The weaker score, critical, has the lower risk; a risk nobody knows is None, never 0 %.
+		frappe.db.set_value("Customer Health", self.critical, {"has_churn_risk_90": 1, "churn_risk_90": 12.5})
+		frappe.db.set_value(
+			"Customer Health", self.critical2, {"has_churn_risk_90": 1, "churn_risk_90": 61.0}
+		)
+		try:
+			frappe.set_user(self.agent)
+			by_risk = {b["band"]: b for b in get_cockpit(sort_by="risk")["customers_by_band"]}
+			self.assertEqual(
+				by_risk["Critical"]["customers"],
+				[
+					self.band_row(self.critical2, 40.0, None, 61.0),
+					self.band_row(self.critical, 30.0, 500.0, 12.5),
+				],
+			)
+			by_mrr = {b["band"]: b for b in get_cockpit()["customers_by_band"]}
+			self.assertEqual(
+				[r["customer"] for r in by_mrr["Critical"]["customers"]], [self.critical, self.critical2]
+			)
+			self.assertIsNone(by_mrr["Healthy"]["customers"][0]["churn_risk"])
+		finally:
+			frappe.set_user("Administrator")
+			frappe.db.set_value(
+				"Customer Health",
+				[self.critical, self.critical2],
+				{"has_churn_risk_90": 0, "churn_risk_90": 0},
+			)
 
 	def test_runs_not_closed_owned_by_the_user_by_due_date_empty_last(self):
 		runs = self.cockpit_as(self.agent)["runs"]

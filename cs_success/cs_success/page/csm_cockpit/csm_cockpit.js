@@ -20,8 +20,25 @@ cs_success.CSMCockpit = class CSMCockpit {
 	constructor(page) {
 		this.page = page;
 		this.user = null; // null: the session user's own cockpit
+		this.sort_by = null; // null: most MRR at stake first; "risk": highest churn risk first
 		this.$body = $('<div class="cs-cockpit"></div>').appendTo(page.main);
 		page.set_secondary_action(__("Refresh"), () => this.refresh(), "refresh");
+		this.sort_field = page.add_field({
+			fieldname: "sort_by",
+			fieldtype: "Select",
+			label: __("Sort By"),
+			options: [
+				{ value: "", label: __("MRR at Stake") },
+				{ value: "risk", label: __("Churn Risk") },
+			],
+			change: () => {
+				const value = this.sort_field.get_value() || null;
+				if (value !== this.sort_by) {
+					this.sort_by = value;
+					this.refresh();
+				}
+			},
+		});
 		// The server decides; this only spares others a selector they could not use.
 		if (frappe.user.has_role(["CS Manager", "System Manager"])) {
 			this.user_field = page.add_field({
@@ -46,7 +63,10 @@ cs_success.CSMCockpit = class CSMCockpit {
 
 	refresh() {
 		return frappe
-			.xcall("cs_success.api.cockpit.get_cockpit", this.user ? { user: this.user } : {})
+			.xcall("cs_success.api.cockpit.get_cockpit", {
+				...(this.user ? { user: this.user } : {}),
+				...(this.sort_by ? { sort_by: this.sort_by } : {}),
+			})
 			.then((data) => {
 				this.data = data;
 				this.render();
@@ -157,6 +177,8 @@ cs_success.CSMCockpit = class CSMCockpit {
 				this.customer_link(row.customer, row.customer_name).appendTo($item);
 				const figures = [];
 				if (row.score !== null) figures.push(Math.round(row.score));
+				if (row.churn_risk !== null && row.churn_risk !== undefined)
+					figures.push(__("risk {0}%", [format_number(row.churn_risk, null, 0)]));
 				if (this.data.show_mrr && row.mrr !== null) figures.push(this.money(row.mrr));
 				$('<span class="text-muted"></span>').text(figures.join(" · ")).appendTo($item);
 			}

@@ -6,5 +6,15 @@ frappe.query_reports["At-Risk Customers"] = {
 	filters: [
 		...cs_success.report_filters.segment(),
 		{ fieldname: "band", label: __("Band"), fieldtype: "Select", options: "\nAt Risk\nCritical" },
+		{
+			fieldname: "sort_by",
+			label: __("Sort By"),
+			fieldtype: "Select",
+			options: [
+				{ value: "Score", label: __("Score") },
+				{ value: "Churn Risk", label: __("Churn Risk") },
+			],
+			default: "Score",
+		},
 	],
 };

@@ -10,6 +10,8 @@ from cs_success.base.permissions import enabled_customers_only, segment_customer
 from cs_success.engine.health_score import AT_RISK, CRITICAL
 from cs_success.health.config import measure_label
 
+SORT_BY_RISK = "Churn Risk"
+
 
 @interactive_report("At-Risk Customers")
 def execute(filters=None):
@@ -19,7 +21,8 @@ def execute(filters=None):
 
 
 def get_data(filters) -> list[dict]:
-	"""The customers in the chosen bands (default: At Risk and Critical), worst score first."""
+	"""The customers in the chosen bands (default: At Risk and Critical), worst score first, or (sort by Churn
+	Risk) highest churn risk in 90 days first, customers without a known risk last."""
 	bands = [filters.band] if filters.get("band") else [AT_RISK, CRITICAL]
 	conditions = {"band": ("in", bands)}
 	customers = segment_customers(filters)
@@ -37,9 +40,14 @@ def get_data(filters) -> list[dict]:
 			"trend_delta",
 			"account_manager",
 			"data_coverage",
+			"has_churn_risk_90",
+			"churn_risk_90",
 		],
 		order_by="score asc",
 	)
+	if filters.get("sort_by") == SORT_BY_RISK:
+		# Stable: equal risks keep the worst score first.
+		records.sort(key=lambda r: -r.churn_risk_90 if r.has_churn_risk_90 else float("inf"))
 	names = [r.customer for r in records]
 	worst = worst_measures(names)
 	renewals = next_renewals(names)
@@ -47,6 +55,8 @@ def get_data(filters) -> list[dict]:
 		{
 			**record,
 			"trend_delta": record.trend_delta if record.has_trend else None,
+			# Unknown (no usable model) is empty, never 0 %.
+			"churn_risk_90": record.churn_risk_90 if record.has_churn_risk_90 else None,
 			"worst_measure": _(measure_label(worst[record.customer])) if record.customer in worst else None,
 			"next_renewal": renewals.get(record.customer),
 		}
@@ -61,6 +71,7 @@ def get_columns() -> list[dict]:
 		column("band", _("Band"), "Data", 90),
 		column("score", _("Score"), "Float", 80),
 		column("trend_delta", _("30-Day Change"), "Float", 110),
+		column("churn_risk_90", _("Churn Risk in 90 Days"), "Percent", 160),
 		column("worst_measure", _("Worst Measure"), "Data", 180),
 		column("next_renewal", _("Next Renewal"), "Date", 110),
 		column("account_manager", _("Owner"), "Link", 160, "User"),
