@@ -129,9 +129,10 @@ def may_read_health(customer: str | None = None) -> bool:
 
 
 def health_summary(customer: str) -> dict:
-	"""Score, band, trend and the three weakest measures: what a badge shows."""
+	"""Score, band, trend, the churn risk in 90 days (None: unknown) and the three weakest measures: what a
+	badge shows."""
 	if not frappe.db.exists("Customer Health", customer):
-		return {"customer": customer, "band": "No Data", "score": None, "measures": []}
+		return {"customer": customer, "band": "No Data", "score": None, "churn_risk": None, "measures": []}
 	health = frappe.get_doc("Customer Health", customer)
 	weakest = sorted(
 		(m for m in health.measures if m.has_data and m.effective_weight),
@@ -144,6 +145,7 @@ def health_summary(customer: str) -> dict:
 		"computed_score": health.computed_score,
 		"data_coverage": health.data_coverage,
 		"trend_delta": health.trend_delta if health.has_trend else None,
+		"churn_risk": health.churn_risk_90 if health.has_churn_risk_90 else None,
 		"override_active": health.override_active,
 		"last_change_summary": health.last_change_summary,
 		"measures": [

@@ -40,7 +40,7 @@ class TestChurnRiskInBrowser(FrappeTestCase):
 		drivers = json.loads(frappe.db.get_value("Customer Health", cls.customer, "churn_risk_drivers"))
 		drivers.append({"measure": "planted", "label": MARKUP, "kind": "missing", "percent": None})
 		frappe.db.set_value("Customer Health", cls.customer, "churn_risk_drivers", json.dumps(drivers))
-		cls.manager = make_user("CS Manager")
+		cls.manager = make_user("CS Manager", "Sales User")  # Sales User: the Customer form, for its badge
 		update_password(cls.manager, PASSWORD)
 		frappe.db.commit()
 
@@ -72,6 +72,13 @@ class TestChurnRiskInBrowser(FrappeTestCase):
 			self.assertEqual(explained.locator("img").count(), 0)
 			self.assertIsNone(page.evaluate("window.__cs_xss"))
 			screenshot(page, "churn_risk_customer")
+
+			# The badge on the Customer form carries the risk too.
+			page.goto(f"/app/customer/{self.customer}")
+			badge = page.locator(".cs-health-badge .cs-health-risk")
+			badge.wait_for(timeout=30000)
+			self.assertEqual(badge.inner_text(), f"Churn risk {risk:.0f}% in 90 days")
+			screenshot(page, "churn_risk_badge")
 
 			page.goto("/app/query-report/Churn Risk?horizon=90")
 			report = page.locator('.page-container[data-page-route="query-report"]:visible')

@@ -88,6 +88,13 @@ class TestPlantedUsage(ChurnRiskTestCase):
 		self.assertGreater(first["percent"], 50)
 		# No 30-day model was fitted: that risk is unknown, not 0.
 		self.assertEqual(frappe.db.get_value("Customer Health", light, "has_churn_risk_30"), 0)
+		# The badges (Desk and Helpdesk) get the 90-day risk; a customer nobody scored gets None.
+		from cs_success.api.health import get_customer_health
+
+		self.assertEqual(get_customer_health(light)["churn_risk"], risk[light].churn_risk_90)
+		unscored = make_customer("Risk Unscored")
+		frappe.db.delete("Customer Health", {"name": unscored})
+		self.assertIsNone(get_customer_health(unscored)["churn_risk"])
 
 	def test_the_report_shows_calibration_beside_what_happened(self):
 		from cs_success.cs_success.report.churn_risk.churn_risk import execute

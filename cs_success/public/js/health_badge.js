@@ -66,10 +66,16 @@ cs_success.health_badge = cs_success.health_badge || {
 			.map((m) => `${frappe.utils.escape_html(m.label)}: ${Math.round(m.score)}/100`)
 			.join(" · ");
 		const override = health.override_active ? ` <span class="text-muted">(${__("override")})</span>` : "";
+		// Unknown (no usable model) shows nothing, never 0 %.
+		const risk =
+			health.churn_risk !== null && health.churn_risk !== undefined
+				? `<span class="cs-health-risk text-muted">${__("Churn risk {0}% in 90 days", [format_number(health.churn_risk, null, 0)])}</span>`
+				: "";
 		return `<div class="cs-health-badge d-flex align-items-center flex-wrap" style="gap: 8px"
 				data-band="${frappe.utils.escape_html(health.band)}" title="${frappe.utils.escape_html(reasons)}">
 			<span class="indicator-pill ${color} cs-health-pill">${__("Health")} ${score} · ${__(health.band)}${override}</span>
 			${trend}
+			${risk}
 			${reasons ? `<span class="cs-health-reasons small text-muted">${__("Weakest")}: ${reasons}</span>` : ""}
 			<a class="small" href="/app/customer-health/${encodeURIComponent(health.customer)}">${__("Details")}</a>
 		</div>`;

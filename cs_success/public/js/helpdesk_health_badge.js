@@ -31,8 +31,11 @@ async function setupForm({ doc, call, $dialog }) {
 		if (h.data_coverage === null || h.data_coverage === undefined) return `${score}`;
 		return __("{0} · {1}% data", score, Math.round(h.data_coverage));
 	};
+	// The churn risk in 90 days when a usable model knows it; nothing (never 0 %) when not.
+	const riskLabel = (h) =>
+		h.churn_risk === null || h.churn_risk === undefined ? "" : ` · ${__("risk {0}%", Math.round(h.churn_risk))}`;
 	const view = (h) => ({
-		label: `${__("Health")} ${scoreLabel(h)} · ${__(h.band)}`,
+		label: `${__("Health")} ${scoreLabel(h)} · ${__(h.band)}${riskLabel(h)}`,
 		theme: themes[h.band] || "gray",
 		style: styles[h.band] || "",
 	});
