@@ -26,26 +26,38 @@ DRIVERS_HORIZON = 90
 
 
 def after_recompute(outcomes, day: date) -> None:
-	"""The pipeline's listener: the batch just scored."""
-	score_customers([o.customer.name for o in outcomes], day)
+	"""The pipeline's listener: the batch just scored, with the breakdowns it has just written (no read)."""
+	rows = [frappe._dict(name=o.customer.name, band=o.band, contributions=o.state_json) for o in outcomes]
+	score_rows(rows, day)
 
 
 def score_customers(names: Sequence[str] | None, day: date | None = None) -> int:
 	"""Write the risk of these customers (None: everyone). Returns how many got a probability."""
-	day = getdate(day or today())
-	models = current_models()
-	filters = {"name": ("in", list(names))} if names is not None else {}
 	if names is not None and not names:
 		return 0
+	filters = {"name": ("in", list(names))} if names is not None else {}
 	rows = frappe.get_all("Customer Health", filters=filters, fields=["name", "band", "contributions"])
-	acquired = acquired_on(names)
+	return score_rows(rows, day)
+
+
+def score_rows(rows: list, day: date | None = None) -> int:
+	"""Rows of (name, band, contributions JSON) -> their risk written on Customer Health."""
+	day = getdate(day or today())
+	if not rows:
+		return 0
+	models = current_models()
+	names = [row.name for row in rows]
+	if not models:
+		clear_risk(names)
+		return 0
+	acquired = acquired_on(names if len(names) <= CHUNK else None)
 	drivers_model = models.get(DRIVERS_HORIZON) or next(iter(models.values()), None)
 	updates, scored = {}, 0
 	for row in rows:
 		values = measure_raw_values(row.contributions)
 		first = acquired.get(row.name)
 		values[TENURE] = float((day - first).days) if first and first <= day else None
-		if not models or row.band == CHURNED_BAND:
+		if row.band == CHURNED_BAND:
 			updates[row.name] = {**UNKNOWN, "churn_risk_drivers": None}
 			continue
 		update = dict(UNKNOWN)
@@ -68,3 +80,15 @@ def score_customers(names: Sequence[str] | None, day: date | None = None) -> int
 	if updates:
 		frappe.db.bulk_update("Customer Health", updates, chunk_size=CHUNK, update_modified=False)
 	return scored
+
+
+def clear_risk(names: Sequence[str]) -> None:
+	"""No usable model: these customers' risk is unknown. Only rows that still show one are written."""
+	for start in range(0, len(names), CHUNK):
+		frappe.db.sql(
+			"""UPDATE `tabCustomer Health`
+			SET has_churn_risk_30 = 0, churn_risk_30 = 0, has_churn_risk_90 = 0, churn_risk_90 = 0,
+				churn_risk_drivers = NULL
+			WHERE name IN %(names)s AND (has_churn_risk_30 = 1 OR has_churn_risk_90 = 1)""",
+			{"names": tuple(names[start : start + CHUNK])},
+		)

@@ -119,6 +119,21 @@ class TestPlantedUsage(ChurnRiskTestCase):
 		self.assertEqual(rows, [])
 		self.assertIn("No churn risk model yet", message)
 
+	def test_every_recompute_scores_the_risk_of_its_batch(self):
+		"""The pipeline tells the risk scorer of each batch it scores (hooks.py cs_success_customers_scored)."""
+		plant_history(400, 120, usage_drives_churn, seed=3)
+		fit(90, AS_OF)
+		customer = make_customer("Risk Pipeline")
+		run_pending_recomputes()  # the drain: ledger, health, then the listeners
+		self.assertEqual(frappe.db.get_value("Customer Health", customer, "has_churn_risk_90"), 1)
+		# Without a usable model the next recompute takes the risk back to unknown.
+		frappe.db.set_value("Churn Risk Model", {"is_current": 1}, "verdict", "No Better Than Chance")
+		frappe.get_doc({"doctype": "Issue", "subject": "_CS risk", "customer": customer}).insert(
+			ignore_permissions=True
+		)
+		run_pending_recomputes()
+		self.assertEqual(frappe.db.get_value("Customer Health", customer, "has_churn_risk_90"), 0)
+
 	def test_a_refit_replaces_the_current_model(self):
 		plant_history(400, 120, usage_drives_churn, seed=3)
 		first, second = fit(90, AS_OF), fit(90, AS_OF)
