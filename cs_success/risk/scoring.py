@@ -9,9 +9,12 @@ import json
 from collections.abc import Sequence
 from datetime import date
 
+import numpy as np
+
 import frappe
 from frappe.utils import getdate, today
 
+from cs_success.base.bulk import update_rows
 from cs_success.engine.health_score import CHURNED as CHURNED_BAND
 from cs_success.health.config import measure_label
 from cs_success.health.score_validation import measure_raw_values
@@ -19,6 +22,9 @@ from cs_success.ledger.queries import acquired_on
 from cs_success.risk.model import HORIZONS, TENURE, current_models
 
 CHUNK = 2000
+FIELDS = (
+	"has_churn_risk_30", "churn_risk_30", "has_churn_risk_90", "churn_risk_90", "churn_risk_drivers",
+)  # fmt: skip
 # A horizon without a usable model: unknown, shown empty.
 UNKNOWN = {f"{field}_{horizon}": 0 for horizon in HORIZONS for field in ("has_churn_risk", "churn_risk")}
 # The horizon whose drivers the customer shows.
@@ -52,18 +58,22 @@ def score_rows(rows: list, day: date | None = None) -> int:
 		return 0
 	acquired = acquired_on(names if len(names) <= CHUNK else None)
 	drivers_model = models.get(DRIVERS_HORIZON) or next(iter(models.values()), None)
-	updates, scored = {}, 0
+	updates, live = {}, []
 	for row in rows:
-		values = measure_raw_values(row.contributions)
-		first = acquired.get(row.name)
-		values[TENURE] = float((day - first).days) if first and first <= day else None
 		if row.band == CHURNED_BAND:
 			updates[row.name] = {**UNKNOWN, "churn_risk_drivers": None}
 			continue
+		values = measure_raw_values(row.contributions)
+		first = acquired.get(row.name)
+		values[TENURE] = float((day - first).days) if first and first <= day else None
+		live.append((row.name, values))
+	# One matrix per model for the whole batch: per-row numpy calls would cost more than the arithmetic.
+	risks = {horizon: model.predict_matrix(_matrix(live, model)) for horizon, model in models.items()}
+	for i, (name, values) in enumerate(live):
 		update = dict(UNKNOWN)
-		for horizon, model in models.items():
+		for horizon, risk in risks.items():
 			update[f"has_churn_risk_{horizon}"] = 1
-			update[f"churn_risk_{horizon}"] = round(100.0 * model.predict(values), 1)
+			update[f"churn_risk_{horizon}"] = round(100.0 * float(risk[i]), 1)
 		drivers = [
 			{
 				"measure": d.key,
@@ -75,10 +85,11 @@ def score_rows(rows: list, day: date | None = None) -> int:
 			}
 			for d in drivers_model.drivers(values)
 		]
-		updates[row.name] = {**update, "churn_risk_drivers": json.dumps(drivers)}
-		scored += 1
-	if updates:
-		frappe.db.bulk_update("Customer Health", updates, chunk_size=CHUNK, update_modified=False)
+		updates[name] = {**update, "churn_risk_drivers": json.dumps(drivers)}
+	scored = len(live)
+	update_rows(
+		"Customer Health", list(FIELDS), {name: tuple(u[f] for f in FIELDS) for name, u in updates.items()}
+	)
 	return scored
 
 
@@ -92,3 +103,14 @@ def clear_risk(names: Sequence[str]) -> None:
 			WHERE name IN %(names)s AND (has_churn_risk_30 = 1 OR has_churn_risk_90 = 1)""",
 			{"names": tuple(names[start : start + CHUNK])},
 		)
+
+
+def _matrix(live: list[tuple[str, dict]], model) -> np.ndarray:
+	keys = [feature.key for feature in model.features]
+	matrix = np.full((len(live), len(keys)), np.nan)
+	for i, (_name, values) in enumerate(live):
+		for j, key in enumerate(keys):
+			value = values.get(key)
+			if value is not None:
+				matrix[i, j] = value
+	return matrix
