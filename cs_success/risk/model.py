@@ -29,7 +29,7 @@ from cs_success.engine.churn_risk import (
 	fit_risk_model,
 )
 from cs_success.health.score_validation import measure_raw_values, observation_dates
-from cs_success.health.snapshots import observation_condition, observation_rows
+from cs_success.health.snapshots import count_observation_rows, observation_condition, observation_rows
 from cs_success.ledger.queries import acquired_on, mrr_company, mrr_on_days
 
 HORIZONS = (30, 90)
@@ -45,31 +45,44 @@ VERDICTS = {
 
 
 def observations(horizon: int, on: date | None = None):
-	"""(matrix, keys, churned, dates, customers) of the history for a horizon, as of `on` (today)."""
+	"""(matrix, keys, churned, dates, customers) of the history for a horizon, as of `on` (today). Streamed
+	into a preallocated matrix (a dict per observation would hold gigabytes at 100,000 customers x 12
+	dates); measures no observation has are dropped."""
 	on = getdate(on or today())
 	dates = observation_dates(add_months(on, -HISTORY_MONTHS), on, horizon, on)
 	if not dates:
 		return np.empty((0, 0)), [], [], [], []
 	acquired = acquired_on()
 	where, params = observation_condition(dates, horizon)
-	rows, churned, days, customers = [], [], [], []
+	keys = [*sorted(frappe.get_all("Health Measure", pluck="name")), TENURE]
+	column = {key: j for j, key in enumerate(keys)}
+	rows = count_observation_rows(where, params)
+	matrix = np.full((rows, len(keys)), np.nan)
+	churned = np.zeros(rows, dtype=bool)
+	days, customers = [], []
+	i = 0
 	for customer, day, _score, _band, stored, gone, _churned_on in observation_rows(where, params):
-		values = measure_raw_values(stored)
-		first = acquired.get(customer)
+		if i == rows:
+			break  # a snapshot written since the count
 		day = getdate(day)
-		values[TENURE] = float((day - first).days) if first and first <= day else None
-		rows.append(values)
-		churned.append(bool(gone))
+		for key, value in measure_raw_values(stored).items():
+			if value is not None and key in column:
+				matrix[i, column[key]] = value
+		first = acquired.get(customer)
+		if first and first <= day:
+			matrix[i, column[TENURE]] = float((day - first).days)
+		churned[i] = bool(gone)
 		days.append(day)
 		customers.append(customer)
-	keys = sorted({key for values in rows for key in values})
-	matrix = np.full((len(rows), len(keys)), np.nan)
-	column = {key: j for j, key in enumerate(keys)}
-	for i, values in enumerate(rows):
-		for key, value in values.items():
-			if value is not None:
-				matrix[i, column[key]] = value
-	return matrix, keys, churned, days, customers
+		i += 1
+	seen = ~np.isnan(matrix[:i]).all(axis=0)
+	return (
+		matrix[:i][:, seen],
+		[key for key, kept in zip(keys, seen, strict=True) if kept],
+		churned[:i],
+		days,
+		customers,
+	)
 
 
 def fit(horizon: int, on: date | None = None) -> str | None:
