@@ -3,6 +3,7 @@
 calibration table of ten deciles."""
 
 import json
+from datetime import date, timedelta
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
@@ -13,7 +14,7 @@ from cs_success.risk.scoring import score_customers
 from cs_success.tests.browser import browser_page, live_server, screenshot
 from cs_success.tests.test_churn_risk import AS_OF, usage_drives_churn
 from cs_success.tests.test_score_validation import plant_history
-from cs_success.tests.utils import make_customer, make_user, run_pending_recomputes
+from cs_success.tests.utils import company, ledger_rows, make_customer, make_user, run_pending_recomputes
 
 PASSWORD = "Cs-Churn-Risk-Passw0rd!"
 MARKUP = '"<img src=x onerror=window.__cs_xss=1>'
@@ -25,6 +26,23 @@ class TestChurnRiskInBrowser(FrappeTestCase):
 		super().setUpClass()
 		frappe.set_user("Administrator")
 		cls.planted = plant_history(400, 120, usage_drives_churn, seed=3)
+		# Paying 100 a month until the churn, for the revenue back-test.
+		churns = dict(
+			frappe.get_all(
+				"Customer Lifecycle Event",
+				filters={"customer": ("in", cls.planted), "event_type": "Churned"},
+				fields=["customer", "event_date"],
+				as_list=True,
+			)
+		)
+		ledger_rows(
+			"MRR Interval",
+			["customer", "company", "from_date", "to_date", "mrr"],
+			[
+				(c, company(), date(2015, 1, 1), churns[c] - timedelta(days=1) if c in churns else None, 100)
+				for c in cls.planted
+			],
+		)
 		cls.model = fit(90, AS_OF)
 		cls.customer = make_customer("Risk Browser")
 		run_pending_recomputes()
@@ -40,14 +58,20 @@ class TestChurnRiskInBrowser(FrappeTestCase):
 		drivers = json.loads(frappe.db.get_value("Customer Health", cls.customer, "churn_risk_drivers"))
 		drivers.append({"measure": "planted", "label": MARKUP, "kind": "missing", "percent": None})
 		frappe.db.set_value("Customer Health", cls.customer, "churn_risk_drivers", json.dumps(drivers))
-		cls.manager = make_user("CS Manager", "Sales User")  # Sales User: the Customer form, for its badge
+		# Sales User: the Customer form, for its badge; Accounts User: revenue (the forecast's back-test).
+		cls.manager = make_user("CS Manager", "Sales User", "Accounts User")
 		update_password(cls.manager, PASSWORD)
 		frappe.db.commit()
 
 	@classmethod
 	def tearDownClass(cls):
 		frappe.set_user("Administrator")
-		for doctype in ("Customer Health Snapshot", "Customer Active Span", "Customer Lifecycle Event"):
+		for doctype in (
+			"Customer Health Snapshot",
+			"Customer Active Span",
+			"Customer Lifecycle Event",
+			"MRR Interval",
+		):
 			frappe.db.delete(doctype, {"customer": ("in", cls.planted)})
 		frappe.db.delete("Churn Risk Model", {"name": cls.model})
 		frappe.delete_doc("Customer", cls.customer, force=True, ignore_permissions=True)
@@ -95,3 +119,14 @@ class TestChurnRiskInBrowser(FrappeTestCase):
 			bars.nth(19).wait_for(timeout=30000)
 			page.wait_for_timeout(1500)  # the bars grow in
 			screenshot(page, "churn_risk_report")
+
+			# The revenue back-test: April to June 2016, each forecast from what was known by then.
+			page.goto("/app/query-report/Revenue Forecast?view=Back-Test&horizon=90")
+			report = page.locator('.page-container[data-page-route="query-report"]:visible')
+			report.locator(".dt-scrollable .dt-row").nth(2).wait_for(timeout=30000)
+			table = report.locator(".dt-scrollable").inner_text()
+			for day in ("04-01-2016", "05-01-2016", "06-01-2016"):
+				self.assertIn(day, table)
+			self.assertIn("known by then", report.locator(".form-message").first.inner_text())
+			page.wait_for_timeout(1500)  # the chart draws in
+			screenshot(page, "churn_risk_backtest")
