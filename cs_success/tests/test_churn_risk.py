@@ -316,6 +316,21 @@ class TestChurnRiskTrigger(ChurnRiskTestCase):
 		self.assertRaises(PlayConfigurationError, make_play, "Churn Risk Above")
 
 
+class TestTooLittleData(ChurnRiskTestCase):
+	def test_nobody_churned_on_the_test_dates_shows_no_auc(self):
+		from cs_success.cs_success.report.churn_risk.churn_risk import execute
+
+		plant_history(400, 120, usage_drives_churn, seed=3)
+		model = frappe.get_doc("Churn Risk Model", fit(90, AS_OF))
+		model.db_set({"verdict": "Too Little Data", "events_test": 0, "auc": 0, "lift": 0})
+		_columns, _rows, message, _chart, summary = execute({"horizon": "90"})
+		self.assertIn("Too little history", message)
+		by_label = {item["label"]: item for item in summary}
+		self.assertIsNone(by_label["AUC (Test Dates)"]["value"])  # not the 0 stored
+		self.assertIsNone(by_label["Lift of the Riskiest Decile"]["value"])
+		self.assertEqual(by_label["Verdict"]["indicator"], "Grey")
+
+
 class TestRefitPermission(ChurnRiskTestCase):
 	def test_only_a_cs_manager_may_refit(self):
 		from cs_success.api.risk import refit

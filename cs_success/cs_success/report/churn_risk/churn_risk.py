@@ -97,17 +97,21 @@ def get_chart(rows: list[dict]) -> dict | None:
 
 def get_summary(model) -> list[dict]:
 	usable = model.verdict == "Usable"
+	# Nobody churned on the test dates (or nobody was tested): AUC and lift are undefined, and Frappe's NOT
+	# NULL columns hold 0 for them; shown empty.
+	judged = bool(model.events_test and model.n_test)
+	tested = bool(model.n_test)
 	return [
 		summary(_(model.verdict), _("Verdict"), "Data", VERDICT_INDICATORS.get(model.verdict)),
-		summary(model.auc, _("AUC (Test Dates)"), precision=3),
-		summary(model.lift, _("Lift of the Riskiest Decile"), precision=2),
+		summary(model.auc if judged else None, _("AUC (Test Dates)"), precision=3),
+		summary(model.lift if judged else None, _("Lift of the Riskiest Decile"), precision=2),
 		summary(
-			model.brier,
+			model.brier if tested else None,
 			_("Brier Score"),
 			indicator="Green" if usable and model.brier < model.brier_base_rate else None,
 			precision=4,
 		),
-		summary(model.brier_base_rate, _("Brier Score of the Base Rate"), precision=4),
+		summary(model.brier_base_rate if tested else None, _("Brier Score of the Base Rate"), precision=4),
 		summary(model.customers_test, _("Customers (Test Dates)"), "Int"),
 		summary(model.events_test, _("Churn Events (Test Dates)"), "Int"),
 	]
