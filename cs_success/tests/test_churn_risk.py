@@ -250,6 +250,18 @@ class TestRevenueForecast(ChurnRiskTestCase):
 		self.assertEqual(row["unknown_mrr"], 50)
 		self.assertAlmostEqual(summary[1]["value"], 230)
 
+	def test_the_back_test_is_for_users_who_see_every_customer(self):
+		from frappe.permissions import add_user_permission
+
+		from cs_success.cs_success.report.revenue_forecast.revenue_forecast import execute
+
+		plant_history(400, 120, usage_drives_churn, seed=3)
+		fit(90, AS_OF)
+		user = make_user("CS Manager", "Accounts User")
+		add_user_permission("Customer", make_customer("Risk Allowed"), user)
+		frappe.set_user(user)
+		self.assertRaises(frappe.PermissionError, execute, {"view": "Back-Test", "horizon": "90"})
+
 	def test_no_usable_model_no_forecast_and_revenue_needs_invoices(self):
 		from cs_success.cs_success.report.revenue_forecast.revenue_forecast import execute
 

@@ -16,7 +16,12 @@ from frappe import _
 from frappe.utils import cint
 
 from cs_success.analytics import column, interactive_report, summary
-from cs_success.base.permissions import require_revenue_access, segment_customers
+from cs_success.base.permissions import (
+	customer_restrictions,
+	permitted_values,
+	require_revenue_access,
+	segment_customers,
+)
 from cs_success.ledger.queries import mrr_now
 from cs_success.ledger_reports import (
 	CURRENCY_FIELD,
@@ -157,6 +162,16 @@ def get_summary(rows: list[dict], currency: str, horizon: int) -> list[dict]:
 
 
 def backtest_report(model, horizon: int):
+	# The back-test adds up every customer's MRR at the model's company: for users who may see them all.
+	if customer_restrictions() is not None:
+		raise frappe.PermissionError(
+			_("The back-test covers every customer: it is for users whom no User Permission limits to some.")
+		)
+	allowed = permitted_values("Company")
+	if model.company and allowed is not None and model.company not in allowed:
+		raise frappe.PermissionError(
+			_("You are not permitted to see the figures of company {0}.").format(model.company)
+		)
 	currency = company_currency(model.company) if model.company else None
 	rows = [
 		{
