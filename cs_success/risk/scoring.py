@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import date
+from numbers import Number
 
 import numpy as np
 
@@ -87,10 +88,23 @@ def score_rows(rows: list, day: date | None = None) -> int:
 		]
 		updates[name] = {**update, "churn_risk_drivers": json.dumps(drivers)}
 	scored = len(live)
-	update_rows(
-		"Customer Health", list(FIELDS), {name: tuple(u[f] for f in FIELDS) for name, u in updates.items()}
-	)
+	new = {name: tuple(u[f] for f in FIELDS) for name, u in updates.items()}
+	# Only what changed is written: a run that moves no risk writes nothing.
+	stored = stored_risks(list(new))
+	update_rows("Customer Health", list(FIELDS), {n: v for n, v in new.items() if stored.get(n) != v})
 	return scored
+
+
+def stored_risks(names: list[str]) -> dict[str, tuple]:
+	"""name -> the risk fields as stored, in FIELDS order, comparable with what scoring computes."""
+	stored = {}
+	for start in range(0, len(names), CHUNK):
+		for name, *values in frappe.db.sql(
+			f"SELECT name, {', '.join(f'`{f}`' for f in FIELDS)} FROM `tabCustomer Health` WHERE name IN %(names)s",
+			{"names": tuple(names[start : start + CHUNK])},
+		):
+			stored[name] = tuple(round(float(v), 1) if isinstance(v, Number) else v for v in values)
+	return stored
 
 
 def clear_risk(names: Sequence[str]) -> None:
