@@ -8,7 +8,14 @@ import frappe
 
 from cs_success.engine.measures import MEASURES
 from cs_success.engine.survey_templates import STANDARD_TEMPLATES
-from cs_success.install import CREATED_ROLES_KEY, INDEXES, ROLES, created_roles
+from cs_success.install import (
+	CREATED_ROLES_KEY,
+	GRANTED_READS_KEY,
+	INDEXES,
+	ROLES,
+	SEGMENT_DOCTYPES,
+	created_roles,
+)
 
 OUR_DOCTYPES = (
 	"CS Settings",
@@ -53,6 +60,9 @@ def verify_installed():
 	assert frappe.db.has_column("Contact", "cs_no_surveys"), "Contact opt-out field missing"
 	for doctype, _columns, index in INDEXES:
 		assert frappe.db.has_index(f"tab{doctype}", index), f"{doctype} index {index} missing"
+	for doctype in SEGMENT_DOCTYPES:
+		readers = {p.role for p in frappe.get_meta(doctype).permissions if not p.permlevel and p.read}
+		assert set(ROLES) <= readers, f"{doctype} not readable by {set(ROLES) - readers}"
 	enabled = frappe.db.count("Customer", {"disabled": 0})
 	scored = frappe.db.count("Customer Health")
 	assert scored == enabled, f"{scored} health records for {enabled} customers"
@@ -87,6 +97,13 @@ def verify_uninstalled():
 	assert "cs_success" not in frappe.get_installed_apps()
 	for doctype, _columns, index in INDEXES:
 		assert not frappe.db.has_index(f"tab{doctype}", index), f"{doctype} index {index} left behind"
+	for doctype in SEGMENT_DOCTYPES:
+		assert not frappe.db.exists("Custom DocPerm", {"parent": doctype, "role": ("in", ROLES)}), (
+			f"our read of {doctype} left behind"
+		)
+	assert not frappe.db.exists("DefaultValue", {"defkey": GRANTED_READS_KEY}), (
+		"record of our grants left behind"
+	)
 	# ERPNext still works: a Customer and an Issue save and delete.
 	customer = _make_customer()
 	issue = frappe.get_doc(
