@@ -14,7 +14,7 @@ The definitions, each in one place:
   ledger had it active (`active_in_ledger`), with a band other than No Data: `observation_condition`."""
 
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import date
+from datetime import date, timedelta
 from itertools import groupby
 from typing import NamedTuple
 
@@ -26,7 +26,9 @@ from cs_success.engine.health_score import BAND_ORDER, NO_DATA, SNAPSHOT_LOOKBAC
 
 DAILY = "Daily"
 # Customer-and-day pairs per read (health_on_or_before_each).
-PAIRS_PER_READ = 500
+PAIRS_PER_READ = 1000
+# Date arithmetic on date objects: frappe.utils.add_days parses and formats each (0.6 s for 20,000).
+LOOKBACK = timedelta(days=SNAPSHOT_LOOKBACK_DAYS)
 
 
 class HealthOn(NamedTuple):
@@ -81,34 +83,28 @@ def scores_on_or_before(customers: Sequence[str] | None, day) -> dict[str, float
 
 def health_on_or_before_each(pairs: Iterable[tuple[str, date]]) -> dict[tuple[str, date], HealthOn]:
 	"""(customer, day) -> the customer's health on that day, for pairs with a different day each (a churn
-	date, a run's check day). Each pair reads at most SNAPSHOT_LOOKBACK_DAYS + 1 rows of the unique
-	(customer, day, kind) index, PAIRS_PER_READ pairs per query."""
+	date, a run's check day): its latest Daily snapshot on or before the day, within the look-back. The pairs
+	go in as a derived table joined to the unique (customer, day, kind) index, so each reads at most
+	SNAPSHOT_LOOKBACK_DAYS + 1 index entries (an OR of ranges per pair cost MariaDB's optimizer more than the
+	reads: 8.8 s for 5,000 pairs in reads of 500)."""
 	pairs = sorted({(customer, getdate(day)) for customer, day in pairs})
 	result = {}
 	for start in range(0, len(pairs), PAIRS_PER_READ):
 		chunk = pairs[start : start + PAIRS_PER_READ]
-		ranges = " OR ".join(["(customer = %s AND snapshot_date BETWEEN %s AND %s)"] * len(chunk))
-		values = [
-			value
-			for customer, day in chunk
-			for value in (customer, add_days(day, -SNAPSHOT_LOOKBACK_DAYS), day)
-		]
-		snapshots = {}
-		for customer, on, score, band in frappe.db.sql(
-			f"""SELECT customer, snapshot_date, score, band FROM `tabCustomer Health Snapshot`
-			WHERE kind = %s AND ({ranges})""",
-			[DAILY, *values],
+		derived = " UNION ALL ".join(
+			["SELECT %s AS customer, %s AS oldest, %s AS day"] + ["SELECT %s, %s, %s"] * (len(chunk) - 1)
+		)
+		values = [value for customer, day in chunk for value in (customer, day - LOOKBACK, day)]
+		for customer, day, on, score, band in frappe.db.sql(
+			f"""SELECT p.customer, p.day, s.snapshot_date, s.score, s.band
+			FROM ({derived}) p
+			JOIN `tabCustomer Health Snapshot` s ON s.customer = p.customer AND s.kind = %s
+				AND s.snapshot_date BETWEEN p.oldest AND p.day""",
+			[*values, DAILY],
 		):
-			snapshots.setdefault(customer, []).append((getdate(on), score, band))
-		for customer, day in chunk:
-			within = [
-				row
-				for row in snapshots.get(customer, ())
-				if 0 <= (day - row[0]).days <= SNAPSHOT_LOOKBACK_DAYS
-			]
-			if within:
-				on, score, band = max(within, key=lambda row: row[0])
-				result[(customer, day)] = HealthOn(score, band, on)
+			key, on = (customer, getdate(day)), getdate(on)
+			if key not in result or on > result[key].snapshot_date:
+				result[key] = HealthOn(score, band, on)
 	return result
 
 

@@ -21,7 +21,7 @@ Set-based throughout: a conditional aggregate per day, so a report with many per
 table once, and nothing here runs a query per customer."""
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 
 import frappe
 from frappe.utils import add_days, add_months, get_last_day, getdate, today
@@ -187,7 +187,7 @@ def mrr_lost_at_churn(company: str, events: list) -> dict:
 	result = {}
 	for event in events:
 		churned_on = getdate(event.event_date)
-		began = span_starts.get((event.customer, getdate(add_days(churned_on, -1))), date.min)
+		began = span_starts.get((event.customer, churned_on - timedelta(days=1)), date.min)
 		within = [
 			amount
 			for moved_on, amount in movements.get(event.customer, ())

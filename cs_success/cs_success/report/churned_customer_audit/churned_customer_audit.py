@@ -6,7 +6,7 @@ day the customer was no longer active), with the MRR it took at the company, the
 health before it and its last survey answers; or, per segment, how many left and how much MRR went."""
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 
 import frappe
 from frappe import _
@@ -109,7 +109,7 @@ def health_before(events: list) -> dict:
 
 	Until issue 21 the last one before it however old: a snapshot from long before says nothing about the
 	customer when it left, and every other reader of health history uses the one window."""
-	before = {event.name: (event.customer, getdate(add_days(event.event_date, -1))) for event in events}
+	before = {event.name: (event.customer, getdate(event.event_date) - timedelta(days=1)) for event in events}
 	health = health_on_or_before_each(before.values())
 	return {name: health[pair] for name, pair in before.items() if pair in health}
 
