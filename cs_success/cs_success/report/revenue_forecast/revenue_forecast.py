@@ -188,9 +188,12 @@ def backtest_report(model, horizon: int):
 		}
 		for row in frappe.parse_json(model.backtest or "[]")
 	]
-	message = _(
-		"Each month start's forecast comes from a model fitted only on what was known by then (observations whose {0} days had passed); company {1}."
-	).format(horizon, model.company)
+	# Frappe shows a report's message as HTML: the company name goes in as text.
+	message = frappe.utils.escape_html(
+		_(
+			"Each month start's forecast comes from a model fitted only on what was known by then (observations whose {0} days had passed); company {1}."
+		).format(horizon, model.company)
+	)
 	errors = [abs(row["error_percent"]) for row in rows if row["error_percent"] is not None]
 	return (
 		backtest_columns(horizon),
