@@ -11,7 +11,7 @@ from frappe.tests.utils import FrappeTestCase
 from cs_success.risk.model import current_models, fit
 from cs_success.risk.scoring import score_customers
 from cs_success.tests.test_score_validation import plant_history
-from cs_success.tests.utils import make_customer, make_user, run_pending_recomputes
+from cs_success.tests.utils import make_customer, make_user, reset_health_queue, run_pending_recomputes
 
 # The planted history's month starts are in the first half of 2016: by October every 90 days have passed.
 AS_OF = date(2016, 10, 1)
@@ -33,6 +33,7 @@ def random_churn(rng, soon):
 class ChurnRiskTestCase(FrappeTestCase):
 	def setUp(self):
 		frappe.set_user("Administrator")
+		reset_health_queue()
 		# Only the planted history: this transaction forgets every other snapshot and model (rolled back).
 		frappe.db.delete("Customer Health Snapshot")
 		frappe.db.delete("Churn Risk Model")
