@@ -23,12 +23,12 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 
 from cs_success.engine.logistic import auc_interval, logistic_newton, sigmoid
-from cs_success.engine.validation import _auc
+from cs_success.engine.validation import _auc, _number
 
 # Verdicts.
 USABLE = "usable"
@@ -125,8 +125,12 @@ class RiskModel:
 	def predict_matrix(self, matrix: np.ndarray) -> np.ndarray:
 		return sigmoid(self.design(matrix) @ self.beta())
 
+	def predict_many(self, values: Sequence[Mapping[str, float | None]]) -> np.ndarray:
+		"""The probability for each dict of raw values, in one matrix."""
+		return self.predict_matrix(_rows(values, [f.key for f in self.features]))
+
 	def predict(self, values: Mapping[str, float | None]) -> float:
-		return float(self.predict_matrix(_row(values, [f.key for f in self.features]))[0])
+		return float(self.predict_many([values])[0])
 
 	def drivers(self, values: Mapping[str, float | None], top: int = 3) -> list[Driver]:
 		"""The measures that raise this customer's risk most (at least MIN_DRIVER_LOG_ODDS against the
@@ -150,15 +154,15 @@ class RiskModel:
 		return sorted(found, key=lambda d: -d.contribution)[:top]
 
 
-def _number(value) -> float | None:
-	if value is None or isinstance(value, bool) or not isinstance(value, int | float):
-		return None
-	return float(value) if math.isfinite(value) else None
-
-
-def _row(values: Mapping[str, float | None], keys: Sequence[str]) -> np.ndarray:
-	numbers = (_number(values.get(key)) for key in keys)
-	return np.array([[np.nan if number is None else number for number in numbers]])
+def _rows(values: Sequence[Mapping[str, float | None]], keys: Sequence[str]) -> np.ndarray:
+	"""Dicts of raw values -> a rows x keys matrix, NaN where a value is missing (or not a number)."""
+	matrix = np.full((len(values), len(keys)), np.nan)
+	for i, row in enumerate(values):
+		for j, key in enumerate(keys):
+			number = _number(row.get(key))
+			if number is not None:
+				matrix[i, j] = number
+	return matrix
 
 
 def _design(matrix: np.ndarray, features: Sequence[Feature]) -> np.ndarray:
@@ -256,11 +260,12 @@ def backtest(
 	matrix = np.asarray(matrix, dtype=float)
 	y = np.asarray(churned, dtype=float)
 	amounts = np.asarray(mrr, dtype=float)
-	days = np.array(dates, dtype=object)
+	# Day numbers, so that each date's "known by then" and "observed then" are one comparison of arrays.
+	ordinals = np.fromiter((d.toordinal() for d in dates), dtype=np.int64, count=len(dates))
 	rows = []
 	for day in sorted(set(dates)):
-		known = np.array([d + timedelta(days=horizon) < day for d in days])
-		at = days == day
+		known = ordinals + horizon < day.toordinal()
+		at = ordinals == day.toordinal()
 		if not known.any() or y[known].min() == y[known].max():
 			continue
 		features, beta = fit_features(matrix[known], keys, y[known], l2)

@@ -16,7 +16,8 @@ from datetime import date
 import numpy as np
 
 import frappe
-from frappe.utils import add_days, add_months, getdate, now_datetime, today
+from frappe import _
+from frappe.utils import add_days, add_months, cint, getdate, now_datetime, today
 
 from cs_success.engine.churn_risk import (
 	NO_BETTER_THAN_CHANCE,
@@ -42,6 +43,20 @@ VERDICTS = {
 	NO_BETTER_THAN_CHANCE: "No Better Than Chance",
 	TOO_LITTLE_DATA: "Too Little Data",
 }
+USABLE_VERDICT = VERDICTS[USABLE]
+
+
+def tenure_days(acquired: date | None, day: date) -> float | None:
+	"""Days from the customer's first Acquired event to `day`; None when it had not been acquired by then."""
+	return float((day - acquired).days) if acquired and acquired <= day else None
+
+
+def report_horizon(filters) -> int:
+	"""The horizon a report's filters ask for (default 90 days), one of HORIZONS."""
+	horizon = cint(filters.get("horizon") or 90)
+	if horizon not in HORIZONS:
+		frappe.throw(_("The horizon must be one of {0} days.").format(", ".join(map(str, HORIZONS))))
+	return horizon
 
 
 def observations(horizon: int, on: date | None = None):
@@ -68,9 +83,9 @@ def observations(horizon: int, on: date | None = None):
 		for key, value in measure_raw_values(stored).items():
 			if value is not None and key in column:
 				matrix[i, column[key]] = value
-		first = acquired.get(customer)
-		if first and first <= day:
-			matrix[i, column[TENURE]] = float((day - first).days)
+		tenure = tenure_days(acquired.get(customer), day)
+		if tenure is not None:
+			matrix[i, column[TENURE]] = tenure
 		churned[i] = bool(gone)
 		days.append(day)
 		customers.append(customer)
@@ -179,7 +194,7 @@ def current_models() -> dict[int, RiskModel]:
 	models = {}
 	for row in frappe.get_all(
 		"Churn Risk Model",
-		filters={"is_current": 1, "verdict": VERDICTS[USABLE]},
+		filters={"is_current": 1, "verdict": USABLE_VERDICT},
 		fields=["horizon_days", "model", "auc", "calibration"],
 	):
 		stored = json.loads(row.model)

@@ -10,8 +10,6 @@ from collections.abc import Sequence
 from datetime import date
 from numbers import Number
 
-import numpy as np
-
 import frappe
 from frappe.utils import getdate, today
 
@@ -20,7 +18,7 @@ from cs_success.engine.health_score import CHURNED as CHURNED_BAND
 from cs_success.health.config import measure_label
 from cs_success.health.score_validation import measure_raw_values
 from cs_success.ledger.queries import acquired_on
-from cs_success.risk.model import HORIZONS, TENURE, current_models
+from cs_success.risk.model import HORIZONS, TENURE, current_models, tenure_days
 
 CHUNK = 2000
 FIELDS = (
@@ -33,8 +31,9 @@ DRIVERS_HORIZON = 90
 
 
 def after_recompute(outcomes, day: date) -> None:
-	"""The pipeline's listener: the batch just scored, with the breakdowns it has just written (no read)."""
-	rows = [frappe._dict(name=o.customer.name, band=o.band, contributions=o.state_json) for o in outcomes]
+	"""The pipeline's listener: the batch just scored, with the raw values it has just computed (no read, no
+	JSON parsed again)."""
+	rows = [(o.customer.name, o.band, {key: state[0] for key, state in o.state.items()}) for o in outcomes]
 	score_rows(rows, day)
 
 
@@ -44,32 +43,30 @@ def score_customers(names: Sequence[str] | None, day: date | None = None) -> int
 		return 0
 	filters = {"name": ("in", list(names))} if names is not None else {}
 	rows = frappe.get_all("Customer Health", filters=filters, fields=["name", "band", "contributions"])
-	return score_rows(rows, day)
+	return score_rows([(r.name, r.band, measure_raw_values(r.contributions)) for r in rows], day)
 
 
-def score_rows(rows: list, day: date | None = None) -> int:
-	"""Rows of (name, band, contributions JSON) -> their risk written on Customer Health."""
+def score_rows(rows: list[tuple[str, str, dict]], day: date | None = None) -> int:
+	"""Rows of (name, band, {measure: raw value}) -> their risk written on Customer Health."""
 	day = getdate(day or today())
 	if not rows:
 		return 0
 	models = current_models()
-	names = [row.name for row in rows]
+	names = [name for name, _band, _values in rows]
 	if not models:
 		clear_risk(names)
 		return 0
 	acquired = acquired_on(names if len(names) <= CHUNK else None)
-	drivers_model = models.get(DRIVERS_HORIZON) or next(iter(models.values()), None)
+	drivers_model = models.get(DRIVERS_HORIZON) or next(iter(models.values()))
 	updates, live = {}, []
-	for row in rows:
-		if row.band == CHURNED_BAND:
-			updates[row.name] = {**UNKNOWN, "churn_risk_drivers": None}
+	for name, band, values in rows:
+		if band == CHURNED_BAND:
+			updates[name] = {**UNKNOWN, "churn_risk_drivers": None}
 			continue
-		values = measure_raw_values(row.contributions)
-		first = acquired.get(row.name)
-		values[TENURE] = float((day - first).days) if first and first <= day else None
-		live.append((row.name, values))
+		live.append((name, {**values, TENURE: tenure_days(acquired.get(name), day)}))
 	# One matrix per model for the whole batch: per-row numpy calls would cost more than the arithmetic.
-	risks = {horizon: model.predict_matrix(_matrix(live, model)) for horizon, model in models.items()}
+	every = [values for _name, values in live]
+	risks = {horizon: model.predict_many(every) for horizon, model in models.items()}
 	for i, (name, values) in enumerate(live):
 		update = dict(UNKNOWN)
 		for horizon, risk in risks.items():
@@ -117,14 +114,3 @@ def clear_risk(names: Sequence[str]) -> None:
 			WHERE name IN %(names)s AND (has_churn_risk_30 = 1 OR has_churn_risk_90 = 1)""",
 			{"names": tuple(names[start : start + CHUNK])},
 		)
-
-
-def _matrix(live: list[tuple[str, dict]], model) -> np.ndarray:
-	keys = [feature.key for feature in model.features]
-	matrix = np.full((len(live), len(keys)), np.nan)
-	for i, (_name, values) in enumerate(live):
-		for j, key in enumerate(keys):
-			value = values.get(key)
-			if value is not None:
-				matrix[i, j] = value
-	return matrix

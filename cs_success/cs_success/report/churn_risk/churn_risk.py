@@ -8,21 +8,18 @@ A model that does not beat chance says so (and customers show no probability).""
 
 import frappe
 from frappe import _
-from frappe.utils import cint
 
 from cs_success.analytics import column, interactive_report, summary
-from cs_success.risk.model import HORIZONS, current_model_row
+from cs_success.risk.model import USABLE_VERDICT, current_model_row, report_horizon
 
-VERDICT_INDICATORS = {"Usable": "Green", "No Better Than Chance": "Red", "Too Little Data": "Grey"}
+VERDICT_INDICATORS = {USABLE_VERDICT: "Green", "No Better Than Chance": "Red", "Too Little Data": "Grey"}
 
 
 @interactive_report("Churn Risk")
 @frappe.read_only()
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
-	horizon = cint(filters.get("horizon") or 90)
-	if horizon not in HORIZONS:
-		frappe.throw(_("The horizon must be one of {0} days.").format(", ".join(map(str, HORIZONS))))
+	horizon = report_horizon(filters)
 	model = current_model_row(horizon)
 	if not model:
 		return (
@@ -63,7 +60,7 @@ def get_message(model) -> str:
 	window = _("Fitted on {0} observations ({1} to {2}), tested on {3} ({4} to {5}).").format(
 		model.n_train, model.train_from, model.train_to, model.n_test, model.test_from, model.test_to
 	)
-	if model.verdict == "Usable":
+	if model.verdict == USABLE_VERDICT:
 		verdict = _(
 			"Usable: on the later dates the model ranks churn better than chance (AUC {0}, 95% interval {1} to {2})."
 		).format(f"{model.auc:.3f}", f"{model.auc_low:.3f}", f"{model.auc_high:.3f}")
@@ -96,7 +93,7 @@ def get_chart(rows: list[dict]) -> dict | None:
 
 
 def get_summary(model) -> list[dict]:
-	usable = model.verdict == "Usable"
+	usable = model.verdict == USABLE_VERDICT
 	# Nobody churned on the test dates (or nobody was tested): AUC and lift are undefined, and Frappe's NOT
 	# NULL columns hold 0 for them; shown empty.
 	judged = bool(model.events_test and model.n_test)

@@ -13,7 +13,6 @@ from collections import defaultdict
 
 import frappe
 from frappe import _
-from frappe.utils import cint
 
 from cs_success.analytics import column, interactive_report, summary
 from cs_success.base.permissions import (
@@ -33,7 +32,7 @@ from cs_success.ledger_reports import (
 	report_company,
 	share,
 )
-from cs_success.risk.model import HORIZONS, current_model_row
+from cs_success.risk.model import USABLE_VERDICT, current_model_row, report_horizon
 
 FORECAST, BACKTEST = "Forecast", "Back-Test"
 
@@ -43,11 +42,9 @@ FORECAST, BACKTEST = "Forecast", "Back-Test"
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
 	require_revenue_access()
-	horizon = cint(filters.get("horizon") or 90)
-	if horizon not in HORIZONS:
-		frappe.throw(_("The horizon must be one of {0} days.").format(", ".join(map(str, HORIZONS))))
+	horizon = report_horizon(filters)
 	model = current_model_row(horizon)
-	if not model or model.verdict != "Usable":
+	if not model or model.verdict != USABLE_VERDICT:
 		return (
 			[],
 			[],
