@@ -264,11 +264,15 @@ def created_roles() -> set[str]:
 
 
 def _recorded_roles() -> set[str] | None:
-	"""Read past the defaults cache (None: nothing recorded)."""
-	recorded = frappe.db.get_value(
-		"DefaultValue", {"parent": "__default", "defkey": CREATED_ROLES_KEY}, "defvalue"
-	)
-	return None if recorded is None else set(json.loads(recorded or "[]"))
+	"""None: nothing recorded."""
+	recorded = _recorded(CREATED_ROLES_KEY)
+	return None if recorded is None else set(recorded)
+
+
+def _recorded(key: str) -> list | None:
+	"""A list install recorded as a site default, read past the defaults cache (None: nothing recorded)."""
+	recorded = frappe.db.get_value("DefaultValue", {"parent": "__default", "defkey": key}, "defvalue")
+	return None if recorded is None else json.loads(recorded or "[]")
 
 
 def _record_roles(roles: set[str]) -> None:
@@ -496,17 +500,12 @@ def revoke_segment_read() -> None:
 	for doctype, role in _granted_reads():
 		frappe.db.delete("Custom DocPerm", {"parent": doctype, "role": role, "permlevel": 0})
 	for doctype in SEGMENT_DOCTYPES:
-		if _rules("Custom DocPerm", doctype) == _rules("DocPerm", doctype):
-			frappe.db.delete("Custom DocPerm", {"parent": doctype})
-		frappe.clear_cache(doctype=doctype)
+		_back_on_standard_rules(doctype)
 	frappe.defaults.clear_default(key=GRANTED_READS_KEY, parent="__default")
 
 
 def _granted_reads() -> set[tuple[str, str]]:
-	recorded = frappe.db.get_value(
-		"DefaultValue", {"parent": "__default", "defkey": GRANTED_READS_KEY}, "defvalue"
-	)
-	return {tuple(pair) for pair in json.loads(recorded or "[]")}
+	return {tuple(pair) for pair in _recorded(GRANTED_READS_KEY) or []}
 
 
 def revoke_health_band_read(doctypes: list[str]) -> None:
@@ -514,11 +513,17 @@ def revoke_health_band_read(doctypes: list[str]) -> None:
 	doctype back on the rules in its JSON."""
 	for doctype in doctypes:
 		frappe.db.delete("Custom DocPerm", {"parent": doctype, "permlevel": HEALTH_BAND_PERMLEVEL})
-		if frappe.db.exists("DocType", doctype) and _rules("Custom DocPerm", doctype) == _rules(
-			"DocPerm", doctype
-		):
-			frappe.db.delete("Custom DocPerm", {"parent": doctype})
-		frappe.clear_cache(doctype=doctype)
+		_back_on_standard_rules(doctype)
+
+
+def _back_on_standard_rules(doctype: str) -> None:
+	"""Frappe keeps a doctype's rules all in Custom DocPerm once any is added there: when those left are the
+	copied standard ones, unchanged, they go, which puts the doctype back on the rules in its JSON."""
+	if frappe.db.exists("DocType", doctype) and _rules("Custom DocPerm", doctype) == _rules(
+		"DocPerm", doctype
+	):
+		frappe.db.delete("Custom DocPerm", {"parent": doctype})
+	frappe.clear_cache(doctype=doctype)
 
 
 def _rules(table: str, doctype: str) -> list[tuple]:

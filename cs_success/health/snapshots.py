@@ -21,6 +21,7 @@ from typing import NamedTuple
 import frappe
 from frappe.utils import add_days, getdate
 
+from cs_success.base.bulk import derived_rows
 from cs_success.base.permissions import customer_filter, enabled_customer_condition
 from cs_success.engine.health_score import BAND_ORDER, NO_DATA, SNAPSHOT_LOOKBACK_DAYS
 
@@ -91,9 +92,7 @@ def health_on_or_before_each(pairs: Iterable[tuple[str, date]]) -> dict[tuple[st
 	result = {}
 	for start in range(0, len(pairs), PAIRS_PER_READ):
 		chunk = pairs[start : start + PAIRS_PER_READ]
-		derived = " UNION ALL ".join(
-			["SELECT %s AS customer, %s AS oldest, %s AS day"] + ["SELECT %s, %s, %s"] * (len(chunk) - 1)
-		)
+		derived = derived_rows(["customer", "oldest", "day"], len(chunk))
 		values = [value for customer, day in chunk for value in (customer, day - LOOKBACK, day)]
 		for customer, day, on, score, band in frappe.db.sql(
 			f"""SELECT p.customer, p.day, s.snapshot_date, s.score, s.band
