@@ -3,7 +3,6 @@
 calibration table of ten deciles."""
 
 import json
-from datetime import date, timedelta
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
@@ -12,9 +11,9 @@ from frappe.utils.password import update_password
 from cs_success.risk.model import fit
 from cs_success.risk.scoring import score_customers
 from cs_success.tests.browser import browser_page, live_server, screenshot
-from cs_success.tests.test_churn_risk import AS_OF, usage_drives_churn
+from cs_success.tests.test_churn_risk import AS_OF, pay_until_churn, usage_drives_churn
 from cs_success.tests.test_score_validation import plant_history
-from cs_success.tests.utils import company, ledger_rows, make_customer, make_user, run_pending_recomputes
+from cs_success.tests.utils import make_customer, make_user, run_pending_recomputes
 
 PASSWORD = "Cs-Churn-Risk-Passw0rd!"
 MARKUP = '"<img src=x onerror=window.__cs_xss=1>'
@@ -26,23 +25,7 @@ class TestChurnRiskInBrowser(FrappeTestCase):
 		super().setUpClass()
 		frappe.set_user("Administrator")
 		cls.planted = plant_history(400, 120, usage_drives_churn, seed=3)
-		# Paying 100 a month until the churn, for the revenue back-test.
-		churns = dict(
-			frappe.get_all(
-				"Customer Lifecycle Event",
-				filters={"customer": ("in", cls.planted), "event_type": "Churned"},
-				fields=["customer", "event_date"],
-				as_list=True,
-			)
-		)
-		ledger_rows(
-			"MRR Interval",
-			["customer", "company", "from_date", "to_date", "mrr"],
-			[
-				(c, company(), date(2015, 1, 1), churns[c] - timedelta(days=1) if c in churns else None, 100)
-				for c in cls.planted
-			],
-		)
+		pay_until_churn(cls.planted, 100)  # for the revenue back-test
 		cls.model = fit(90, AS_OF)
 		cls.customer = make_customer("Risk Browser")
 		run_pending_recomputes()

@@ -30,6 +30,32 @@ def random_churn(rng, soon):
 	return 50.0, {"usage": float(messages)}, {"usage": float(messages)}
 
 
+def pay(customers, mrr: float, until: dict | None = None) -> None:
+	"""MRR at the default company from 2015 (when the planted customers began) to `until` (a churn)."""
+	from cs_success.tests.utils import company, ledger_rows
+
+	ledger_rows(
+		"MRR Interval",
+		["customer", "company", "from_date", "to_date", "mrr"],
+		[(c, company(), date(2015, 1, 1), (until or {}).get(c), mrr) for c in customers],
+	)
+
+
+def pay_until_churn(customers, mrr: float = 100) -> dict:
+	"""The planted customers pay `mrr` a month until their churn (the interval's last day is the day before
+	it). Returns customer -> churn date."""
+	churns = dict(
+		frappe.get_all(
+			"Customer Lifecycle Event",
+			filters={"customer": ("in", customers), "event_type": "Churned"},
+			fields=["customer", "event_date"],
+			as_list=True,
+		)
+	)
+	pay(customers, mrr, {c: frappe.utils.add_days(d, -1) for c, d in churns.items()})
+	return churns
+
+
 class ChurnRiskTestCase(FrappeTestCase):
 	def setUp(self):
 		frappe.set_user("Administrator")
@@ -168,30 +194,11 @@ class TestRandomChurn(ChurnRiskTestCase):
 
 
 class TestRevenueForecast(ChurnRiskTestCase):
-	def paying(self, customers, mrr, until=None) -> None:
-		"""MRR at the default company from 2015 (when the planted customers began) to `until` (a churn)."""
-		from cs_success.tests.utils import company, ledger_rows
-
-		ledger_rows(
-			"MRR Interval",
-			["customer", "company", "from_date", "to_date", "mrr"],
-			[(c, company(), date(2015, 1, 1), (until or {}).get(c), mrr) for c in customers],
-		)
-
 	def test_the_back_test_compares_each_month_starts_forecast_with_what_stayed(self):
 		from cs_success.cs_success.report.revenue_forecast.revenue_forecast import execute
 
 		names = plant_history(400, 120, usage_drives_churn, seed=3)
-		churns = dict(
-			frappe.get_all(
-				"Customer Lifecycle Event",
-				filters={"customer": ("in", names), "event_type": "Churned"},
-				fields=["customer", "event_date"],
-				as_list=True,
-			)
-		)
-		# Paying 100 a month until the churn (the interval's last day is the day before it).
-		self.paying(names, 100, {c: frappe.utils.add_days(d, -1) for c, d in churns.items()})
+		churns = pay_until_churn(names, 100)
 		fit(90, AS_OF)
 		_columns, rows, message, _chart, summary = execute({"view": "Back-Test", "horizon": "90"})
 		self.assertIn("known by then", message)
@@ -232,7 +239,7 @@ class TestRevenueForecast(ChurnRiskTestCase):
 		low, high, unknown = (make_customer(f"Forecast {i}", customer_group=group) for i in range(3))
 		run_pending_recomputes()
 		for customer, mrr, risk, known in ((low, 100, 20.0, 1), (high, 300, 50.0, 1), (unknown, 50, 0, 0)):
-			self.paying([customer], mrr)
+			pay([customer], mrr)
 			frappe.db.set_value(
 				"Customer Health",
 				customer,
