@@ -83,6 +83,11 @@ cs_success_customers_scored = [
 	"cs_success.risk.scoring.after_recompute",
 ]
 
+# Play actions of the layers above playbooks (cs_success/playbooks/actions.py), f(run, play, row, customer_name).
+cs_success_play_actions = {
+	"Expansion Opportunity": "cs_success.growth.opportunities.play_action",
+}
+
 # Scheduled Tasks
 # ---------------
 scheduler_events = {
@@ -98,8 +103,8 @@ scheduler_events = {
 		"cs_success.health.overrides.lapse_expired_overrides",
 		"cs_success.surveys.delivery.mark_bounced",
 	],
-	# Churn risk learned again from the month's new history (cs_success/risk/model.py).
-	"monthly_long": ["cs_success.risk.refit.refit_all"],
+	# Churn risk and expansion propensity learned again from the month's new history.
+	"monthly_long": ["cs_success.risk.refit.refit_all", "cs_success.growth.refit.refit_propensity"],
 	"cron": {
 		# Webhook retries after their backoff, and attempts whose job was lost or killed.
 		"*/5 * * * *": ["cs_success.health.alerts.retry_due_webhooks"],

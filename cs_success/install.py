@@ -11,6 +11,7 @@ from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 
 from cs_success.base.roles import CS_AGENT, CS_MANAGER, ROLES, SYSTEM_MANAGER
 from cs_success.engine.measures import MEASURES, default_rules
+from cs_success.growth.opportunities import CS_SOURCE, EXPANSION_TYPE
 
 DEFAULT_SCORECARD = "Default"
 # Above this many customers the first scoring runs in a background job, not in the install.
@@ -104,6 +105,7 @@ def after_install() -> None:
 	sync_standard_plays()
 	create_helpdesk_form_script()
 	add_indexes()
+	create_growth_records()
 	score_existing_customers()
 
 
@@ -120,6 +122,7 @@ def after_migrate() -> None:
 	sync_standard_plays()
 	create_helpdesk_form_script()
 	add_indexes()
+	create_growth_records()
 
 
 def after_app_install(app_name: str) -> None:
@@ -145,8 +148,45 @@ def before_uninstall() -> None:
 	drop_indexes()
 	delete_helpdesk_form_script()
 	delete_scheduled_jobs()
+	delete_unused_growth_records()
 	delete_roles()
 	clear_queue()
+
+
+# What expansion opportunities are filed under in ERPNext's pipeline (growth/opportunities.py): the
+# Opportunity Type and the Lead Source. Made on install and migrate; on uninstall removed only when no
+# document uses them, so ERPNext's Opportunities and Leads keep what they say.
+GROWTH_RECORDS = (("Opportunity Type", EXPANSION_TYPE), ("Lead Source", CS_SOURCE))
+GROWTH_LINKS = {
+	"Opportunity Type": (("Opportunity", "opportunity_type"),),
+	"Lead Source": (("Opportunity", "source"), ("Lead", "source")),
+}
+CREATED_GROWTH_RECORDS_KEY = "cs_success_created_growth_records"
+
+
+def create_growth_records() -> None:
+	created = {tuple(pair) for pair in _recorded(CREATED_GROWTH_RECORDS_KEY) or []}
+	for doctype, name in GROWTH_RECORDS:
+		if not frappe.db.exists(doctype, name):
+			doc = frappe.new_doc(doctype)
+			if doctype == "Lead Source":
+				doc.source_name = name
+			else:
+				doc.name = name
+				doc.description = "Growth found by customer success (cs_success)"
+			doc.insert(ignore_permissions=True)
+			created.add((doctype, name))
+	frappe.db.set_default(CREATED_GROWTH_RECORDS_KEY, json.dumps(sorted(created)))
+
+
+def delete_unused_growth_records() -> None:
+	for doctype, name in {tuple(pair) for pair in _recorded(CREATED_GROWTH_RECORDS_KEY) or []}:
+		in_use = any(
+			frappe.db.exists(linking, {field: name}) for linking, field in GROWTH_LINKS.get(doctype, ())
+		)
+		if not in_use and frappe.db.exists(doctype, name):
+			frappe.delete_doc(doctype, name, ignore_permissions=True, force=True)
+	frappe.defaults.clear_default(key=CREATED_GROWTH_RECORDS_KEY, parent="__default")
 
 
 def set_missing_settings_defaults() -> None:
@@ -474,7 +514,14 @@ def grant_health_band_read() -> None:
 # The segments our reports filter by and scorecards apply to: our roles may pick them (read and select at
 # level 0), or a CS Manager without a sales role could not use a report's Customer Group filter.
 SEGMENT_DOCTYPES = ("Customer Group", "Territory")
-# Which of those reads install granted, so that uninstall takes back only those.
+# What our roles get at level 0 beyond read, per ERPNext doctype. Opportunity: they make expansion
+# opportunities (growth/opportunities.py) and see and edit those they made (if_owner); sales sees them all.
+GRANTS = {
+	"Customer Group": {"select": 1},
+	"Territory": {"select": 1},
+	"Opportunity": {"create": 1, "write": 1, "if_owner": 1},
+}
+# Which of those rules install granted, so that uninstall takes back only those.
 GRANTED_READS_KEY = "cs_success_granted_reads"
 
 
@@ -482,14 +529,16 @@ def grant_segment_read() -> None:
 	from frappe.permissions import add_permission, update_permission_property
 
 	granted = _granted_reads()
-	for doctype in SEGMENT_DOCTYPES:
+	for doctype, rights in GRANTS.items():
 		readers = {p.role for p in frappe.get_meta(doctype).permissions if not p.permlevel and p.read}
 		for role in ROLES:
 			# Granted once: a rule an administrator took away later stays away on migrate.
 			if role not in readers and (doctype, role) not in granted:
 				add_permission(doctype, role, 0)
-				# Link fields search with "select"; "read" opens the record from a report row.
-				update_permission_property(doctype, role, 0, "select", 1)
+				# Link fields search with "select"; "read" opens the record from a report row. if_owner last:
+				# the rule is found by it.
+				for right, value in sorted(rights.items(), key=lambda pair: pair[0] == "if_owner"):
+					update_permission_property(doctype, role, 0, right, value)
 				granted.add((doctype, role))
 		frappe.clear_cache(doctype=doctype)
 	frappe.db.set_default(GRANTED_READS_KEY, json.dumps(sorted(granted)))
@@ -499,7 +548,7 @@ def revoke_segment_read() -> None:
 	"""Our grants go; so do the copied standard rules if nothing else was changed (as for the band)."""
 	for doctype, role in _granted_reads():
 		frappe.db.delete("Custom DocPerm", {"parent": doctype, "role": role, "permlevel": 0})
-	for doctype in SEGMENT_DOCTYPES:
+	for doctype in GRANTS:
 		_back_on_standard_rules(doctype)
 	frappe.defaults.clear_default(key=GRANTED_READS_KEY, parent="__default")
 

@@ -4,7 +4,8 @@ whoever listens for customers scored (hooks.py `cs_success_customers_scored`: th
 Every run goes through here, so the order is written once:
 - `drain`: after commit, the customers and tasks our hooks noted (base/queue.py);
 - `refresh` / `refresh_all`: a batch, or everyone, each customer isolated when a batch fails;
-- `daily`: the scheduler's daily run (renewals settled, plan flags, everyone scored, time-based plays);
+- `daily`: the scheduler's daily run (renewals settled, plan flags, everyone scored, expansion signals,
+  time-based plays);
 - `first_run`: install on a site with history and `bench --site S cs-success refresh`: the whole ledger,
   everyone scored, and months of back-filled history, so the first screen shows true figures.
 
@@ -188,6 +189,11 @@ def first_run(backfill_months: int = FIRST_RUN_BACKFILL_MONTHS, since: date | st
 
 		done["risk_models"] = refit_all()
 		_commit()
+		# And expansion: the propensity learned, everyone's signals evaluated.
+		from cs_success.growth.refit import refit_propensity
+
+		done["expansion_model"] = refit_propensity()
+		_commit()
 	except Exception:
 		_set_progress("failed", 0, customers)
 		raise
@@ -212,6 +218,7 @@ def _set_progress(stage: str, done: int, total: int) -> None:
 def daily() -> None:
 	"""The scheduler's daily run, in the pipeline's order: the ledger settles renewals that came due, plans
 	flag overdue tasks, everyone is scored (values drift with time), then the time-based plays."""
+	from cs_success.growth.signals import evaluate_all
 	from cs_success.ledger.build import settle_pending_renewals
 	from cs_success.playbooks.evaluation import run_daily
 	from cs_success.success_plans.planning import refresh_overdue_flags
@@ -220,6 +227,9 @@ def daily() -> None:
 	refresh_overdue_flags()
 	_commit()
 	refresh_all()
+	_commit()
+	# Room to grow, read by the plays' Expansion Signal trigger.
+	evaluate_all()
 	_commit()
 	run_daily()
 

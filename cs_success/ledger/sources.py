@@ -139,16 +139,19 @@ def subscriptions(customers: Sequence[str] | None, default_company: str) -> dict
 	return by_key
 
 
+# A Subscription Plan's price (over `plan`): a fixed rate, or the plan item's rate on its price list.
+PLAN_PRICE = """CASE WHEN plan.price_determination = 'Based On Price List'
+	THEN (SELECT price.price_list_rate FROM `tabItem Price` price
+		WHERE price.item_code = plan.item AND price.price_list = plan.price_list AND price.selling = 1
+		ORDER BY price.valid_from DESC LIMIT 1)
+	ELSE plan.cost END"""
+
+
 def _plan_rows(subscription_names: list[str]) -> list[tuple]:
-	"""Plan lines with their price: a fixed rate, or the plan item's rate on its price list."""
+	"""Plan lines with their price."""
 	rows = frappe.db.sql(
-		"""
-		SELECT detail.parent, detail.qty,
-			CASE WHEN plan.price_determination = 'Based On Price List'
-				THEN (SELECT price.price_list_rate FROM `tabItem Price` price
-					WHERE price.item_code = plan.item AND price.price_list = plan.price_list AND price.selling = 1
-					ORDER BY price.valid_from DESC LIMIT 1)
-				ELSE plan.cost END,
+		f"""
+		SELECT detail.parent, detail.qty, {PLAN_PRICE},
 			IFNULL(plan.currency, ''), plan.billing_interval, plan.billing_interval_count
 		FROM `tabSubscription Plan Detail` detail
 		JOIN `tabSubscription Plan` plan ON plan.name = detail.plan
@@ -158,6 +161,53 @@ def _plan_rows(subscription_names: list[str]) -> list[tuple]:
 		as_list=True,
 	)
 	return rows
+
+
+def subscription_plans() -> list[tuple]:
+	"""(plan, item, item group, price, currency, billing interval, interval count) of every plan."""
+	return frappe.db.sql(
+		f"""
+		SELECT plan.name, plan.item, IFNULL(item.item_group, ''), {PLAN_PRICE}, IFNULL(plan.currency, ''),
+			plan.billing_interval, plan.billing_interval_count
+		FROM `tabSubscription Plan` plan
+		LEFT JOIN `tabItem` item ON item.name = plan.item
+		""",
+		as_list=True,
+	)
+
+
+def plan_seats_on(day: date, customers: Sequence[str]) -> list[tuple]:
+	"""(customer, plan, quantity) of the plan lines of the subscriptions running on `day`."""
+	return frappe.db.sql(
+		"""
+		SELECT sub.party, detail.plan, detail.qty
+		FROM `tabSubscription` sub
+		JOIN `tabSubscription Plan Detail` detail ON detail.parent = sub.name AND detail.parenttype = 'Subscription'
+		WHERE sub.party_type = 'Customer' AND sub.party IN %(customers)s AND sub.start_date <= %(day)s
+			AND (sub.end_date IS NULL OR sub.end_date >= %(day)s)
+			AND (sub.cancelation_date IS NULL OR sub.cancelation_date > %(day)s)
+		""",
+		{"customers": tuple(customers) or ("",), "day": day},
+	)
+
+
+def item_group_spend(first: date, last: date, excluded_item_groups: Sequence[str]) -> list[tuple]:
+	"""(customer, customer group, territory, item group, net amount in company currency) of the submitted
+	invoices posted from `first` to `last`, returns netted, one-off item groups left out."""
+	return frappe.db.sql(
+		f"""
+		SELECT si.customer, IFNULL(c.customer_group, ''), IFNULL(c.territory, ''), item.item_group,
+			SUM(item.base_net_amount)
+		FROM `tabSales Invoice Item` item
+		JOIN `tabSales Invoice` si ON si.name = item.parent
+		JOIN `tabCustomer` c ON c.name = si.customer
+		WHERE si.docstatus = 1 AND si.posting_date BETWEEN %(first)s AND %(last)s
+			AND IFNULL(item.item_group, '') != ''
+			{" AND item.item_group NOT IN %(excluded)s" if excluded_item_groups else ""}
+		GROUP BY si.customer, c.customer_group, c.territory, item.item_group
+		""",
+		{"first": first, "last": last, "excluded": tuple(excluded_item_groups) or ("",)},
+	)
 
 
 def _company_currency(company: str) -> str:

@@ -34,7 +34,7 @@ def _run_actions(run_name: str, play) -> None:
 	for row in play.actions:
 
 		def act(row=row):
-			if due := ACTIONS[row.action_type](run, play, row, customer_name):
+			if due := action(row.action_type)(run, play, row, customer_name):
 				due_dates.append(due)
 
 		run_isolated(
@@ -230,3 +230,14 @@ ACTIONS = {
 	"Success Plan": _success_plan,
 	"Webhook": _webhook,
 }
+
+
+def action(action_type: str):
+	"""The function of an action type: ours above, or one a layer above us registers under the hook
+	`cs_success_play_actions` (growth's "Expansion Opportunity"), called the same way."""
+	if action_type in ACTIONS:
+		return ACTIONS[action_type]
+	paths = frappe.get_hooks("cs_success_play_actions").get(action_type)
+	if not paths:
+		raise KeyError(action_type)
+	return frappe.get_attr(paths[-1])

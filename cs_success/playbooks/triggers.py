@@ -39,6 +39,7 @@ OBJECTIVE_OVERDUE = "Objective Overdue"
 NEW_CUSTOMER = "New Customer"
 CUSTOMER_CHURNED = "Customer Churned"
 CHURN_RISK_ABOVE = "Churn Risk Above"
+EXPANSION_SIGNAL = "Expansion Signal"
 # When a trigger is evaluated: after each recompute batch, for the customers just scored (its finder
 # takes the play, the batch's outcomes and the day), or once a day for everyone (the play and the day).
 AFTER_RECOMPUTE = "After Recompute"
@@ -258,6 +259,40 @@ def churn_risk_above(play, today: date) -> list[Candidate]:
 	]
 
 
+def expansion_signals(play, today: date) -> list[Candidate]:
+	"""Customers showing room to grow (growth/signals.py, written by the daily run before the plays), with
+	no open expansion opportunity yet; with the play's `min_mrr`, only an estimated uplift at least that."""
+	rows = frappe.db.sql(
+		"""SELECT name, expansion_signals, has_expansion_uplift, expansion_uplift_mrr FROM `tabCustomer Health`
+		WHERE has_expansion_signal = 1 AND IFNULL(expansion_opportunity, '') = ''""",
+	)
+	floor = float(play.min_mrr or 0)
+	found = []
+	for customer, signals, has_uplift, uplift in rows:
+		if floor and not (has_uplift and uplift >= floor):
+			continue
+		kinds = [signal.get("kind") for signal in frappe.parse_json(signals or "[]")]
+		found.append(
+			Candidate(
+				customer,
+				_("Room to grow: {0}.").format(
+					", ".join(_(EXPANSION_SIGNAL_LABELS[k]) for k in kinds if k in EXPANSION_SIGNAL_LABELS)
+				),
+			)
+		)
+	return found
+
+
+# The expansion signals' codes (engine/expansion.py) as a play's reason names them.
+EXPANSION_SIGNAL_LABELS = {
+	"seat_pressure": "seats nearly full",
+	"growing": "usage growing",
+	"promoter": "a promoter",
+	"white_space": "item groups peers buy",
+	"renewal_room": "renewal coming",
+}
+
+
 def objectives_overdue(play, today: date) -> list[Candidate]:
 	"""Objectives of active success plans past their due date and not achieved; each objective once."""
 	rows = frappe.db.sql(
@@ -329,6 +364,7 @@ TRIGGERS: tuple[Trigger, ...] = (
 	Trigger(NEW_CUSTOMER, DAILY, new_customers, ("days",)),
 	Trigger(CUSTOMER_CHURNED, DAILY, churned_customers),
 	Trigger(CHURN_RISK_ABOVE, DAILY, churn_risk_above, ("percent",)),
+	Trigger(EXPANSION_SIGNAL, DAILY, expansion_signals),
 )
 TRIGGERS_BY_NAME: dict[str, Trigger] = {trigger.name: trigger for trigger in TRIGGERS}
 

@@ -1,0 +1,39 @@
+"""Growth endpoints: an expansion opportunity made from a customer's signals, and the propensity refit."""
+
+import frappe
+from frappe import _
+
+from cs_success.base.roles import MANAGER_ROLES, ROLES
+
+
+@frappe.whitelist(methods=["POST"])
+def create_expansion_opportunity(customer: str) -> dict:
+	"""The customer's expansion opportunity in ERPNext's pipeline: its open one, or a new one from its
+	signals. For a CS user who may read the customer's health and create Opportunities."""
+	if set(ROLES).isdisjoint(frappe.get_roles()):
+		raise frappe.PermissionError(_("Only customer success users may open expansion opportunities."))
+	if not isinstance(customer, str) or not frappe.db.exists("Customer Health", customer):
+		frappe.throw(_("No health record for customer {0}.").format(customer), frappe.DoesNotExistError)
+	if not frappe.has_permission("Customer Health", "read", customer):
+		raise frappe.PermissionError(_("You may not see this customer's health."))
+	if not frappe.has_permission("Opportunity", "create"):
+		raise frappe.PermissionError(_("You may not create Opportunities."))
+	from cs_success.growth.opportunities import create_expansion_opportunity as create
+
+	name, created = create(customer)
+	return {"opportunity": name, "created": created}
+
+
+@frappe.whitelist(methods=["POST"])
+def refit_propensity() -> None:
+	"""Refit the expansion propensity model and evaluate everyone again, in the background."""
+	if set(MANAGER_ROLES).isdisjoint(frappe.get_roles()):
+		raise frappe.PermissionError(_("Only a CS Manager may refit the expansion propensity model."))
+	frappe.enqueue(
+		"cs_success.growth.refit.refit_propensity",
+		queue="long",
+		job_id="cs_success:growth:refit",
+		deduplicate=not frappe.flags.in_test,
+		enqueue_after_commit=True,
+		now=frappe.flags.in_test,
+	)
