@@ -27,7 +27,7 @@ import frappe
 from frappe.utils import add_days, add_months, get_last_day, getdate, today
 
 from cs_success.base.permissions import enabled_customers_only
-from cs_success.engine.ledger import ACQUIRED, CHURN
+from cs_success.engine.ledger import ACQUIRED, CHURN, NEW
 from cs_success.engine.retention import RevenueRetention, revenue_retention
 
 FAR_FUTURE = "9999-12-31"
@@ -195,6 +195,21 @@ def mrr_lost_at_churn(company: str, events: list) -> dict:
 		]
 		result[event.name] = within[-1] if within else None
 	return result
+
+
+def new_mrr_of(company: str, customers: Sequence[str]) -> dict[str, float]:
+	"""customer -> the MRR it started paying at `company`: the sum of its New movements there (a reactivation
+	is not new). Customers without one are absent."""
+	if not customers:
+		return {}
+	condition, params = _customer_condition("customer", customers)
+	rows = frappe.db.sql(
+		f"""SELECT customer, SUM(amount) FROM `tabMRR Movement`
+		WHERE company = %(company)s AND movement_type = %(new)s {condition}
+		GROUP BY customer""",
+		{**params, "company": company, "new": NEW},
+	)
+	return {customer: float(amount) for customer, amount in rows if amount}
 
 
 # Customer lifetime value: paying customers and their MRR by customer group. Both read nearly every interval
