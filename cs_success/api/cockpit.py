@@ -1,5 +1,5 @@
 """The CSM cockpit (Desk page csm-cockpit): one account manager's customers by health band, open play
-runs, open tasks, renewals coming up and customers nobody has talked to lately.
+runs, open tasks, renewals coming up, customers nobody has talked to lately and those with room to grow.
 
 Each section is one or two set-based reads for all of the user's customers, never a query per customer.
 Permissions: a doctype-level read check for every doctype a section shows, the session user's User
@@ -29,6 +29,10 @@ LIST_LIMIT = 100
 RENEWAL_DAYS = 90
 QUIET_DAYS = 30
 DESCRIPTION_CHARS = 200
+EXPANSION_FIELDS = (
+	"name", "expansion_signals", "has_expansion_propensity", "expansion_propensity", "has_expansion_uplift",
+	"expansion_uplift_mrr", "expansion_opportunity",
+)  # fmt: skip
 RENEWAL_FIELDS = ("name", "customer", "company", "agreement_type", "agreement", "due_date", "mrr")
 # ToDos of another user a manager sees: about these documents (when the manager may read them), besides
 # what Frappe's own ToDo rules show them. A private ToDo about anything else stays private.
@@ -68,6 +72,7 @@ def get_cockpit(user: str | None = None, sort_by: str | None = None) -> dict:
 		"tasks": capped("tasks", _tasks(user)),
 		"renewals": capped("renewals", _renewals(customers, show_mrr)),
 		"quiet_customers": capped("quiet_customers", _quiet_customers(customers)),
+		"expansion": capped("expansion", _expansion(customers, show_mrr)),
 		"truncated": truncated,
 	}
 
@@ -240,6 +245,35 @@ def _renewals(customers: dict[str, dict], show_mrr: bool) -> list[dict]:
 		if not show_mrr:
 			row["mrr"] = None
 	return rows
+
+
+def _expansion(customers: dict[str, dict], show_mrr: bool) -> list[dict]:
+	"""The user's customers with room to grow (growth/signals.py) or an open expansion opportunity: the
+	signals in words, the propensity (None: no usable model), the uplift (revenue readers only); highest
+	propensity first, then the largest uplift."""
+	from cs_success.growth.opportunities import signal_texts
+	from cs_success.growth.signals import signal_summary
+
+	if not customers:
+		return []
+	rows = frappe.get_all(
+		"Customer Health",
+		filters={"name": ("in", list(customers)), "has_expansion_signal": 1},
+		fields=list(EXPANSION_FIELDS),
+	)
+	found = [
+		{
+			"customer": row.name,
+			"customer_name": customers[row.name]["customer_name"],
+			"signals": signal_texts(signal_summary(row.expansion_signals)),
+			"propensity": row.expansion_propensity if row.has_expansion_propensity else None,
+			"uplift_mrr": row.expansion_uplift_mrr if show_mrr and row.has_expansion_uplift else None,
+			"opportunity": row.expansion_opportunity,
+		}
+		for row in rows
+	]
+	found.sort(key=lambda r: (-(r["propensity"] or -1), -(r["uplift_mrr"] or 0), r["customer_name"] or ""))
+	return found
 
 
 def _quiet_customers(customers: dict[str, dict]) -> list[dict]:

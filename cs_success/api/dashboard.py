@@ -200,3 +200,37 @@ def nrr_last_quarter(filters: str | list | dict | None = None) -> dict | str:
 	start, end = last_full_quarter()
 	value = revenue_retention_over(company, start, end, _revenue_customers()).nrr
 	return _card(round(value, 2) if value is not None else None, "Percent", 2)
+
+
+# Growth ---------------------------------------------------------------------------------------------------
+
+
+def this_quarter_start(day=None) -> date:
+	day = getdate(day or today())
+	return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+@frappe.whitelist()
+def open_expansion_pipeline(filters: str | list | dict | None = None) -> str:
+	"""The amount of the open expansion opportunities (growth/opportunities.py): "-" when there are none."""
+	from cs_success.growth.opportunities import open_pipeline_value
+
+	frappe.has_permission("Customer Health", "read", throw=True)
+	company = _revenue_company()
+	if not company:
+		return NO_DATA_SHOWN
+	return _money(open_pipeline_value(company, _revenue_customers()), company)
+
+
+@frappe.whitelist()
+def cs_sourced_expansion_this_quarter(filters: str | list | dict | None = None) -> str:
+	"""Expansion MRR this quarter that followed an expansion opportunity (within 120 days): "-" when the
+	ledger shows no expansion at all this quarter."""
+	from cs_success.growth.opportunities import cs_sourced_expansion
+
+	frappe.has_permission("Customer Health", "read", throw=True)
+	company = _revenue_company()
+	if not company:
+		return NO_DATA_SHOWN
+	sourced, everything = cs_sourced_expansion(this_quarter_start(), today(), company, _revenue_customers())
+	return _money(round(sourced, 2) if everything else None, company)

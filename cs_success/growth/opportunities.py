@@ -191,22 +191,31 @@ def play_action(run, play, row, customer_name):
 	return None
 
 
-def open_pipeline_value(company: str | None) -> float:
-	"""The amount of the open expansion opportunities (of a company, in its currency)."""
+def open_pipeline_value(company: str | None, customers: Sequence[str] | None = None) -> float | None:
+	"""The amount of the open expansion opportunities (of a company, in its currency, of some customers);
+	None when there are none."""
 	filters = {"opportunity_type": EXPANSION_TYPE, "status": ("in", OPEN_STATUSES)}
 	if company:
 		filters["company"] = company
-	rows = frappe.get_all("Opportunity", filters=filters, fields=["sum(base_opportunity_amount) as amount"])
-	return flt(rows[0].amount) if rows else 0.0
+	if customers is not None:
+		filters["party_name"] = ("in", list(customers) or [""])
+	rows = frappe.get_all(
+		"Opportunity",
+		filters=filters,
+		fields=["count(name) as count", "sum(base_opportunity_amount) as amount"],
+	)
+	return flt(rows[0].amount) if rows and rows[0].count else None
 
 
-def cs_sourced_expansion(start, end, company: str | None) -> tuple[float, float]:
+def cs_sourced_expansion(
+	start, end, company: str | None, customers: Sequence[str] | None = None
+) -> tuple[float, float]:
 	"""(CS-sourced, all) Expansion MRR dated in [start, end]: a movement is CS-sourced when an expansion
 	opportunity for its customer (any status but Lost) was opened in the SOURCED_WITHIN_DAYS before it."""
 	from cs_success.engine.ledger import EXPANSION
 	from cs_success.ledger.queries import movements_between
 
-	movements = movements_between(EXPANSION, start, end, company)
+	movements = movements_between(EXPANSION, start, end, company, customers)
 	if not movements:
 		return 0.0, 0.0
 	opened = {}

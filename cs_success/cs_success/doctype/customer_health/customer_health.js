@@ -47,8 +47,42 @@ frappe.ui.form.on("Customer Health", {
 			frappe.set_route("List", "Customer Health Change", { customer: frm.doc.customer })
 		);
 		show_churn_risk(frm);
+		show_expansion(frm);
 	},
 });
+
+// Room to grow: the signals in words (the server words them in the reader's language), as text; and the
+// button that puts the expansion into the sales pipeline, or opens the one already there.
+function show_expansion(frm) {
+	const wrapper = frm.get_field("expansion_explained").$wrapper;
+	const esc = frappe.utils.escape_html;
+	const texts = (frm.doc.__onload && frm.doc.__onload.expansion_texts) || [];
+	wrapper.html(
+		texts.length
+			? `<ul>${texts.map((text) => `<li>${esc(text)}</li>`).join("")}</ul>`
+			: `<p class="text-muted">${esc(__("No sign of room to grow today."))}</p>`
+	);
+	if (frm.doc.expansion_opportunity) {
+		frm.add_custom_button(__("Expansion Opportunity"), () =>
+			frappe.set_route("Form", "Opportunity", frm.doc.expansion_opportunity)
+		);
+	} else if (
+		frm.doc.has_expansion_signal &&
+		(frappe.user.has_role("CS Manager") || frappe.user.has_role("CS Agent"))
+	) {
+		frm.add_custom_button(__("Open Expansion Opportunity"), () =>
+			frappe
+				.xcall("cs_success.api.growth.create_expansion_opportunity", { customer: frm.doc.customer })
+				.then((result) => {
+					frappe.show_alert({
+						message: __("Opportunity {0} opened", [result.opportunity]),
+						indicator: "green",
+					});
+					frm.reload_doc();
+				})
+		);
+	}
+}
 
 // The three measures that raise the churn risk most, in words; stored as codes and English labels, shown in
 // the reader's language, as text (never as HTML).
@@ -58,7 +92,9 @@ function show_churn_risk(frm) {
 	if (!frm.doc.has_churn_risk_30 && !frm.doc.has_churn_risk_90) {
 		wrapper.html(
 			`<p class="text-muted">${esc(
-				__("No churn risk is shown: no model learned from this site's history beats chance yet, or the customer has churned.")
+				__(
+					"No churn risk is shown: no model learned from this site's history beats chance yet, or the customer has churned."
+				)
 			)}</p>`
 		);
 		return;

@@ -8,6 +8,13 @@ from frappe.model.document import Document
 class CustomerHealth(Document):
 	"""Written by the recompute; people change it only through the override API."""
 
+	def onload(self):
+		# The expansion signals in words, in the reader's language (the form shows them as text).
+		from cs_success.growth.opportunities import signal_texts
+		from cs_success.growth.signals import signal_summary
+
+		self.set_onload("expansion_texts", signal_texts(signal_summary(self.expansion_signals)))
+
 
 def on_doctype_update():
 	frappe.db.add_index("Customer Health", ["band", "score"])

@@ -87,6 +87,7 @@ cs_success.CSMCockpit = class CSMCockpit {
 		this.render_tasks(this.section("tasks", own ? __("My Open Tasks") : __("Open Tasks")));
 		this.render_renewals(this.section("renewals", __("Renewals in the Next 90 Days")));
 		this.render_quiet(this.section("quiet_customers", __("No Touchpoint in 30 Days")));
+		this.render_expansion(this.section("expansion", own ? __("My Expansion Opportunities") : __("Expansion Opportunities")));
 	}
 
 	section(key, title) {
@@ -309,6 +310,35 @@ cs_success.CSMCockpit = class CSMCockpit {
 			$('<td class="cs-actions"></td>')
 				.append(this.button(__("Log Touchpoint"), () => this.log_touchpoint(row.customer, row.customer_name)))
 				.appendTo($row);
+		}
+	}
+
+	render_expansion({ $content }) {
+		const rows = this.data.expansion || [];
+		if (!rows.length) return this.nothing($content);
+		const headings = [__("Customer"), __("Signals"), __("Propensity")];
+		if (this.data.show_mrr) headings.push(__("Uplift (MRR)"));
+		headings.push("");
+		const $rows = this.table($content, headings);
+		for (const row of rows) {
+			const $row = $('<tr class="cs-expansion"></tr>').attr("data-customer", row.customer).appendTo($rows);
+			$("<td></td>").append(this.customer_link(row.customer, row.customer_name)).appendTo($row);
+			// Words from the server, shown as text.
+			$("<td></td>").text(row.signals.join(" ")).appendTo($row);
+			$("<td></td>").text(row.propensity === null ? "" : `${format_number(row.propensity, null, 1)}%`).appendTo($row);
+			if (this.data.show_mrr) $("<td></td>").text(this.money(row.uplift_mrr, this.data.currency)).appendTo($row);
+			const $actions = $('<td class="cs-actions"></td>').appendTo($row);
+			if (row.opportunity) {
+				$("<a></a>").attr("href", frappe.utils.get_form_link("Opportunity", row.opportunity)).text(row.opportunity).appendTo($actions);
+			} else {
+				$actions.append(
+					this.button(__("Open Opportunity"), () =>
+						frappe
+							.xcall("cs_success.api.growth.create_expansion_opportunity", { customer: row.customer })
+							.then(() => this.refresh())
+					)
+				);
+			}
 		}
 	}
 

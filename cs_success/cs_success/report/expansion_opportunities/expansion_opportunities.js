@@ -30,7 +30,9 @@ frappe.query_reports["Expansion Opportunities"] = {
 					})
 					.then((result) => {
 						frappe.show_alert({
-							message: result.created ? __("Opportunity {0} opened", [result.opportunity]) : __("Already open: {0}", [result.opportunity]),
+							message: result.created
+								? __("Opportunity {0} opened", [result.opportunity])
+								: __("Already open: {0}", [result.opportunity]),
 							indicator: "green",
 						});
 						report.refresh();

@@ -160,15 +160,16 @@ def get_summary(filters, rows: list[dict], model, revenue: bool) -> list[dict]:
 	end = getdate(filters.get("to_date") or today())
 	start = getdate(filters.get("from_date") or add_days(end, 1 - DEFAULT_DAYS))
 	company = mrr_company(filters.get("company"), frappe.session.user)
-	sourced, everything = cs_sourced_expansion(start, end, company)
+	customers = segment_customers(filters)
+	sourced, everything = cs_sourced_expansion(start, end, company, customers)
 	items += [
-		summary(open_pipeline_value(company), _("Open Expansion Pipeline (Amount)"), "Currency"),
+		summary(open_pipeline_value(company, customers), _("Open Expansion Pipeline (Amount)"), "Currency"),
 		summary(
 			sourced if everything else None,
 			_("CS-Sourced Expansion MRR"),
 			"Currency",
 			"Green" if sourced else None,
 		),
-		summary(everything, _("All Expansion MRR"), "Currency"),
+		summary(everything or None, _("All Expansion MRR"), "Currency"),
 	]
 	return items
