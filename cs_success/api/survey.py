@@ -4,6 +4,7 @@ opt-out, and campaign actions for CS Managers."""
 import frappe
 
 from cs_success.base.roles import MANAGER_ROLES
+from cs_success.growth.advocacy import refer_from_survey
 from cs_success.surveys import opt_out as opt_outs
 from cs_success.surveys import responses
 from cs_success.surveys.links import find_invitation, link_status_url, opt_out_url
@@ -47,6 +48,18 @@ def submit_answers(token: str | None = None, answers: str | None = None, comment
 	"""The survey page's Send: all answers, as JSON keyed by question number, and the comment. Completes
 	the link's partial response if the email's score made one."""
 	return _saved(responses.save_answers(token, answers, comment))
+
+
+@frappe.whitelist(allow_guest=True, methods=["POST"])
+@rate_limited(limit=5, seconds=60)
+def refer(
+	token: str | None = None, name: str | None = None, company: str | None = None, email: str | None = None
+) -> dict:
+	"""The thank-you page's referral form, offered to a promoter: the person recommended becomes an ERPNext
+	Lead, credited to the customer whose answer the token names (growth/advocacy.py refer_from_survey).
+	The token is the permission: only a link with a promoter's answer may refer."""
+	refer_from_survey(token, name, company, email)
+	return {"recorded": True}
 
 
 def _saved(response) -> dict:

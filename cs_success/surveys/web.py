@@ -18,7 +18,7 @@ from frappe import _
 from frappe.utils import now_datetime
 
 from cs_success.base.text import as_typed
-from cs_success.engine.survey_metrics import SCALES, SINGLE_CHOICE
+from cs_success.engine.survey_metrics import PROMOTER, SCALES, SINGLE_CHOICE, categorize
 from cs_success.engine.tokens import ANSWERED, EXPIRED, INVALID, OPEN, OPTED_OUT
 from cs_success.surveys.i18n import requested_language
 from cs_success.surveys.links import find_invitation, link_status_url, state_of
@@ -178,11 +178,24 @@ def survey_payload(template, token: str, preselected) -> dict:
 		"introduction": as_typed(_(template.introduction)) if template.introduction else "",
 		"questions": questions,
 		"preselected": preselected,
+		# The headline scores of a promoter: the thank-you state invites them to recommend someone (the
+		# referral endpoint checks the stored answer again).
+		"refer_scores": [
+			score
+			for score in range(headline["min"] or 0, (headline["max"] or -1) + 1)
+			if categorize(headline["type"], score) == PROMOTER
+		],
 		"labels": {
 			"required": _("Please answer: {0}"),
 			"saved": _("Thank you, your score is saved. You can close this page, or tell us more below."),
 			"sending": _("Sending..."),
 			"failed": _("Your answers could not be sent. Please check your connection and try again."),
+			"refer_name": _("Please enter the name of the person you recommend."),
+			"refer_email": _("Please enter a valid email address."),
+			"refer_done": _("Thank you! We will get in touch with {0}."),
+			"refer_failed": _(
+				"Your recommendation could not be sent. Please check your connection and try again."
+			),
 		},
 	}
 

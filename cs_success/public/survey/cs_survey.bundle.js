@@ -81,7 +81,7 @@ function init(root) {
 		submit.textContent = survey.labels.sending;
 		try {
 			await saving; // a partial response being stored is completed, never duplicated
-			await post(
+			const result = await post(
 				"submit_answers",
 				{
 					token: survey.token,
@@ -92,6 +92,9 @@ function init(root) {
 			);
 			sent = true;
 			form.hidden = true;
+			if (result && (survey.refer_scores || []).includes(result.score)) {
+				init_referral(root, survey); // a promoter: invite a recommendation
+			}
 			thanks.hidden = false;
 			thanks.focus();
 			window.scrollTo(0, 0);
@@ -102,6 +105,57 @@ function init(root) {
 		}
 	});
 	submit.dataset.label = submit.textContent;
+}
+
+function init_referral(root, survey) {
+	// The thank-you state's short form: who the promoter recommends. Everything typed is sent as form
+	// data and shown back only as text; the server checks the answer, the name and the address again.
+	const section = root.querySelector(".cs-survey-refer");
+	if (!section) return;
+	const form = section.querySelector(".cs-survey-refer-form");
+	const error_box = section.querySelector(".cs-survey-refer-error");
+	const done = section.querySelector(".cs-survey-refer-done");
+	const submit = form.querySelector(".cs-survey-refer-submit");
+	const field = (name) => form.querySelector(`[name="${name}"]`);
+	const label = submit.textContent;
+	section.hidden = false;
+
+	const show_error = (message, input) => {
+		error_box.textContent = message;
+		error_box.hidden = !message;
+		form.querySelectorAll("[aria-invalid]").forEach((el) => el.removeAttribute("aria-invalid"));
+		if (input) {
+			input.setAttribute("aria-invalid", "true");
+			input.focus();
+		}
+	};
+
+	form.addEventListener("submit", async (event) => {
+		event.preventDefault();
+		const values = {
+			name: field("name").value.trim(),
+			company: field("company").value.trim(),
+			email: field("email").value.trim(),
+		};
+		if (!values.name) return show_error(survey.labels.refer_name, field("name"));
+		if (!values.email || !field("email").checkValidity()) {
+			return show_error(survey.labels.refer_email, field("email"));
+		}
+		show_error("");
+		submit.disabled = true;
+		submit.textContent = survey.labels.sending;
+		try {
+			await post("refer", { token: survey.token, ...values }, survey.labels.refer_failed);
+			form.hidden = true;
+			done.textContent = survey.labels.refer_done.replace("{0}", () => values.name);
+			done.hidden = false;
+			done.focus();
+		} catch (error) {
+			show_error(error.message);
+			submit.disabled = false;
+			submit.textContent = label;
+		}
+	});
 }
 
 function collect(form, survey) {
