@@ -92,6 +92,17 @@ def signal_texts(signals: list[dict]) -> list[str]:
 	return texts
 
 
+def _first_sales_stage() -> str:
+	"""ERPNext's default stage (Prospecting) where the site has it, else its first: a site whose setup
+	wizard never ran has none, and the Opportunity's default would fail as a missing link."""
+	if frappe.db.exists("Sales Stage", "Prospecting"):
+		return "Prospecting"
+	stage = frappe.db.get_value("Sales Stage", {}, "name", order_by="creation asc")
+	if not stage:
+		frappe.throw(_("ERPNext has no Sales Stage yet: add one (the setup wizard adds Prospecting) first."))
+	return stage
+
+
 def _number(value) -> str:
 	value = flt(value)
 	return str(int(value)) if value == int(value) else f"{value:g}"
@@ -153,6 +164,7 @@ def create_expansion_opportunity(customer: str, owner: str | None = None) -> tup
 	doc = frappe.get_doc(
 		{
 			"doctype": "Opportunity",
+			"sales_stage": _first_sales_stage(),
 			"opportunity_from": "Customer",
 			"party_name": customer,
 			"opportunity_type": EXPANSION_TYPE,
@@ -175,9 +187,11 @@ def create_expansion_opportunity(customer: str, owner: str | None = None) -> tup
 			],
 		}
 	)
-	if owner:
-		doc.owner = owner
 	doc.insert()
+	if owner and doc.owner != owner:
+		# Made by a play's job (as Administrator) for the run's owner: theirs, as if they had made it, so
+		# their if-owner rule shows it to them.
+		doc.db_set("owner", owner, update_modified=False)
 	frappe.db.set_value("Customer Health", customer, "expansion_opportunity", doc.name, update_modified=False)
 	return doc.name, True
 
@@ -192,19 +206,24 @@ def play_action(run, play, row, customer_name):
 
 
 def open_pipeline_value(company: str | None, customers: Sequence[str] | None = None) -> float | None:
-	"""The amount of the open expansion opportunities (of a company, in its currency, of some customers);
-	None when there are none."""
-	filters = {"opportunity_type": EXPANSION_TYPE, "status": ("in", OPEN_STATUSES)}
+	"""The amount of the open expansion opportunities in company currency (of a company, of some
+	customers); None when there are none. ERPNext fills the base amount in the browser only: an
+	Opportunity made on the server has the amount and its conversion rate."""
+	conditions = ["opportunity_type = %(type)s", "status IN %(open)s", "opportunity_from = 'Customer'"]
+	params = {"type": EXPANSION_TYPE, "open": OPEN_STATUSES}
 	if company:
-		filters["company"] = company
+		conditions.append("company = %(company)s")
+		params["company"] = company
 	if customers is not None:
-		filters["party_name"] = ("in", list(customers) or [""])
-	rows = frappe.get_all(
-		"Opportunity",
-		filters=filters,
-		fields=["count(name) as count", "sum(base_opportunity_amount) as amount"],
-	)
-	return flt(rows[0].amount) if rows and rows[0].count else None
+		conditions.append("party_name IN %(customers)s")
+		params["customers"] = tuple(customers) or ("",)
+	count, amount = frappe.db.sql(
+		f"""SELECT COUNT(*), SUM(IF(IFNULL(base_opportunity_amount, 0) != 0, base_opportunity_amount,
+			opportunity_amount * IF(IFNULL(conversion_rate, 0) = 0, 1, conversion_rate)))
+		FROM `tabOpportunity` WHERE {" AND ".join(conditions)}""",
+		params,
+	)[0]
+	return flt(amount) if count else None
 
 
 def cs_sourced_expansion(

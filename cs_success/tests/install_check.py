@@ -11,9 +11,10 @@ from cs_success.engine.survey_templates import STANDARD_TEMPLATES
 from cs_success.install import (
 	CREATED_ROLES_KEY,
 	GRANTED_READS_KEY,
+	GRANTS,
+	GROWTH_RECORDS,
 	INDEXES,
 	ROLES,
-	SEGMENT_DOCTYPES,
 	created_roles,
 )
 
@@ -44,7 +45,14 @@ OUR_DOCTYPES = (
 	"Agreement Renewal",
 	"Churn Reason",
 	"CS One-off Item Group",
+	"Churn Risk Model",
+	"Expansion Propensity Model",
+	"Advocacy Ask",
 )
+# What the round trip leaves in ERPNext's pipeline: an expansion Opportunity and a referred Lead, made
+# while the app was installed; uninstall must leave them, and the type and source they use.
+KEPT_OPPORTUNITY_TITLE = "_CS Install Check Expansion"
+KEPT_LEAD_NAME = "_CS Install Check Referral"
 
 
 def verify_installed():
@@ -60,9 +68,11 @@ def verify_installed():
 	assert frappe.db.has_column("Contact", "cs_no_surveys"), "Contact opt-out field missing"
 	for doctype, _columns, index in INDEXES:
 		assert frappe.db.has_index(f"tab{doctype}", index), f"{doctype} index {index} missing"
-	for doctype in SEGMENT_DOCTYPES:
+	for doctype in GRANTS:
 		readers = {p.role for p in frappe.get_meta(doctype).permissions if not p.permlevel and p.read}
 		assert set(ROLES) <= readers, f"{doctype} not readable by {set(ROLES) - readers}"
+	for doctype, name in GROWTH_RECORDS:
+		assert frappe.db.exists(doctype, name), f"{doctype} {name} missing"
 	enabled = frappe.db.count("Customer", {"disabled": 0})
 	scored = frappe.db.count("Customer Health")
 	assert scored == enabled, f"{scored} health records for {enabled} customers"
@@ -77,6 +87,7 @@ def verify_installed():
 	assert frappe.db.exists("Customer Health", customer), "new customer was not scored"
 	frappe.delete_doc("Customer", customer, force=True)
 	frappe.db.commit()
+	_make_pipeline_documents()
 	print(f"installed: {len(ROLES)} roles, {len(MEASURES)} measures, {scored} customers scored")
 
 
@@ -97,10 +108,11 @@ def verify_uninstalled():
 	assert "cs_success" not in frappe.get_installed_apps()
 	for doctype, _columns, index in INDEXES:
 		assert not frappe.db.has_index(f"tab{doctype}", index), f"{doctype} index {index} left behind"
-	for doctype in SEGMENT_DOCTYPES:
+	for doctype in GRANTS:
 		assert not frappe.db.exists("Custom DocPerm", {"parent": doctype, "role": ("in", ROLES)}), (
-			f"our read of {doctype} left behind"
+			f"our rule on {doctype} left behind"
 		)
+	_check_pipeline_documents_kept()
 	assert not frappe.db.exists("DefaultValue", {"defkey": GRANTED_READS_KEY}), (
 		"record of our grants left behind"
 	)
@@ -114,6 +126,56 @@ def verify_uninstalled():
 	frappe.db.commit()
 	print("uninstalled: no doctypes, tables, roles, custom fields or jobs left; ERPNext saves work")
 	verify_a_role_that_was_there_before_stays()
+
+
+def _make_pipeline_documents() -> None:
+	from cs_success.growth.opportunities import CS_SOURCE, EXPANSION_TYPE
+
+	customer = _make_customer()
+	if not frappe.db.exists("Sales Stage", "Prospecting"):  # the setup wizard's; this site skipped it
+		frappe.get_doc({"doctype": "Sales Stage", "stage_name": "Prospecting"}).insert()
+	frappe.get_doc(
+		{
+			"doctype": "Opportunity",
+			"opportunity_from": "Customer",
+			"party_name": customer,
+			"title": KEPT_OPPORTUNITY_TITLE,
+			"opportunity_type": EXPANSION_TYPE,
+			"source": CS_SOURCE,
+			"company": frappe.defaults.get_global_default("company"),
+			"probability": 20,
+			"opportunity_amount": 1200,
+		}
+	).insert()
+	frappe.get_doc(
+		{"doctype": "Lead", "first_name": KEPT_LEAD_NAME, "source": CS_SOURCE, "company_name": "_CS Check"}
+	).insert()
+	frappe.db.commit()
+
+
+def _check_pipeline_documents_kept() -> None:
+	"""ERPNext's Opportunity and Lead data stay as they were, with the type and source they use; then the
+	check removes them."""
+	opportunity = frappe.db.get_value(
+		"Opportunity",
+		{"title": KEPT_OPPORTUNITY_TITLE},
+		["name", "opportunity_type", "source", "probability", "party_name"],
+		as_dict=True,
+	)
+	assert opportunity, "expansion Opportunity lost on uninstall"
+	assert (opportunity.opportunity_type, opportunity.source, opportunity.probability) == (
+		"Expansion",
+		"Customer Success",
+		20,
+	), f"Opportunity changed on uninstall: {opportunity}"
+	lead = frappe.db.get_value("Lead", {"first_name": KEPT_LEAD_NAME}, ["name", "source"], as_dict=True)
+	assert lead and lead.source == "Customer Success", f"Lead lost or changed on uninstall: {lead}"
+	for doctype, name in GROWTH_RECORDS:
+		assert frappe.db.exists(doctype, name), f"{doctype} {name} removed while in use"
+	frappe.delete_doc("Opportunity", opportunity.name, force=True)
+	frappe.delete_doc("Lead", lead.name, force=True)
+	frappe.delete_doc("Customer", opportunity.party_name, force=True)
+	frappe.db.commit()
 
 
 # A role of ours that the site had before the app: someone else's, with a user and a permission.

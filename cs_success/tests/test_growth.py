@@ -423,3 +423,59 @@ class TestPropensity(GrowthTestCase):
 		from cs_success.growth.propensity import propensities
 
 		self.assertEqual(propensities([make_customer("Random")]), {})
+
+
+class TestPlaysCockpitAndCards(GrowthTestCase):
+	def test_a_play_opens_the_opportunity_for_its_owner_once(self):
+		from cs_success.playbooks.evaluation import run_daily
+		from cs_success.tests.utils import make_play
+
+		manager = make_user("CS Manager")
+		full, roomy = self.seated_customer(9), self.seated_customer(2)
+		current_model("No Better Than Chance", base_rate=5)
+		evaluate([full, roomy])
+		play = make_play(
+			"Expansion Signal",
+			owner_user=manager,
+			re_enrolment="Never",
+			actions=[{"action_type": "Expansion Opportunity"}],
+		)
+		run_daily()
+		runs = frappe.get_all("Play Run", filters={"play": play.name}, fields=["customer", "reason"])
+		self.assertEqual([r.customer for r in runs], [full])
+		self.assertIn("seats nearly full", runs[0].reason)
+		opportunity = frappe.get_doc("Opportunity", {"party_name": full, "opportunity_type": EXPANSION_TYPE})
+		# Made by the play's job (as Administrator) on behalf of the run's owner.
+		self.assertEqual((opportunity.owner, opportunity.opportunity_owner), (manager, manager))
+		self.assertEqual(opportunity.probability, 5.0)
+		# The customer now has its opportunity: the trigger no longer finds it, and nothing doubles.
+		evaluate([full, roomy])
+		run_daily()
+		self.assertEqual(frappe.db.count("Play Run", {"play": play.name}), 1)
+		self.assertEqual(frappe.db.count("Opportunity", {"party_name": full}), 1)
+
+	def test_cockpit_and_cards(self):
+		from cs_success.api.cockpit import get_cockpit
+		from cs_success.api.dashboard import cs_sourced_expansion_this_quarter, open_expansion_pipeline
+
+		manager = make_user("CS Manager", "Accounts User")
+		full = self.seated_customer(9)
+		frappe.db.set_value("Customer", full, "account_manager", manager)
+		current_model("No Better Than Chance", base_rate=5)
+		evaluate([full])
+		frappe.set_user(manager)
+		# No expansion opportunity on the site yet: the pipeline card shows "-", not 0.
+		frappe.db.delete("Opportunity", {"opportunity_type": EXPANSION_TYPE})
+		self.assertEqual(open_expansion_pipeline(), "-")
+		[row] = get_cockpit()["expansion"]
+		self.assertEqual(row["customer"], full)
+		self.assertEqual(row["signals"], ["9 of 10 seats in use (90%)."])
+		self.assertIsNone(row["propensity"])  # no usable model: unknown, not 0
+		self.assertEqual(row["uplift_mrr"], 150.0)
+		self.assertIsNone(row["opportunity"])
+		name, _created = create_expansion_opportunity(full)
+		self.assertEqual(get_cockpit()["expansion"][0]["opportunity"], name)
+		self.assertIn("1,800", open_expansion_pipeline())
+		# No Expansion movement this quarter in this ledger: "-", not 0.
+		frappe.db.delete("MRR Movement", {"movement_type": "Expansion"})
+		self.assertEqual(cs_sourced_expansion_this_quarter(), "-")
