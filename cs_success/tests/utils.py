@@ -437,3 +437,38 @@ def make_survey_response(customer: str, headline_type: str, score: int) -> None:
 			"submitted_on": now_datetime(),
 		}
 	).db_insert()
+
+
+def make_nps_answer(customer: str, score: int, contact: str | None = None, submitted_on=None) -> str:
+	"""A stored NPS answer of `contact` at `customer` (db_insert, as make_survey_response), on a given
+	datetime (default: now)."""
+	doc = frappe.get_doc(
+		{
+			"doctype": "Survey Response",
+			"customer": customer,
+			"contact": contact,
+			"headline_type": "NPS",
+			"headline_score": score,
+			"submitted_on": submitted_on or now_datetime(),
+		}
+	)
+	doc.db_insert()
+	return doc.name
+
+
+def make_advocacy_ask(customer: str, contact: str | None = None, asked_on=None, **fields) -> str:
+	"""A stored ask (db_insert: the rules of a new ask are not what a test of an earlier ask is about)."""
+	doc = frappe.get_doc(
+		{
+			"doctype": "Advocacy Ask",
+			"customer": customer,
+			"contact": contact,
+			"ask_type": fields.pop("ask_type", "Review"),
+			"status": fields.pop("status", "Asked"),
+			"asked_on": asked_on or today(),
+			**fields,
+		}
+	)
+	doc.set_new_name()
+	doc.db_insert()
+	return doc.name
