@@ -86,6 +86,11 @@ cs_success_customers_scored = [
 # Play actions of the layers above playbooks (cs_success/playbooks/actions.py), f(run, play, row, customer_name).
 cs_success_play_actions = {
 	"Expansion Opportunity": "cs_success.growth.opportunities.play_action",
+	"Ask for Advocacy": "cs_success.growth.advocacy.play_action",
+}
+# Play triggers whose finder lives above playbooks (cs_success/playbooks/triggers.py), f(play, day).
+cs_success_play_finders = {
+	"Promoter": "cs_success.growth.advocacy.promoter_candidates",
 }
 
 # Scheduled Tasks
@@ -97,6 +102,8 @@ scheduler_events = {
 		"cs_success.surveys.delivery.run_due_campaigns",
 		"cs_success.surveys.delivery.send_reminders",
 		"cs_success.surveys.delivery.expire_invitations",
+		# Referred leads that became customers, credited to their advocates (growth/advocacy.py).
+		"cs_success.growth.advocacy.sync_referred_customers",
 	],
 	"hourly": [
 		"cs_success.jobs.drain",  # picks up work whose drain job was lost (a worker restart)

@@ -234,3 +234,21 @@ def cs_sourced_expansion_this_quarter(filters: str | list | dict | None = None) 
 		return NO_DATA_SHOWN
 	sourced, everything = cs_sourced_expansion(this_quarter_start(), today(), company, _revenue_customers())
 	return _money(round(sourced, 2) if everything else None, company)
+
+
+@frappe.whitelist()
+def referred_mrr(filters: str | list | dict | None = None) -> str:
+	"""The New MRR of the customers made from referred leads (growth/advocacy.py), of the advocates the user
+	may see: "-" while no referred customer shows New MRR in the ledger."""
+	from cs_success.growth.advocacy import referred_revenue
+
+	frappe.has_permission("Customer Health", "read", throw=True)
+	company = _revenue_company()
+	if not company:
+		return NO_DATA_SHOWN
+	amounts = [
+		entry.mrr
+		for entry in referred_revenue(company, _revenue_customers()).values()
+		if entry.mrr is not None
+	]
+	return _money(round(sum(amounts), 2) if amounts else None, company)

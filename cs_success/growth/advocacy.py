@@ -287,6 +287,37 @@ def ask_for_advocacy(customer: str, ask_type: str = REVIEW, play_run: str | None
 	return ask(customer, answer.contact, ask_type, play_run)
 
 
+def promoter_candidates(play, day) -> list:
+	"""The play trigger "Promoter" (hooks.py `cs_success_play_finders`): customers in good health whose
+	latest NPS answer is a promoter's and who may be asked today, each with that answer as the source."""
+	from cs_success.playbooks.runs import Candidate
+
+	healthy = frappe.get_all("Customer Health", filters={"band": HEALTHY}, pluck="name")
+	answers = recent_promoters(healthy, day)
+	if not answers:
+		return []
+	refused = eligible_to_ask(list(answers), {c: a.contact for c, a in answers.items()}, day)
+	return [
+		Candidate(
+			customer,
+			_("A promoter in good health: answered NPS {0} on {1}.").format(
+				answer.headline_score, frappe.format(getdate(answer.submitted_on), "Date")
+			),
+			"Survey Response",
+			answer.name,
+		)
+		for customer, answer in answers.items()
+		if refused[customer] is None
+	]
+
+
+def play_action(run, play, row, customer_name):
+	"""The play action "Ask for Advocacy" (hooks.py `cs_success_play_actions`): an ask of the row's type
+	(a review unless it says otherwise), under the rules; nothing when they refuse today."""
+	ask_for_advocacy(run.customer, ask_type=row.get("ask_type") or REVIEW, play_run=run.name)
+	return None
+
+
 # Referrals from the survey page ----------------------------------------------------------------------------
 
 

@@ -133,7 +133,7 @@ def create_expansion_opportunity(customer: str, owner: str | None = None) -> tup
 	from cs_success.growth.propensity import base_rate
 	from cs_success.ledger.queries import days_to_next_renewal, mrr_company
 
-	company = mrr_company() or frappe.defaults.get_global_default("company")
+	company = mrr_company() or frappe.db.get_value("Company", {}, "name", order_by="creation asc")
 	currency = frappe.get_cached_value("Company", company, "default_currency")
 	probability = flt(health.expansion_propensity) if health.has_expansion_propensity else 100.0 * base_rate()
 	closing = add_days(getdate(today()), HORIZON_DAYS)

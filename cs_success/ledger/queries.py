@@ -441,6 +441,34 @@ def days_to_next_renewal(day, customers: Sequence[str] | None = None, pending_on
 	}
 
 
+# Movements ----------------------------------------------------------------------------------------------
+
+
+def movements_between(
+	movement_type: str, start, end, company: str | None = None, customers: Sequence[str] | None = None
+) -> list[tuple[str, date, float]]:
+	"""(customer, date, amount) of the MRR Movements of a type (New, Expansion, ...) dated in [start, end],
+	both ends included, at one company or all, by date."""
+	condition, params = _customer_condition("customer", customers)
+	if company:
+		condition += " AND company = %(company)s"
+	return [
+		(customer, getdate(day), float(amount or 0))
+		for customer, day, amount in frappe.db.sql(
+			f"""SELECT customer, movement_date, amount FROM `tabMRR Movement`
+			WHERE movement_type = %(movement_type)s AND movement_date BETWEEN %(start)s AND %(end)s {condition}
+			ORDER BY movement_date, customer""",
+			{
+				**params,
+				"movement_type": movement_type,
+				"start": getdate(start),
+				"end": getdate(end),
+				"company": company,
+			},
+		)
+	]
+
+
 # Cohorts ------------------------------------------------------------------------------------------------
 
 # A ledger row's cohort: the month-end index of its customer's acquisition month (written by the rebuild).

@@ -40,6 +40,7 @@ NEW_CUSTOMER = "New Customer"
 CUSTOMER_CHURNED = "Customer Churned"
 CHURN_RISK_ABOVE = "Churn Risk Above"
 EXPANSION_SIGNAL = "Expansion Signal"
+PROMOTER = "Promoter"
 # When a trigger is evaluated: after each recompute batch, for the customers just scored (its finder
 # takes the play, the batch's outcomes and the day), or once a day for everyone (the play and the day).
 AFTER_RECOMPUTE = "After Recompute"
@@ -283,6 +284,19 @@ def expansion_signals(play, today: date) -> list[Candidate]:
 	return found
 
 
+def promoters(play, today: date) -> list[Candidate]:
+	"""Promoters in good health who may be asked for advocacy today. The rules (never at risk, not too
+	often) are growth's, a layer above: its finder is registered under the hook `cs_success_play_finders`."""
+	return registered_finder(PROMOTER)(play, today)
+
+
+def registered_finder(trigger: str):
+	paths = frappe.get_hooks("cs_success_play_finders").get(trigger)
+	if not paths:
+		raise KeyError(trigger)
+	return frappe.get_attr(paths[-1])
+
+
 # The expansion signals' codes (engine/expansion.py) as a play's reason names them.
 EXPANSION_SIGNAL_LABELS = {
 	"seat_pressure": "seats nearly full",
@@ -365,6 +379,7 @@ TRIGGERS: tuple[Trigger, ...] = (
 	Trigger(CUSTOMER_CHURNED, DAILY, churned_customers),
 	Trigger(CHURN_RISK_ABOVE, DAILY, churn_risk_above, ("percent",)),
 	Trigger(EXPANSION_SIGNAL, DAILY, expansion_signals),
+	Trigger(PROMOTER, DAILY, promoters),
 )
 TRIGGERS_BY_NAME: dict[str, Trigger] = {trigger.name: trigger for trigger in TRIGGERS}
 

@@ -132,8 +132,24 @@ def _make_pipeline_documents() -> None:
 	from cs_success.growth.opportunities import CS_SOURCE, EXPANSION_TYPE
 
 	customer = _make_customer()
-	if not frappe.db.exists("Sales Stage", "Prospecting"):  # the setup wizard's; this site skipped it
+	# The setup wizard's Sales Stage and a company: this scratch site skipped the wizard.
+	if not frappe.db.exists("Sales Stage", "Prospecting"):
 		frappe.get_doc({"doctype": "Sales Stage", "stage_name": "Prospecting"}).insert()
+	company = frappe.defaults.get_global_default("company") or frappe.db.get_value("Company", {}, "name")
+	if not company:
+		company = (
+			frappe.get_doc(
+				{
+					"doctype": "Company",
+					"company_name": "_CS Install Check Co",
+					"abbr": "CSIC",
+					"default_currency": "USD",
+					"country": "United States",
+				}
+			)
+			.insert()
+			.name
+		)
 	frappe.get_doc(
 		{
 			"doctype": "Opportunity",
@@ -142,7 +158,8 @@ def _make_pipeline_documents() -> None:
 			"title": KEPT_OPPORTUNITY_TITLE,
 			"opportunity_type": EXPANSION_TYPE,
 			"source": CS_SOURCE,
-			"company": frappe.defaults.get_global_default("company"),
+			"company": frappe.defaults.get_global_default("company")
+			or frappe.db.get_value("Company", {}, "name"),
 			"probability": 20,
 			"opportunity_amount": 1200,
 		}

@@ -27,6 +27,7 @@ from cs_success.tests.test_survey_page import guest_post
 from cs_success.tests.utils import (
 	company,
 	ensure_outgoing_email_account,
+	make_advocacy_ask,
 	make_campaign,
 	make_contact,
 	make_customer,
@@ -509,3 +510,30 @@ class TestReferralOverHttp(FrappeTestCase):
 		self.assertEqual(statuses[0], 200)
 		self.assertEqual(statuses[-1], 429)
 		self.assertEqual(statuses.count(429), 2)
+
+
+class TestAdvocacyPlay(AdvocacyTestCase):
+	def test_the_promoter_play_asks_only_who_may_be_asked(self):
+		"""Three promoters: healthy (asked, a referral, linked to the run), At Risk (not found), healthy but
+		asked 30 days ago (not found: once per contact per 90 days)."""
+		from cs_success.playbooks.evaluation import run_daily
+
+		asked, _contact = self.promoter(10)
+		at_risk, _c = self.promoter(10, band="At Risk")
+		recently, recent_contact = self.promoter(9)
+		make_advocacy_ask(recently, recent_contact, add_days(today(), -30))
+		play = make_play(
+			"Promoter",
+			re_enrolment="Never",
+			actions=[{"action_type": "Ask for Advocacy", "ask_type": "Referral"}],
+		)
+		run_daily()
+		runs = frappe.get_all("Play Run", filters={"play": play.name}, fields=["name", "customer", "reason"])
+		found = {r.customer for r in runs}
+		self.assertIn(asked, found)
+		self.assertNotIn(at_risk, found)
+		self.assertNotIn(recently, found)
+		run = next(r for r in runs if r.customer == asked)
+		self.assertIn("answered NPS 10", run.reason)
+		ask = frappe.get_doc("Advocacy Ask", {"customer": asked})
+		self.assertEqual((ask.ask_type, ask.status, ask.play_run), ("Referral", "Asked", run.name))
