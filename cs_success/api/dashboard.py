@@ -58,6 +58,25 @@ def nps_last_90_days(filters: str | list | dict | None = None) -> dict | str:
 
 
 @frappe.whitelist()
+def nps_vs_benchmark_last_90_days(filters: str | list | dict | None = None) -> dict | str:
+	"""NPS of the last 90 days minus the benchmark of those answers' customer groups (CS Settings): "-"
+	without answers or without a benchmark for any of them."""
+	from cs_success.surveys.benchmarks import benchmark_of_answers
+
+	frappe.has_permission("Survey Response", "read", throw=True)
+	rows = frappe.get_all(
+		"Survey Response",
+		filters=visible_customers_only(
+			{"headline_type": "NPS", "submitted_on": (">=", add_days(now_datetime(), -90))}
+		),
+		fields=["headline_score", "customer"],
+	)
+	value = nps([row.headline_score for row in rows])
+	benchmark = benchmark_of_answers([row.customer for row in rows]) if value is not None else None
+	return _card(round(value - benchmark) if benchmark is not None else None, "Int")
+
+
+@frappe.whitelist()
 def csat_last_90_days(filters: str | list | dict | None = None) -> dict | str:
 	frappe.has_permission("Survey Response", "read", throw=True)
 	value = csat_percent(_headline_scores("CSAT"))

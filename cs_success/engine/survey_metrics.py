@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 NPS = "NPS"
@@ -136,3 +136,13 @@ def needs_follow_up(question_type: str, score: int, threshold: int | None = None
 	if question_type == CES:
 		return score <= 3
 	return False
+
+
+def nps_benchmark(
+	answer_groups: Iterable[str | None], benchmark_of_group: Mapping[str, float]
+) -> float | None:
+	"""The benchmark a set of NPS answers is compared with: each answer counts its customer group's
+	benchmark, so a mix of groups gets their mix. Answers of groups without one are left out; None when
+	no answer has one."""
+	values = [benchmark_of_group[g] for g in answer_groups if g is not None and g in benchmark_of_group]
+	return sum(values) / len(values) if values else None

@@ -57,27 +57,31 @@ def settings() -> Settings:
 
 
 def evaluate_all(day: date | None = None) -> int:
-	"""Everyone's signals (the daily run). Returns how many customers show at least one."""
+	"""Everyone's signals (the daily run). Returns how many customers show at least one. What is the same for
+	every customer (the plan ladder, the year's item groups per segment) is read once, not per chunk."""
+	day = getdate(day or today())
 	names = frappe.get_all("Customer Health", pluck="name")
+	shared = (plan_ladder(), peer_segments(day))
 	shown = 0
 	for start in range(0, len(names), CHUNK):
-		shown += evaluate(names[start : start + CHUNK], day)
+		shown += evaluate(names[start : start + CHUNK], day, shared)
 	return shown
 
 
-def evaluate(names: Sequence[str], day: date | None = None) -> int:
-	"""These customers' signals written on their Customer Health. Returns how many show at least one."""
+def evaluate(names: Sequence[str], day: date | None = None, shared: tuple | None = None) -> int:
+	"""These customers' signals written on their Customer Health. Returns how many show at least one.
+	`shared`: (plan ladder, peer segments) when the caller read them already."""
 	day = getdate(day or today())
 	names = list(names)
 	if not names:
 		return 0
+	plans, (segments, bought) = shared or (plan_ladder(), peer_segments(day))
 	config = settings()
 	bands = dict(
 		frappe.db.sql(
 			"SELECT name, band FROM `tabCustomer Health` WHERE name IN %(names)s", {"names": tuple(names)}
 		)
 	)
-	plans = plan_ladder()
 	seats = current_seats(names, day, plans)
 	doc = frappe.get_cached_doc("CS Settings")
 	seat_metric = (doc.get("seat_usage_metric") or "").strip()
@@ -87,7 +91,6 @@ def evaluate(names: Sequence[str], day: date | None = None) -> int:
 	usage_30 = latest_usage(growth_metric, names, add_days(day, -30)) if growth_metric else {}
 	usage_90 = latest_usage(growth_metric, names, add_days(day, -90)) if growth_metric else {}
 	promoters = decision_maker_answers(names, day)
-	segments, bought = peer_segments(day)
 	renewals = days_to_next_renewal(day, names)
 	opportunities = open_expansion_opportunities(names)
 	propensity = propensities(names, day)

@@ -479,3 +479,66 @@ class TestPlaysCockpitAndCards(GrowthTestCase):
 		# No Expansion movement this quarter in this ledger: "-", not 0.
 		frappe.db.delete("MRR Movement", {"movement_type": "Expansion"})
 		self.assertEqual(cs_sourced_expansion_this_quarter(), "-")
+
+
+class TestNpsBenchmark(GrowthTestCase):
+	def test_campaign_nps_beside_the_benchmark_of_its_answers_groups(self):
+		"""Parent group P has a benchmark of 30, its child C none of its own (so 30), group D -10, group N
+		none. Answers: C 10, C 9, D 0, N 10. NPS = (3 promoters - 1 detractor) / 4 = 50. The benchmark counts
+		the answers with one: (30 + 30 - 10) / 3 = 16.7; NPS vs benchmark = 33.3."""
+		from cs_success.cs_success.report.survey_campaign_performance.survey_campaign_performance import (
+			execute,
+		)
+		from cs_success.tests.utils import make_campaign
+
+		parent = frappe.get_doc(
+			{
+				"doctype": "Customer Group",
+				"customer_group_name": f"_CS Bench P {frappe.generate_hash(length=5)}",
+				"parent_customer_group": "All Customer Groups",
+				"is_group": 1,
+			}
+		).insert(ignore_permissions=True)
+		child = frappe.get_doc(
+			{
+				"doctype": "Customer Group",
+				"customer_group_name": f"_CS Bench C {frappe.generate_hash(length=5)}",
+				"parent_customer_group": parent.name,
+			}
+		).insert(ignore_permissions=True)
+		from cs_success.tests.utils import make_customer_group as group_named
+
+		other, none = group_named("Bench D"), group_named("Bench N")
+		settings = frappe.get_doc("CS Settings")
+		settings.set("nps_benchmarks", [])
+		settings.append("nps_benchmarks", {"customer_group": parent.name, "benchmark_nps": 30})
+		settings.append("nps_benchmarks", {"customer_group": other, "benchmark_nps": -10})
+		settings.save()
+		campaign = make_campaign(customer_group=child.name)
+		for group, score in ((child.name, 10), (child.name, 9), (other, 0), (none, 10)):
+			frappe.get_doc(
+				{
+					"doctype": "Survey Response",
+					"customer": make_customer("Bench", customer_group=group),
+					"campaign": campaign.name,
+					"headline_type": "NPS",
+					"headline_score": score,
+					"submitted_on": frappe.utils.now_datetime(),
+				}
+			).db_insert()
+		_columns, rows, _message, _chart, _summary = execute({})
+		row = next(r for r in rows if r["campaign"] == campaign.name)
+		self.assertEqual(row["nps"], 50)
+		self.assertAlmostEqual(row["nps_benchmark"], 50 / 3)
+		self.assertAlmostEqual(row["nps_vs_benchmark"], 50 - 50 / 3)
+		# A benchmark out of range is refused with the row named.
+		settings.append("nps_benchmarks", {"customer_group": none, "benchmark_nps": 150})
+		self.assertRaises(frappe.ValidationError, settings.save)
+
+	def test_no_benchmark_is_empty_not_zero(self):
+		from cs_success.api.dashboard import nps_vs_benchmark_last_90_days
+
+		settings = frappe.get_doc("CS Settings")
+		settings.set("nps_benchmarks", [])
+		settings.save()
+		self.assertEqual(nps_vs_benchmark_last_90_days(), "-")

@@ -24,6 +24,20 @@ class CSSettings(Document):
 		self.validate_bands()
 		self.validate_webhook_limits()
 		self.validate_webhook_url()
+		self.validate_nps_benchmarks()
+
+	def validate_nps_benchmarks(self):
+		seen = set()
+		for row in self.get("nps_benchmarks") or []:
+			if not -100 <= cint(row.benchmark_nps) <= 100:
+				frappe.throw(_("Row {0}: an NPS benchmark is between -100 and 100.").format(row.idx))
+			if row.customer_group in seen:
+				frappe.throw(
+					_("Row {0}: customer group {1} has a benchmark already.").format(
+						row.idx, row.customer_group
+					)
+				)
+			seen.add(row.customer_group)
 
 	def validate_bands(self):
 		try:

@@ -6,7 +6,8 @@ from frappe import _
 
 from cs_success.analytics import column, interactive_report, summary
 from cs_success.base.permissions import customer_scope_condition, permitted_customers
-from cs_success.engine.survey_metrics import response_rate, summarize
+from cs_success.engine.survey_metrics import NPS, response_rate, summarize
+from cs_success.surveys.benchmarks import benchmarks_of_answer_sets
 
 
 @interactive_report("Survey Campaign Performance")
@@ -27,10 +28,15 @@ def get_data(filters) -> list[dict]:
 	names = [c.name for c in campaigns] or [""]
 	counts = invitation_counts(names)
 	answers = headline_answers(names)
+	# The NPS benchmark of each campaign's answers, by the answering customers' groups (CS Settings).
+	benchmarks = benchmarks_of_answer_sets(
+		{name: [c for kind, _score, c in rows if kind == NPS] for name, rows in answers.items()}
+	)
 	data = []
 	for campaign in campaigns:
 		c = counts.get(campaign.name) or frappe._dict()
-		scores = summarize(answers.get(campaign.name, ()))
+		scores = summarize((kind, score) for kind, score, _customer in answers.get(campaign.name, ()))
+		benchmark = benchmarks.get(campaign.name) if scores["nps"] is not None else None
 		invited, answered = int(c.invited or 0), int(c.answered or 0)
 		data.append(
 			{
@@ -43,6 +49,8 @@ def get_data(filters) -> list[dict]:
 				"bounced": int(c.bounced or 0),
 				"response_rate": response_rate(answered, invited),
 				"nps": scores["nps"],
+				"nps_benchmark": benchmark,
+				"nps_vs_benchmark": scores["nps"] - benchmark if benchmark is not None else None,
 				"csat_percent": scores["csat_percent"],
 				"ces_mean": scores["ces_mean"],
 			}
@@ -66,8 +74,9 @@ def invitation_counts(campaigns: list[str]) -> dict:
 	}
 
 
-def headline_answers(campaigns: list[str]) -> dict[str, list[tuple[str, int]]]:
-	"""campaign -> (headline type, headline score) of each answer, of the customers the user may see."""
+def headline_answers(campaigns: list[str]) -> dict[str, list[tuple[str, int, str]]]:
+	"""campaign -> (headline type, headline score, customer) of each answer, of the customers the user may
+	see."""
 	allowed = permitted_customers()
 	answers: dict[str, list[tuple[str, int]]] = {}
 	for row in frappe.get_all(
@@ -76,9 +85,9 @@ def headline_answers(campaigns: list[str]) -> dict[str, list[tuple[str, int]]]:
 			"campaign": ("in", campaigns),
 			**({"customer": ("in", allowed or [""])} if allowed is not None else {}),
 		},
-		fields=["campaign", "headline_type", "headline_score"],
+		fields=["campaign", "headline_type", "headline_score", "customer"],
 	):
-		answers.setdefault(row.campaign, []).append((row.headline_type, row.headline_score))
+		answers.setdefault(row.campaign, []).append((row.headline_type, row.headline_score, row.customer))
 	return answers
 
 
@@ -93,6 +102,8 @@ def get_columns() -> list[dict]:
 		column("bounced", _("Bounced"), "Int", 80),
 		column("response_rate", _("Response Rate"), "Percent", 120),
 		column("nps", _("NPS"), "Float", 70),
+		column("nps_benchmark", _("NPS Benchmark"), "Float", 120, precision=1),
+		column("nps_vs_benchmark", _("NPS vs Benchmark"), "Float", 130, precision=1),
 		column("csat_percent", _("CSAT %"), "Percent", 80),
 		column("ces_mean", _("CES Mean"), "Float", 90),
 	]
@@ -127,4 +138,6 @@ def get_summary(data: list[dict]) -> list[dict]:
 
 
 def get_message() -> str:
-	return _("Response rate = answered / invitations sent.")
+	return _(
+		"Response rate = answered / invitations sent. NPS Benchmark: the benchmarks set per customer group in CS Settings, weighted by the groups of the customers who answered."
+	)
