@@ -114,7 +114,7 @@ def rename_customer_records(old_name: str, new_name: str, merge: bool = False) -
 def delete_customer_records(customer: str, keep_copies: bool = True) -> None:
 	"""Our records about a deleted Customer go with it. What a person wrote is kept as a Deleted Document,
 	as Frappe keeps the Customer itself, so Desk can restore it: survey responses with their answers,
-	success plans, touchpoints, play runs and their tasks, and a churn reason or notes on a lifecycle
+	success plans, touchpoints, advocacy asks, play runs and their tasks, and a churn reason or notes on a lifecycle
 	event. Rows we compute (health, snapshots, changes, alerts, the revenue ledger) and the invitations
 	that only say a survey was sent are deleted outright: they are rebuilt from the documents, and a copy
 	of each would only fill Deleted Document. `keep_copies=False` (the demo's clear) keeps none."""
@@ -129,6 +129,9 @@ def delete_customer_records(customer: str, keep_copies: bool = True) -> None:
 			"Success Plan", plan, ignore_permissions=True, force=True, delete_permanently=not keep_copies
 		)
 	archive("Touchpoint", frappe.get_all("Touchpoint", filters={"customer": customer}, pluck="name"))
+	archive("Advocacy Ask", frappe.get_all("Advocacy Ask", filters={"customer": customer}, pluck="name"))
+	# An advocate's referral that became this customer keeps its Lead; the customer it named is gone.
+	frappe.db.set_value("Advocacy Ask", {"referred_customer": customer}, "referred_customer", None)
 	if keep_copies:
 		# A person's churn reason or notes; the event itself is the ledger's and is rebuilt.
 		archive_and_delete(

@@ -542,3 +542,33 @@ class TestNpsBenchmark(GrowthTestCase):
 		settings.set("nps_benchmarks", [])
 		settings.save()
 		self.assertEqual(nps_vs_benchmark_last_90_days(), "-")
+
+
+class TestHostDocumentsStayFree(GrowthTestCase):
+	def test_sales_may_delete_the_opportunity_and_the_plan_we_point_at(self):
+		full = self.seated_customer(9)
+		current_model("No Better Than Chance", base_rate=5)
+		evaluate([full])
+		name, _created = create_expansion_opportunity(full)
+		# The health record names the opportunity and the next plan as text, not links: no link check holds
+		# the Opportunity (or the plan) back from deletion.
+		frappe.delete_doc("Opportunity", name)
+		evaluate([full])
+		self.assertFalse(frappe.db.get_value("Customer Health", full, "expansion_opportunity"))
+		self.assertEqual(frappe.db.get_value("Customer Health", full, "expansion_next_plan"), "_CS Test Pro")
+		frappe.delete_doc("Subscription Plan", "_CS Test Pro")
+
+	def test_a_customer_with_advocacy_asks_can_be_deleted(self):
+		from cs_success.tests.utils import make_advocacy_ask
+
+		advocate, referred = make_customer("Advocate"), make_customer("Referred")
+		run_pending_recomputes()
+		ask = make_advocacy_ask(advocate, ask_type="Referral", status="Done", referred_customer=referred)
+		own = make_advocacy_ask(referred)
+		frappe.delete_doc("Customer", referred)
+		# Its own ask went with it (a Deleted Document keeps a copy); the advocate's referral stays, unnamed.
+		self.assertFalse(frappe.db.exists("Advocacy Ask", own))
+		self.assertTrue(
+			frappe.db.exists("Deleted Document", {"deleted_doctype": "Advocacy Ask", "deleted_name": own})
+		)
+		self.assertIsNone(frappe.db.get_value("Advocacy Ask", ask, "referred_customer"))
