@@ -3,6 +3,7 @@ comes back as text; a detractor's thank-you page invites nothing."""
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
+from frappe.utils.password import update_password
 
 from cs_success.surveys.delivery import run_campaign
 from cs_success.tests.browser import browser_page, live_server, screenshot
@@ -13,10 +14,12 @@ from cs_success.tests.utils import (
 	make_contact,
 	make_customer,
 	make_customer_group,
+	make_user,
 )
 
 XSS = '"<img src=x onerror=alert(1)>"'
 DOMAIN = "advocacy-browser.example.com"
+PASSWORD = "Cs-Advocacy-Passw0rd!"
 
 
 class TestReferralFormInBrowser(FrappeTestCase):
@@ -36,6 +39,8 @@ class TestReferralFormInBrowser(FrappeTestCase):
 			frappe.get_value("Survey Invitation", {"campaign": cls.campaign.name, "customer": customer})
 			for customer in cls.customers
 		]
+		cls.manager = make_user("CS Manager", "Accounts User")
+		update_password(cls.manager, PASSWORD)
 		frappe.db.commit()
 
 	@classmethod
@@ -62,6 +67,7 @@ class TestReferralFormInBrowser(FrappeTestCase):
 			frappe.delete_doc("Contact", contact, force=True, ignore_permissions=True)
 		frappe.delete_doc("Survey Campaign", cls.campaign.name, force=True, ignore_permissions=True)
 		frappe.delete_doc("Customer Group", cls.group, force=True, ignore_permissions=True)
+		frappe.delete_doc("User", cls.manager, force=True, ignore_permissions=True)
 		frappe.db.commit()
 		super().tearDownClass()
 
@@ -118,6 +124,20 @@ class TestReferralFormInBrowser(FrappeTestCase):
 			),
 			{"customer": self.customers[0], "ask_type": "Referral", "status": "Done"},
 		)
+
+		# A CS Manager reads the referral on the Advocacy report: one referral on the advocate, as text.
+		with live_server() as base_url, browser_page(base_url, self.manager, PASSWORD) as page:
+			page.goto("/app/query-report/Advocacy")
+			report = page.locator('.page-container[data-page-route="query-report"]:visible')
+			name = frappe.db.get_value("Customer", self.customers[0], "customer_name")
+			row = report.locator(".dt-scrollable .dt-row", has_text=name)
+			row.wait_for(timeout=30000)
+			summary = report.locator(".report-summary").inner_text()
+			self.assertRegex(summary, r"Referrals\s+1\b")
+			self.assertRegex(summary, r"Advocates\s+1\b")
+			self.assertEqual(report.locator(".dt-scrollable img").count(), 0)
+			page.wait_for_timeout(1000)  # the chart draws in
+			screenshot(page, "advocacy_report")
 
 	def test_a_detractors_thank_you_page_invites_no_referral(self):
 		with live_server() as base_url, browser_page(base_url) as page:
