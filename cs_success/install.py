@@ -11,7 +11,7 @@ from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 
 from cs_success.base.roles import CS_AGENT, CS_MANAGER, ROLES, SYSTEM_MANAGER
 from cs_success.engine.measures import MEASURES, default_rules
-from cs_success.growth.opportunities import CS_SOURCE, EXPANSION_TYPE
+from cs_success.growth.pipeline import CRM_APP, CRM_CUSTOMER_FIELD, CS_SOURCE, EXPANSION_TYPE
 
 DEFAULT_SCORECARD = "Default"
 # Above this many customers the first scoring runs in a background job, not in the install.
@@ -86,6 +86,18 @@ def get_custom_fields() -> dict[str, list[dict]]:
 			}
 		]
 		fields["HD Ticket"] = [HEALTH_BAND_FIELD]
+	if CRM_APP in frappe.get_installed_apps():
+		fields["CRM Deal"] = [
+			{
+				"fieldname": CRM_CUSTOMER_FIELD,
+				"fieldtype": "Link",
+				"label": "ERPNext Customer",
+				"options": "Customer",
+				"read_only": 1,
+				"insert_after": "organization",
+				"description": "The customer an expansion deal from customer success is about.",
+			}
+		]
 	return fields
 
 
@@ -126,11 +138,16 @@ def after_migrate() -> None:
 
 
 def after_app_install(app_name: str) -> None:
-	"""Helpdesk installed after us: add the HD Customer -> Customer link."""
+	"""Helpdesk installed after us: add the HD Customer -> Customer link. Frappe CRM: the deal's customer
+	field, its source and our roles' rule on deals."""
 	if app_name == "helpdesk":
 		create_custom_fields(get_custom_fields(), ignore_validate=True)
 		grant_health_band_read()
 		create_helpdesk_form_script()
+	if app_name == CRM_APP:
+		create_custom_fields(get_custom_fields(), ignore_validate=True)
+		create_growth_records()
+		grant_segment_read()
 
 
 def before_app_uninstall(app_name: str) -> None:
@@ -139,6 +156,10 @@ def before_app_uninstall(app_name: str) -> None:
 		delete_custom_fields({doctype: fields.get(doctype, []) for doctype in ("HD Customer", "HD Ticket")})
 		revoke_health_band_read(["HD Ticket"])
 		delete_helpdesk_form_script()
+	if app_name == CRM_APP:
+		delete_custom_fields({"CRM Deal": get_custom_fields().get("CRM Deal", [])})
+		revoke_segment_read(["CRM Deal"])
+		delete_unused_growth_records(["CRM Lead Source"])
 
 
 def before_uninstall() -> None:
@@ -156,8 +177,13 @@ def before_uninstall() -> None:
 # What expansion opportunities are filed under in ERPNext's pipeline (growth/opportunities.py): the
 # Opportunity Type and the Lead Source. Made on install and migrate; on uninstall removed only when no
 # document uses them, so ERPNext's Opportunities and Leads keep what they say.
-GROWTH_RECORDS = (("Opportunity Type", EXPANSION_TYPE), ("Lead Source", CS_SOURCE))
+GROWTH_RECORDS = (
+	("Opportunity Type", EXPANSION_TYPE),
+	("Lead Source", CS_SOURCE),
+	("CRM Lead Source", CS_SOURCE),  # Frappe CRM's, where it is installed
+)
 GROWTH_LINKS = {
+	"CRM Lead Source": (("CRM Deal", "source"), ("CRM Lead", "source")),
 	"Opportunity Type": (("Opportunity", "opportunity_type"),),
 	"Lead Source": (("Opportunity", "source"), ("Lead", "source")),
 }
@@ -167,9 +193,11 @@ CREATED_GROWTH_RECORDS_KEY = "cs_success_created_growth_records"
 def create_growth_records() -> None:
 	created = {tuple(pair) for pair in _recorded(CREATED_GROWTH_RECORDS_KEY) or []}
 	for doctype, name in GROWTH_RECORDS:
+		if not frappe.db.exists("DocType", doctype):
+			continue  # another app's, not installed
 		if not frappe.db.exists(doctype, name):
 			doc = frappe.new_doc(doctype)
-			if doctype == "Lead Source":
+			if doctype in ("Lead Source", "CRM Lead Source"):
 				doc.source_name = name
 			else:
 				doc.name = name
@@ -179,14 +207,27 @@ def create_growth_records() -> None:
 	frappe.db.set_default(CREATED_GROWTH_RECORDS_KEY, json.dumps(sorted(created)))
 
 
-def delete_unused_growth_records() -> None:
-	for doctype, name in {tuple(pair) for pair in _recorded(CREATED_GROWTH_RECORDS_KEY) or []}:
+def delete_unused_growth_records(doctypes: list[str] | None = None) -> None:
+	"""The records install made (of these doctypes, or all), where no document uses them."""
+	recorded = {tuple(pair) for pair in _recorded(CREATED_GROWTH_RECORDS_KEY) or []}
+	removed = set()
+	for doctype, name in recorded:
+		if doctypes is not None and doctype not in doctypes:
+			continue
+		removed.add((doctype, name))
+		if not frappe.db.exists("DocType", doctype) or not frappe.db.exists(doctype, name):
+			continue
 		in_use = any(
-			frappe.db.exists(linking, {field: name}) for linking, field in GROWTH_LINKS.get(doctype, ())
+			frappe.db.exists(linking, {field: name})
+			for linking, field in GROWTH_LINKS.get(doctype, ())
+			if frappe.db.exists("DocType", linking)
 		)
-		if not in_use and frappe.db.exists(doctype, name):
+		if not in_use:
 			frappe.delete_doc(doctype, name, ignore_permissions=True, force=True)
-	frappe.defaults.clear_default(key=CREATED_GROWTH_RECORDS_KEY, parent="__default")
+	if doctypes is None:
+		frappe.defaults.clear_default(key=CREATED_GROWTH_RECORDS_KEY, parent="__default")
+	else:
+		frappe.db.set_default(CREATED_GROWTH_RECORDS_KEY, json.dumps(sorted(recorded - removed)))
 
 
 def set_missing_settings_defaults() -> None:
@@ -520,6 +561,8 @@ GRANTS = {
 	"Customer Group": {"select": 1},
 	"Territory": {"select": 1},
 	"Opportunity": {"create": 1, "write": 1, "if_owner": 1},
+	# Frappe CRM's, where it is installed: expansion deals instead of Opportunities.
+	"CRM Deal": {"create": 1, "write": 1, "if_owner": 1},
 }
 # Which of those rules install granted, so that uninstall takes back only those.
 GRANTED_READS_KEY = "cs_success_granted_reads"
@@ -530,6 +573,8 @@ def grant_segment_read() -> None:
 
 	granted = _granted_reads()
 	for doctype, rights in GRANTS.items():
+		if not frappe.db.exists("DocType", doctype):
+			continue  # another app's, not installed
 		readers = {p.role for p in frappe.get_meta(doctype).permissions if not p.permlevel and p.read}
 		for role in ROLES:
 			# Granted once: a rule an administrator took away later stays away on migrate.
@@ -544,13 +589,19 @@ def grant_segment_read() -> None:
 	frappe.db.set_default(GRANTED_READS_KEY, json.dumps(sorted(granted)))
 
 
-def revoke_segment_read() -> None:
-	"""Our grants go; so do the copied standard rules if nothing else was changed (as for the band)."""
-	for doctype, role in _granted_reads():
+def revoke_segment_read(doctypes: list[str] | None = None) -> None:
+	"""Our grants go (on these doctypes, or all); so do the copied standard rules if nothing else was
+	changed (as for the band)."""
+	granted = _granted_reads()
+	taken = {(doctype, role) for doctype, role in granted if doctypes is None or doctype in doctypes}
+	for doctype, role in taken:
 		frappe.db.delete("Custom DocPerm", {"parent": doctype, "role": role, "permlevel": 0})
-	for doctype in GRANTS:
+	for doctype in doctypes if doctypes is not None else GRANTS:
 		_back_on_standard_rules(doctype)
-	frappe.defaults.clear_default(key=GRANTED_READS_KEY, parent="__default")
+	if doctypes is None:
+		frappe.defaults.clear_default(key=GRANTED_READS_KEY, parent="__default")
+	else:
+		frappe.db.set_default(GRANTED_READS_KEY, json.dumps(sorted(granted - taken)))
 
 
 def _granted_reads() -> set[tuple[str, str]]:

@@ -73,6 +73,7 @@ def get_cockpit(user: str | None = None, sort_by: str | None = None) -> dict:
 		"renewals": capped("renewals", _renewals(customers, show_mrr)),
 		"quiet_customers": capped("quiet_customers", _quiet_customers(customers)),
 		"expansion": capped("expansion", _expansion(customers, show_mrr)),
+		"expansion_doctype": _expansion_doctype(),
 		"truncated": truncated,
 	}
 
@@ -274,6 +275,13 @@ def _expansion(customers: dict[str, dict], show_mrr: bool) -> list[dict]:
 	]
 	found.sort(key=lambda r: (-(r["propensity"] or -1), -(r["uplift_mrr"] or 0), r["customer_name"] or ""))
 	return found
+
+
+def _expansion_doctype() -> str:
+	"""Where the expansion opportunities are: an ERPNext Opportunity, or a CRM Deal with Frappe CRM."""
+	from cs_success.growth.pipeline import sales_pipeline
+
+	return sales_pipeline().doctype
 
 
 def _quiet_customers(customers: dict[str, dict]) -> list[dict]:

@@ -16,12 +16,14 @@ def create_expansion_opportunity(customer: str) -> dict:
 		frappe.throw(_("No health record for customer {0}.").format(customer), frappe.DoesNotExistError)
 	if not frappe.has_permission("Customer Health", "read", customer):
 		raise frappe.PermissionError(_("You may not see this customer's health."))
-	if not frappe.has_permission("Opportunity", "create"):
-		raise frappe.PermissionError(_("You may not create Opportunities."))
 	from cs_success.growth.opportunities import create_expansion_opportunity as create
+	from cs_success.growth.pipeline import sales_pipeline
 
+	doctype = sales_pipeline().doctype
+	if not frappe.has_permission(doctype, "create"):
+		raise frappe.PermissionError(_("You may not create a {0}.").format(_(doctype)))
 	name, created = create(customer)
-	return {"opportunity": name, "created": created}
+	return {"opportunity": name, "doctype": doctype, "created": created}
 
 
 @frappe.whitelist(methods=["POST"])

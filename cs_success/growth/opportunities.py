@@ -15,14 +15,11 @@ from collections.abc import Sequence
 
 import frappe
 from frappe import _
-from frappe.utils import add_days, escape_html, flt, getdate, now_datetime, today
+from frappe.utils import add_days, escape_html, flt, getdate, today
 
 from cs_success.engine.expansion import GROWING, PROMOTER, RENEWAL_ROOM, SEAT_PRESSURE, WHITE_SPACE
+from cs_success.growth.pipeline import Expansion, sales_pipeline
 
-EXPANSION_TYPE = "Expansion"
-CS_SOURCE = "Customer Success"
-# An opportunity still in play; Converted, Lost and Closed ones are settled.
-OPEN_STATUSES = ("Open", "Replied", "Quotation")
 # How far ahead the propensity looks, and so the expected closing.
 HORIZON_DAYS = 90
 # Expansion movements this long after an opportunity are credited to it.
@@ -30,20 +27,10 @@ SOURCED_WITHIN_DAYS = 120
 
 
 def open_expansion_opportunities(names: Sequence[str] | None = None) -> dict[str, str]:
-	"""customer -> its open expansion opportunity (the newest)."""
-	filters = {
-		"opportunity_from": "Customer",
-		"opportunity_type": EXPANSION_TYPE,
-		"status": ("in", OPEN_STATUSES),
-	}
-	if names is not None:
-		if not names:
-			return {}
-		filters["party_name"] = ("in", list(names))
-	rows = frappe.get_all(
-		"Opportunity", filters=filters, fields=["name", "party_name"], order_by="creation asc"
-	)
-	return {row.party_name: row.name for row in rows}
+	"""customer -> its open expansion opportunity (or CRM Deal)."""
+	if names is not None and not names:
+		return {}
+	return sales_pipeline().open_for(names)
 
 
 # Each signal's name, as a chart or a play's reason shows it (translated where shown).
@@ -92,17 +79,6 @@ def signal_texts(signals: list[dict]) -> list[str]:
 	return texts
 
 
-def _first_sales_stage() -> str:
-	"""ERPNext's default stage (Prospecting) where the site has it, else its first: a site whose setup
-	wizard never ran has none, and the Opportunity's default would fail as a missing link."""
-	if frappe.db.exists("Sales Stage", "Prospecting"):
-		return "Prospecting"
-	stage = frappe.db.get_value("Sales Stage", {}, "name", order_by="creation asc")
-	if not stage:
-		frappe.throw(_("ERPNext has no Sales Stage yet: add one (the setup wizard adds Prospecting) first."))
-	return stage
-
-
 def _number(value) -> str:
 	value = flt(value)
 	return str(int(value)) if value == int(value) else f"{value:g}"
@@ -141,59 +117,36 @@ def create_expansion_opportunity(customer: str, owner: str | None = None) -> tup
 	if renewal is not None and renewal < HORIZON_DAYS:
 		closing = add_days(getdate(today()), max(int(renewal), 1))
 	signals = json.loads(health.expansion_signals)
-	items = []
+	step, seats = None, None
 	if health.expansion_next_plan:
 		from cs_success.growth.plans import current_seats, plan_ladder
 
 		plans = plan_ladder()
 		step = plans.get(health.expansion_next_plan)
 		seats = current_seats([customer], getdate(today()), plans).get(customer)
-		if step and step.item:
-			# A year of the next plan for the seats the customer has: the deal sales would quote.
-			items.append(
-				{
-					"item_code": step.item,
-					"qty": seats.seats if seats else 1,
-					"rate": 12.0 * step.monthly_unit_price,
-				}
-			)
-	amount = 12.0 * flt(health.expansion_uplift_mrr) if health.has_expansion_uplift else 0.0
 	lines = signal_texts(signals)
 	if health.expansion_item_groups:
 		lines.append(_("Item groups to offer: {0}.").format(health.expansion_item_groups))
-	doc = frappe.get_doc(
-		{
-			"doctype": "Opportunity",
-			"sales_stage": _first_sales_stage(),
-			"opportunity_from": "Customer",
-			"party_name": customer,
-			"opportunity_type": EXPANSION_TYPE,
-			"source": CS_SOURCE if frappe.db.exists("Lead Source", CS_SOURCE) else None,
-			"company": company,
-			"currency": currency,
-			"transaction_date": today(),
-			"expected_closing": closing,
-			"opportunity_amount": amount,
-			"probability": round(min(max(probability, 0.0), 100.0), 1),
-			"opportunity_owner": owner or frappe.session.user,
-			"items": items,
-			"notes": [
-				{
-					# The note is a Text Editor (HTML): the signals are text, escaped.
-					"note": "<br>".join(escape_html(line) for line in lines),
-					"added_by": owner or frappe.session.user,
-					"added_on": now_datetime(),
-				}
-			],
-		}
+	name = sales_pipeline().create(
+		Expansion(
+			customer=customer,
+			company=company,
+			currency=currency,
+			amount=12.0 * flt(health.expansion_uplift_mrr) if health.has_expansion_uplift else 0.0,
+			probability=round(min(max(probability, 0.0), 100.0), 1),
+			closing=closing,
+			owner=owner or frappe.session.user,
+			item=step.item if step and step.item else None,
+			# A year of the next plan for the seats the customer has: the deal sales would quote.
+			item_qty=seats.seats if seats else 1,
+			item_rate=12.0 * step.monthly_unit_price if step else 0.0,
+			# The note is HTML in both pipelines: the signals are text, escaped.
+			note="<br>".join(escape_html(line) for line in lines),
+		),
+		made_for=owner,
 	)
-	doc.insert()
-	if owner and doc.owner != owner:
-		# Made by a play's job (as Administrator) for the run's owner: theirs, as if they had made it, so
-		# their if-owner rule shows it to them.
-		doc.db_set("owner", owner, update_modified=False)
-	frappe.db.set_value("Customer Health", customer, "expansion_opportunity", doc.name, update_modified=False)
-	return doc.name, True
+	frappe.db.set_value("Customer Health", customer, "expansion_opportunity", name, update_modified=False)
+	return name, True
 
 
 def play_action(run, play, row, customer_name):
@@ -207,23 +160,8 @@ def play_action(run, play, row, customer_name):
 
 def open_pipeline_value(company: str | None, customers: Sequence[str] | None = None) -> float | None:
 	"""The amount of the open expansion opportunities in company currency (of a company, of some
-	customers); None when there are none. ERPNext fills the base amount in the browser only: an
-	Opportunity made on the server has the amount and its conversion rate."""
-	conditions = ["opportunity_type = %(type)s", "status IN %(open)s", "opportunity_from = 'Customer'"]
-	params = {"type": EXPANSION_TYPE, "open": OPEN_STATUSES}
-	if company:
-		conditions.append("company = %(company)s")
-		params["company"] = company
-	if customers is not None:
-		conditions.append("party_name IN %(customers)s")
-		params["customers"] = tuple(customers) or ("",)
-	count, amount = frappe.db.sql(
-		f"""SELECT COUNT(*), SUM(IF(IFNULL(base_opportunity_amount, 0) != 0, base_opportunity_amount,
-			opportunity_amount * IF(IFNULL(conversion_rate, 0) = 0, 1, conversion_rate)))
-		FROM `tabOpportunity` WHERE {" AND ".join(conditions)}""",
-		params,
-	)[0]
-	return flt(amount) if count else None
+	customers); None when there are none."""
+	return sales_pipeline().open_value(company, customers)
 
 
 def cs_sourced_expansion(
@@ -237,18 +175,7 @@ def cs_sourced_expansion(
 	movements = movements_between(EXPANSION, start, end, company, customers)
 	if not movements:
 		return 0.0, 0.0
-	opened = {}
-	for row in frappe.get_all(
-		"Opportunity",
-		filters={
-			"opportunity_type": EXPANSION_TYPE,
-			"opportunity_from": "Customer",
-			"status": ("!=", "Lost"),
-			"party_name": ("in", list({customer for customer, _d, _a in movements})),
-		},
-		fields=["party_name", "transaction_date"],
-	):
-		opened.setdefault(row.party_name, []).append(getdate(row.transaction_date))
+	opened = sales_pipeline().opened_on({customer for customer, _d, _a in movements})
 	sourced = sum(
 		amount
 		for customer, day, amount in movements

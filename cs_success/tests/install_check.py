@@ -129,7 +129,7 @@ def verify_uninstalled():
 
 
 def _make_pipeline_documents() -> None:
-	from cs_success.growth.opportunities import CS_SOURCE, EXPANSION_TYPE
+	from cs_success.growth.pipeline import CS_SOURCE, EXPANSION_TYPE
 
 	customer = _make_customer()
 	# The setup wizard's Sales Stage: this scratch site skipped the wizard (and has no company, which an

@@ -9,7 +9,7 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils.password import update_password
 
-from cs_success.growth.opportunities import EXPANSION_TYPE
+from cs_success.growth.pipeline import EXPANSION_TYPE
 from cs_success.growth.propensity import MODEL_DOCTYPE
 from cs_success.growth.signals import evaluate
 from cs_success.tests.browser import browser_page, live_server, screenshot

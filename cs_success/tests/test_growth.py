@@ -12,11 +12,8 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, getdate, today
 
 from cs_success.base.bulk import insert_rows
-from cs_success.growth.opportunities import (
-	EXPANSION_TYPE,
-	create_expansion_opportunity,
-	cs_sourced_expansion,
-)
+from cs_success.growth.opportunities import create_expansion_opportunity, cs_sourced_expansion
+from cs_success.growth.pipeline import EXPANSION_TYPE
 from cs_success.growth.propensity import MODEL_DOCTYPE, fit
 from cs_success.growth.signals import evaluate
 from cs_success.tests.test_score_validation import DATES, plant_history

@@ -64,7 +64,11 @@ function show_expansion(frm) {
 	);
 	if (frm.doc.expansion_opportunity) {
 		frm.add_custom_button(__("Expansion Opportunity"), () =>
-			frappe.set_route("Form", "Opportunity", frm.doc.expansion_opportunity)
+			frappe.set_route(
+				"Form",
+				(frm.doc.__onload && frm.doc.__onload.expansion_doctype) || "Opportunity",
+				frm.doc.expansion_opportunity
+			)
 		);
 	} else if (
 		frm.doc.has_expansion_signal &&

@@ -11,9 +11,11 @@ class CustomerHealth(Document):
 	def onload(self):
 		# The expansion signals in words, in the reader's language (the form shows them as text).
 		from cs_success.growth.opportunities import signal_texts
+		from cs_success.growth.pipeline import sales_pipeline
 		from cs_success.growth.signals import signal_summary
 
 		self.set_onload("expansion_texts", signal_texts(signal_summary(self.expansion_signals)))
+		self.set_onload("expansion_doctype", sales_pipeline().doctype)
 
 
 def on_doctype_update():

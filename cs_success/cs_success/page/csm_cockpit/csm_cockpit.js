@@ -329,7 +329,7 @@ cs_success.CSMCockpit = class CSMCockpit {
 			if (this.data.show_mrr) $("<td></td>").text(this.money(row.uplift_mrr, this.data.currency)).appendTo($row);
 			const $actions = $('<td class="cs-actions"></td>').appendTo($row);
 			if (row.opportunity) {
-				$("<a></a>").attr("href", frappe.utils.get_form_link("Opportunity", row.opportunity)).text(row.opportunity).appendTo($actions);
+				$("<a></a>").attr("href", frappe.utils.get_form_link(this.data.expansion_doctype || "Opportunity", row.opportunity)).text(row.opportunity).appendTo($actions);
 			} else {
 				$actions.append(
 					this.button(__("Open Opportunity"), () =>

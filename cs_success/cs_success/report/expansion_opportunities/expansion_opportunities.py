@@ -20,6 +20,7 @@ from cs_success.growth.opportunities import (
 	open_pipeline_value,
 	signal_texts,
 )
+from cs_success.growth.pipeline import sales_pipeline
 from cs_success.growth.propensity import USABLE_VERDICT, current_model_row
 from cs_success.growth.signals import signal_summary
 from cs_success.ledger.queries import mrr_company
@@ -65,7 +66,8 @@ def get_columns(revenue: bool) -> list[dict]:
 		column("next_plan", _("Next Plan"), "Link", 140, "Subscription Plan"),
 		column("item_groups", _("Item Groups Peers Buy"), "Data", 180),
 		column("account_manager", _("Owner"), "Link", 140, "User"),
-		column("opportunity", _("Open Expansion Opportunity"), "Link", 170, "Opportunity"),
+		# An ERPNext Opportunity, or a CRM Deal where Frappe CRM is installed.
+		column("opportunity", _("Open Expansion Opportunity"), "Link", 170, sales_pipeline().doctype),
 	]
 
 
