@@ -597,7 +597,8 @@ def revoke_segment_read(doctypes: list[str] | None = None) -> None:
 	for doctype, role in taken:
 		frappe.db.delete("Custom DocPerm", {"parent": doctype, "role": role, "permlevel": 0})
 	for doctype in doctypes if doctypes is not None else GRANTS:
-		_back_on_standard_rules(doctype)
+		if frappe.db.exists("DocType", doctype):  # another app's may be gone, or never was
+			_back_on_standard_rules(doctype)
 	if doctypes is None:
 		frappe.defaults.clear_default(key=GRANTED_READS_KEY, parent="__default")
 	else:

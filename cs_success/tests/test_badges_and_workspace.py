@@ -126,6 +126,10 @@ class TestWorkspace(FrappeTestCase):
 				"CSAT Last 90 Days",
 				"Renewals Due in 30 Days",
 				"Health Data Coverage",
+				"NPS vs Benchmark Last 90 Days",  # issue 23: growth beside risk
+				"Open Expansion Pipeline",
+				"CS-Sourced Expansion This Quarter",
+				"Referred MRR",
 			},
 		)
 		blocks = json.loads(workspace.content)

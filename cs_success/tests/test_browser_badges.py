@@ -104,7 +104,9 @@ class TestBadgesAndReportsInBrowser(FrappeTestCase):
 		with live_server() as base_url, browser_page(base_url, self.manager, PASSWORD) as page:
 			page.goto("/app/customer-success")
 			page.locator(".number-widget-box").first.wait_for(timeout=30000)
-			self.assertEqual(page.locator(".number-widget-box").count(), 9)  # revenue, health, surveys
+			self.assertEqual(
+				page.locator(".number-widget-box").count(), 13
+			)  # revenue, health, surveys, growth
 			page.locator(".widget .frappe-chart").first.wait_for(timeout=30000)
 			screenshot(page, "workspace")
 
