@@ -325,6 +325,38 @@ class TestSecurityOverHttp(FrappeTestCase):
 			frappe.db.set_value("Survey Invitation", self.invitations[b], "status", "Sent")
 			frappe.db.commit()
 
+	def test_the_referral_endpoint_refuses_get_forged_tokens_and_floods(self):
+		"""The survey page's referral (issue 23): a GET changes nothing, forged tokens carrying script make no
+		Lead and come back escaped, and a flood is cut off."""
+		url = f"{self.base_url}/api/method/cs_success.api.survey.refer"
+		leads = frappe.db.count("Lead")
+		guest = requests.Session()
+		response = guest.get(
+			url,
+			params={"token": self.tokens[self.customers[0]], "name": "Get Only", "email": "get@example.com"},
+			timeout=30,
+		)
+		self.assertNotEqual(response.status_code, 200)
+		for payload in PAYLOADS:
+			with self.subTest(payload=payload):
+				response = guest.post(
+					url,
+					data={"token": payload, "name": payload, "company": payload, "email": "x@example.com"},
+					timeout=30,
+				)
+				self.assertIn(response.status_code, (400, 403, 404, 417, 429))
+				self.assert_escaped(response, payload)
+		frappe.db.rollback()
+		self.assertEqual(frappe.db.count("Lead"), leads)
+		frappe.cache.delete_keys("rl:")
+		codes = [
+			guest.post(
+				url, data={"token": "bad", "name": "n", "email": "n@example.com"}, timeout=30
+			).status_code
+			for _ in range(8)
+		]
+		self.assertIn(429, codes)
+
 	def test_guest_pages_and_endpoints_are_rate_limited(self):
 		guest = requests.Session()
 		pages = [
