@@ -529,7 +529,11 @@ class TestDefaultDemo(OtherDocuments, FrappeTestCase):
 				user_input.fill("Administrator")  # the demo's account manager
 				user_input.press("Escape")
 				user_input.blur()
-				page.wait_for_timeout(3000)
+				# Another user's cockpit says whose it is once it has loaded (a fixed wait was too short on a
+				# busy machine and caught the viewer's own, empty one).
+				page.locator(".cs-cockpit-viewing").wait_for(timeout=30000)
+				page.locator('.cs-cockpit-section[data-section="bands"]').first.wait_for(timeout=30000)
+				page.wait_for_timeout(500)
 				shot(page, "4-cockpit")
 				if token:
 					page.context.clear_cookies()
