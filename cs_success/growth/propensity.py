@@ -10,25 +10,22 @@ Refitted monthly with churn risk and on a CS Manager's demand."""
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
 
-import numpy as np
-
 import frappe
-from frappe.utils import add_days, add_months, getdate, now_datetime, today
+from frappe.utils import add_days, getdate, today
 
-from cs_success.engine.churn_risk import USABLE, Feature, RiskModel, fit_risk_model
+from cs_success.engine.churn_risk import USABLE, RiskModel, fit_risk_model
 from cs_success.engine.expansion import expanded_within, seat_share
 from cs_success.engine.ledger import EXPANSION
 from cs_success.growth.plans import current_seats, plan_ladder
 from cs_success.growth.usage import latest_usage
-from cs_success.health.score_validation import measure_raw_values, observation_dates
-from cs_success.health.snapshots import count_observation_rows, observation_condition, observation_rows
+from cs_success.health.score_validation import measure_raw_values
 from cs_success.ledger.queries import acquired_on, active_on_days, movements_between
-from cs_success.risk.model import HISTORY_MONTHS, TENURE, VERDICTS, tenure_days
+from cs_success.risk.model import TENURE, VERDICTS, model_fields, stored_model, tenure_days
+from cs_success.risk.model import observations as risk_observations
 
 HORIZON = 90
 SEAT_SHARE = "seat_share"
@@ -71,46 +68,15 @@ def expansion_days(on: date) -> dict[str, list[int]]:
 
 
 def observations(on: date | None = None):
-	"""(matrix, keys, expanded, dates, customers) of the history as of `on` (today)."""
+	"""(matrix, keys, expanded, dates, customers) of the history as of `on` (today): churn risk's
+	observations (risk/model.py) with the seat share that day as a feature and expansion as the label."""
 	on = getdate(on or today())
-	dates = observation_dates(add_months(on, -HISTORY_MONTHS), on, HORIZON, on)
-	if not dates:
-		return np.empty((0, 0)), [], [], [], []
-	acquired = acquired_on()
 	expansions = expansion_days(on)
-	shares = {day: seat_shares_on(day, None) for day in dates}
-	where, params = observation_condition(dates, HORIZON)
-	keys = [*sorted(frappe.get_all("Health Measure", pluck="name")), TENURE, SEAT_SHARE]
-	column = {key: j for j, key in enumerate(keys)}
-	rows = count_observation_rows(where, params)
-	matrix = np.full((rows, len(keys)), np.nan)
-	expanded = np.zeros(rows, dtype=bool)
-	days, customers = [], []
-	i = 0
-	for customer, day, _score, _band, stored, _gone, _churned_on in observation_rows(where, params):
-		if i == rows:
-			break  # a snapshot written since the count
-		day = getdate(day)
-		for key, value in measure_raw_values(stored).items():
-			if value is not None and key in column:
-				matrix[i, column[key]] = value
-		tenure = tenure_days(acquired.get(customer), day)
-		if tenure is not None:
-			matrix[i, column[TENURE]] = tenure
-		share = shares[day].get(customer)
-		if share is not None:
-			matrix[i, column[SEAT_SHARE]] = share
-		expanded[i] = expanded_within(expansions, customer, day.toordinal(), HORIZON)
-		days.append(day)
-		customers.append(customer)
-		i += 1
-	seen = ~np.isnan(matrix[:i]).all(axis=0)
-	return (
-		matrix[:i][:, seen],
-		[key for key, kept in zip(keys, seen, strict=True) if kept],
-		expanded[:i],
-		days,
-		customers,
+	return risk_observations(
+		HORIZON,
+		on,
+		label=lambda customer, day: expanded_within(expansions, customer, day.toordinal(), HORIZON),
+		extra_features={SEAT_SHARE: lambda day: seat_shares_on(day, None)},
 	)
 
 
@@ -120,36 +86,7 @@ def fit(on: date | None = None) -> str | None:
 	model = fit_risk_model(matrix, keys, expanded, days, customers, HORIZON) if keys else None
 	if model is None:
 		return None
-	doc = frappe.get_doc(
-		{
-			"doctype": MODEL_DOCTYPE,
-			"verdict": VERDICTS[model.verdict],
-			"is_current": 1,
-			"fitted_on": now_datetime(),
-			"fitted_by": frappe.session.user,
-			"auc": model.auc,
-			"auc_low": model.auc_low,
-			"auc_high": model.auc_high,
-			"lift": model.lift,
-			"base_rate": 100.0 * model.base_rate,
-			"train_from": model.train_dates[0],
-			"train_to": model.train_dates[-1],
-			"test_from": model.test_dates[0],
-			"test_to": model.test_dates[-1],
-			"n_train": model.n_train,
-			"n_test": model.n_test,
-			"customers_test": model.customers_test,
-			"events_test": model.events_test,
-			"calibration": json.dumps([b.__dict__ for b in model.calibration]),
-			"model": json.dumps(
-				{
-					"intercept": model.intercept,
-					"features": [f.__dict__ for f in model.features],
-					"coefficients": model.coefficients,
-				}
-			),
-		}
-	)
+	doc = frappe.get_doc({"doctype": MODEL_DOCTYPE, **model_fields(model)})
 	frappe.db.set_value(MODEL_DOCTYPE, {"is_current": 1}, "is_current", 0)
 	doc.insert(ignore_permissions=True)
 	return doc.name
@@ -170,21 +107,7 @@ def current_model() -> RiskModel | None:
 	row = current_model_row()
 	if not row or row.verdict != USABLE_VERDICT:
 		return None
-	stored = json.loads(row.model)
-	return RiskModel(
-		horizon=HORIZON,
-		features=[Feature(**f) for f in stored["features"]],
-		intercept=stored["intercept"],
-		coefficients=stored["coefficients"],
-		train_dates=[],
-		test_dates=[],
-		n_train=0,
-		n_test=0,
-		customers_test=0,
-		events_test=0,
-		base_rate=(row.base_rate or 0) / 100.0,
-		verdict=USABLE,
-	)
+	return stored_model(row.model, HORIZON, base_rate=(row.base_rate or 0) / 100.0)
 
 
 def propensities(names: Sequence[str], day: date | None = None) -> dict[str, float]:

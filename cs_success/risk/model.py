@@ -59,17 +59,22 @@ def report_horizon(filters) -> int:
 	return horizon
 
 
-def observations(horizon: int, on: date | None = None):
+def observations(horizon: int, on: date | None = None, label=None, extra_features: dict | None = None):
 	"""(matrix, keys, churned, dates, customers) of the history for a horizon, as of `on` (today). Streamed
 	into a preallocated matrix (a dict per observation would hold gigabytes at 100,000 customers x 12
-	dates); measures no observation has are dropped."""
+	dates); measures no observation has are dropped.
+
+	Another outcome than churn (growth's expansion): `label(customer, day)` says what followed each
+	observation, and `extra_features` adds features of their own, key -> f(day) -> {customer: value}."""
 	on = getdate(on or today())
 	dates = observation_dates(add_months(on, -HISTORY_MONTHS), on, horizon, on)
 	if not dates:
 		return np.empty((0, 0)), [], [], [], []
 	acquired = acquired_on()
+	extra_features = extra_features or {}
+	extra = {key: {day: values(day) for day in dates} for key, values in extra_features.items()}
 	where, params = observation_condition(dates, horizon)
-	keys = [*sorted(frappe.get_all("Health Measure", pluck="name")), TENURE]
+	keys = [*sorted(frappe.get_all("Health Measure", pluck="name")), TENURE, *extra_features]
 	column = {key: j for j, key in enumerate(keys)}
 	rows = count_observation_rows(where, params)
 	matrix = np.full((rows, len(keys)), np.nan)
@@ -86,7 +91,11 @@ def observations(horizon: int, on: date | None = None):
 		tenure = tenure_days(acquired.get(customer), day)
 		if tenure is not None:
 			matrix[i, column[TENURE]] = tenure
-		churned[i] = bool(gone)
+		for key, by_day in extra.items():
+			value = by_day[day].get(customer)
+			if value is not None:
+				matrix[i, column[key]] = value
+		churned[i] = label(customer, day) if label else bool(gone)
 		days.append(day)
 		customers.append(customer)
 		i += 1
@@ -109,43 +118,72 @@ def fit(horizon: int, on: date | None = None) -> str | None:
 	doc = frappe.get_doc(
 		{
 			"doctype": "Churn Risk Model",
+			**model_fields(model),
 			"horizon_days": horizon,
-			"verdict": VERDICTS[model.verdict],
-			"is_current": 1,
-			"fitted_on": now_datetime(),
-			"fitted_by": frappe.session.user,
-			"auc": model.auc,
-			"auc_low": model.auc_low,
-			"auc_high": model.auc_high,
-			"lift": model.lift,
 			"brier": model.brier,
 			"brier_base_rate": model.brier_base_rate,
-			"base_rate": 100.0 * model.base_rate,
-			"train_from": model.train_dates[0],
-			"train_to": model.train_dates[-1],
-			"test_from": model.test_dates[0],
-			"test_to": model.test_dates[-1],
-			"n_train": model.n_train,
-			"n_test": model.n_test,
-			"customers_test": model.customers_test,
-			"events_test": model.events_test,
-			"calibration": json.dumps([b.__dict__ for b in model.calibration]),
 			"company": company,
 			"backtest": json.dumps(
 				revenue_backtest(company, matrix, keys, churned, days, customers, horizon)
-			),
-			"model": json.dumps(
-				{
-					"intercept": model.intercept,
-					"features": [f.__dict__ for f in model.features],
-					"coefficients": model.coefficients,
-				}
 			),
 		}
 	)
 	frappe.db.set_value("Churn Risk Model", {"horizon_days": horizon, "is_current": 1}, "is_current", 0)
 	doc.insert(ignore_permissions=True)
 	return doc.name
+
+
+def model_fields(model: RiskModel) -> dict:
+	"""What every stored fit keeps (churn risk, expansion propensity): verdict, figures on the test dates,
+	window, calibration and the model itself; the newest becomes current."""
+	return {
+		"verdict": VERDICTS[model.verdict],
+		"is_current": 1,
+		"fitted_on": now_datetime(),
+		"fitted_by": frappe.session.user,
+		"auc": model.auc,
+		"auc_low": model.auc_low,
+		"auc_high": model.auc_high,
+		"lift": model.lift,
+		"base_rate": 100.0 * model.base_rate,
+		"train_from": model.train_dates[0],
+		"train_to": model.train_dates[-1],
+		"test_from": model.test_dates[0],
+		"test_to": model.test_dates[-1],
+		"n_train": model.n_train,
+		"n_test": model.n_test,
+		"customers_test": model.customers_test,
+		"events_test": model.events_test,
+		"calibration": json.dumps([b.__dict__ for b in model.calibration]),
+		"model": json.dumps(
+			{
+				"intercept": model.intercept,
+				"features": [f.__dict__ for f in model.features],
+				"coefficients": model.coefficients,
+			}
+		),
+	}
+
+
+def stored_model(stored: str, horizon: int, base_rate: float = 0.0, auc=None, calibration=None) -> RiskModel:
+	"""A usable stored fit (its `model` JSON) as the engine's model, to predict with."""
+	stored = json.loads(stored)
+	return RiskModel(
+		horizon=horizon,
+		features=[Feature(**f) for f in stored["features"]],
+		intercept=stored["intercept"],
+		coefficients=stored["coefficients"],
+		train_dates=[],
+		test_dates=[],
+		n_train=0,
+		n_test=0,
+		customers_test=0,
+		events_test=0,
+		base_rate=base_rate,
+		verdict=USABLE,
+		auc=auc,
+		calibration=[CalibrationBin(**b) for b in json.loads(calibration or "[]")],
+	)
 
 
 def revenue_backtest(company, matrix, keys, churned, days, customers, horizon: int) -> list[dict]:
@@ -197,21 +235,7 @@ def current_models() -> dict[int, RiskModel]:
 		filters={"is_current": 1, "verdict": USABLE_VERDICT},
 		fields=["horizon_days", "model", "auc", "calibration"],
 	):
-		stored = json.loads(row.model)
-		models[row.horizon_days] = RiskModel(
-			horizon=row.horizon_days,
-			features=[Feature(**f) for f in stored["features"]],
-			intercept=stored["intercept"],
-			coefficients=stored["coefficients"],
-			train_dates=[],
-			test_dates=[],
-			n_train=0,
-			n_test=0,
-			customers_test=0,
-			events_test=0,
-			base_rate=0.0,
-			verdict=USABLE,
-			auc=row.auc,
-			calibration=[CalibrationBin(**b) for b in json.loads(row.calibration or "[]")],
+		models[row.horizon_days] = stored_model(
+			row.model, row.horizon_days, auc=row.auc, calibration=row.calibration
 		)
 	return models
