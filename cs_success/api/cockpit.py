@@ -14,7 +14,12 @@ from frappe import _
 from frappe.utils import add_days, getdate, now_datetime, strip_html, today
 
 from cs_success.analytics import customer_attributes
-from cs_success.base.permissions import enabled_customers_only, may_see_revenue, permitted_values
+from cs_success.base.permissions import (
+	enabled_customers_only,
+	may_see_revenue,
+	permitted_values,
+	require_any_role,
+)
 from cs_success.base.roles import CS_AGENT, MANAGER_ROLES, SYSTEM_MANAGER
 from cs_success.engine.health_score import BANDS, NO_DATA
 from cs_success.ledger.queries import PENDING, mrr_company, mrr_now, renewals_due
@@ -83,9 +88,7 @@ def _is_manager() -> bool:
 
 
 def _cockpit_user(user: str | None) -> str:
-	# Not frappe.only_for: it lets everyone through while tests run, so the check could not be tested.
-	if set(COCKPIT_ROLES).isdisjoint(frappe.get_roles()):
-		raise frappe.PermissionError(_("The CSM cockpit is for CS Agents and CS Managers."))
+	require_any_role(COCKPIT_ROLES, _("The CSM cockpit is for CS Agents and CS Managers."))
 	if not user or user == frappe.session.user:
 		return frappe.session.user
 	if not _is_manager():

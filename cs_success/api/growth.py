@@ -3,6 +3,8 @@
 import frappe
 from frappe import _
 
+from cs_success.base.permissions import require_any_role
+from cs_success.base.queue import enqueue_once_after_commit
 from cs_success.base.roles import MANAGER_ROLES, ROLES
 
 
@@ -10,8 +12,7 @@ from cs_success.base.roles import MANAGER_ROLES, ROLES
 def create_expansion_opportunity(customer: str) -> dict:
 	"""The customer's expansion opportunity in ERPNext's pipeline: its open one, or a new one from its
 	signals. For a CS user who may read the customer's health and create Opportunities."""
-	if set(ROLES).isdisjoint(frappe.get_roles()):
-		raise frappe.PermissionError(_("Only customer success users may open expansion opportunities."))
+	require_any_role(ROLES, _("Only customer success users may open expansion opportunities."))
 	if not isinstance(customer, str) or not frappe.db.exists("Customer Health", customer):
 		frappe.throw(_("No health record for customer {0}.").format(customer), frappe.DoesNotExistError)
 	if not frappe.has_permission("Customer Health", "read", customer):
@@ -29,13 +30,5 @@ def create_expansion_opportunity(customer: str) -> dict:
 @frappe.whitelist(methods=["POST"])
 def refit_propensity() -> None:
 	"""Refit the expansion propensity model and evaluate everyone again, in the background."""
-	if set(MANAGER_ROLES).isdisjoint(frappe.get_roles()):
-		raise frappe.PermissionError(_("Only a CS Manager may refit the expansion propensity model."))
-	frappe.enqueue(
-		"cs_success.growth.refit.refit_propensity",
-		queue="long",
-		job_id="cs_success:growth:refit",
-		deduplicate=not frappe.flags.in_test,
-		enqueue_after_commit=True,
-		now=frappe.flags.in_test,
-	)
+	require_any_role(MANAGER_ROLES, _("Only a CS Manager may refit the expansion propensity model."))
+	enqueue_once_after_commit("cs_success.growth.refit.refit_propensity", "cs_success:growth:refit")

@@ -99,3 +99,16 @@ def run_tasks() -> None:
 			)
 		if not frappe.flags.in_test:
 			frappe.db.commit()
+
+
+def enqueue_once_after_commit(method: str, job_id: str) -> None:
+	"""Site-wide work (a refit, everyone recomputed) on the long queue: one job however many ask, after the
+	commit. Tests run it at once; a job left queued in Redis (no worker on a test bench) must not stop them."""
+	frappe.enqueue(
+		method,
+		queue="long",
+		job_id=job_id,
+		deduplicate=not frappe.flags.in_test,
+		enqueue_after_commit=True,
+		now=frappe.flags.in_test,
+	)

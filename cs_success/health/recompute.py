@@ -17,6 +17,7 @@ from frappe import _
 from frappe.utils import add_days, get_datetime, getdate, now_datetime
 
 from cs_success.base.bulk import insert_rows
+from cs_success.base.queue import enqueue_once_after_commit
 from cs_success.engine.health_score import (
 	NO_DATA,
 	Bands,
@@ -171,14 +172,8 @@ def recompute_customers(
 def enqueue_full_recompute() -> None:
 	"""Configuration changed (a scorecard, the bands, a manager's "recompute all"): everyone's score
 	may move at once. One job, however many saves; one summary, not one alert per customer."""
-	frappe.enqueue(
-		"cs_success.health.recompute.recompute_after_configuration_change",
-		queue="long",
-		job_id="cs_success:health:recompute_all",
-		# Tests run it at once; a job left queued in Redis (no worker on a test bench) must not stop them.
-		deduplicate=not frappe.flags.in_test,
-		enqueue_after_commit=True,
-		now=frappe.flags.in_test,
+	enqueue_once_after_commit(
+		"cs_success.health.recompute.recompute_after_configuration_change", "cs_success:health:recompute_all"
 	)
 
 
