@@ -1,5 +1,5 @@
-"""Expansion opportunities in the ERP's sales pipeline: an ERPNext Opportunity (or, where Frappe CRM is
-installed, a CRM Deal: not built yet) for a customer with room to grow, at most one open per customer.
+"""Expansion opportunities in the sales pipeline (growth/pipeline.py: an ERPNext Opportunity, or a CRM Deal
+where Frappe CRM is installed) for a customer with room to grow, at most one open per customer.
 
 The opportunity carries what customer success knows: the amount (the estimated MRR uplift x 12, an annual
 figure), the probability (the customer's expansion propensity; without a usable model, the site's base
@@ -18,7 +18,11 @@ from frappe import _
 from frappe.utils import add_days, escape_html, flt, getdate, today
 
 from cs_success.engine.expansion import GROWING, PROMOTER, RENEWAL_ROOM, SEAT_PRESSURE, WHITE_SPACE
+from cs_success.engine.ledger import EXPANSION
 from cs_success.growth.pipeline import Expansion, sales_pipeline
+from cs_success.growth.plans import current_seats, plan_ladder
+from cs_success.growth.propensity import base_rate
+from cs_success.ledger.queries import days_to_next_renewal, movements_between, mrr_company
 
 # How far ahead the propensity looks, and so the expected closing.
 HORIZON_DAYS = 90
@@ -106,9 +110,6 @@ def create_expansion_opportunity(customer: str, owner: str | None = None) -> tup
 	)
 	if not health or not health.expansion_signals:
 		frappe.throw(_("{0} shows no sign of room to grow today.").format(customer))
-	from cs_success.growth.propensity import base_rate
-	from cs_success.ledger.queries import days_to_next_renewal, mrr_company
-
 	company = mrr_company() or frappe.db.get_value("Company", {}, "name", order_by="creation asc")
 	currency = frappe.get_cached_value("Company", company, "default_currency")
 	probability = flt(health.expansion_propensity) if health.has_expansion_propensity else 100.0 * base_rate()
@@ -119,8 +120,6 @@ def create_expansion_opportunity(customer: str, owner: str | None = None) -> tup
 	signals = json.loads(health.expansion_signals)
 	step, seats = None, None
 	if health.expansion_next_plan:
-		from cs_success.growth.plans import current_seats, plan_ladder
-
 		plans = plan_ladder()
 		step = plans.get(health.expansion_next_plan)
 		seats = current_seats([customer], getdate(today()), plans).get(customer)
@@ -169,9 +168,6 @@ def cs_sourced_expansion(
 ) -> tuple[float, float]:
 	"""(CS-sourced, all) Expansion MRR dated in [start, end]: a movement is CS-sourced when an expansion
 	opportunity for its customer (any status but Lost) was opened in the SOURCED_WITHIN_DAYS before it."""
-	from cs_success.engine.ledger import EXPANSION
-	from cs_success.ledger.queries import movements_between
-
 	movements = movements_between(EXPANSION, start, end, company, customers)
 	if not movements:
 		return 0.0, 0.0

@@ -19,6 +19,7 @@ from frappe.utils import add_days, getdate, today
 
 from cs_success.engine.churn_risk import USABLE, RiskModel, fit_risk_model
 from cs_success.engine.expansion import expanded_within, seat_share
+from cs_success.engine.health_score import CHURNED
 from cs_success.engine.ledger import EXPANSION
 from cs_success.growth.plans import current_seats, plan_ladder
 from cs_success.growth.usage import latest_usage
@@ -110,17 +111,20 @@ def current_model() -> RiskModel | None:
 	return stored_model(row.model, HORIZON, base_rate=(row.base_rate or 0) / 100.0)
 
 
-def propensities(names: Sequence[str], day: date | None = None) -> dict[str, float]:
-	"""customer -> its probability (0-1) of expanding within 90 days; empty without a usable model."""
+def propensities(
+	names: Sequence[str], day: date | None = None, seat_shares: dict[str, float] | None = None
+) -> dict[str, float]:
+	"""customer -> its probability (0-1) of expanding within 90 days; empty without a usable model.
+	`seat_shares`: the customers' seat shares on `day` when the caller has them (the daily evaluation)."""
 	model = current_model()
 	if model is None or not names:
 		return {}
 	day = getdate(day or today())
 	acquired = acquired_on(list(names))
-	shares = seat_shares_on(day, list(names))
+	shares = seat_shares if seat_shares is not None else seat_shares_on(day, list(names))
 	rows = frappe.db.sql(
-		"SELECT name, contributions FROM `tabCustomer Health` WHERE name IN %(names)s AND band != 'Churned'",
-		{"names": tuple(names)},
+		"SELECT name, contributions FROM `tabCustomer Health` WHERE name IN %(names)s AND band != %(churned)s",
+		{"names": tuple(names), "churned": CHURNED},
 	)
 	values = [
 		{

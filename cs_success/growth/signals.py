@@ -22,6 +22,7 @@ from cs_success.engine.expansion import (
 	CustomerFacts,
 	Settings,
 	assess,
+	seat_share,
 )
 from cs_success.engine.health_score import CHURNED, HEALTHY
 from cs_success.engine.survey_metrics import CSAT, NPS, SCALES
@@ -93,7 +94,13 @@ def evaluate(names: Sequence[str], day: date | None = None, shared: tuple | None
 	promoters = decision_maker_answers(names, day)
 	renewals = days_to_next_renewal(day, names)
 	opportunities = open_expansion_opportunities(names)
-	propensity = propensities(names, day)
+	# The seat shares the propensity reads, from the seats and usage read above (not read again).
+	shares = {
+		name: share
+		for name, used in seats_used.items()
+		if (share := seat_share(used, seats[name].seats if name in seats else None)) is not None
+	}
+	propensity = propensities(names, day, shares)
 
 	customer_segments = {
 		name: (group or "", territory or "")
@@ -121,16 +128,12 @@ def evaluate(names: Sequence[str], day: date | None = None, shared: tuple | None
 				item_groups=frozenset(mine.get("groups", ())),
 				days_to_renewal=renewals.get(name),
 			)
+			# The customer counts among the buyers only of groups it has, which white space never offers.
 			result = assess(
 				facts,
 				config,
 				plans,
-				{
-					g: buyers - (1 if g in mine.get("groups", ()) else 0)
-					for g, buyers in segment["buyers"].items()
-				}
-				if segment
-				else {},
+				segment["buyers"] if segment else {},
 				peers,
 				segment["spend"] if segment else {},
 				HEALTHY,
