@@ -199,10 +199,15 @@ def arr_now(filters: str | list | dict | None = None) -> str:
 	return _money(round(12 * value, 2) if value is not None else None, company)
 
 
+def this_quarter_start(day=None) -> date:
+	"""The first day of the calendar quarter `day` (default: today) is in."""
+	day = getdate(day or today())
+	return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
 def last_full_quarter(day=None) -> tuple[date, date]:
 	"""The calendar quarter that ended last before `day` (default: today)."""
-	day = getdate(day or today())
-	this_quarter = date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+	this_quarter = this_quarter_start(day)
 	start = getdate(add_months(this_quarter, -3))
 	return start, getdate(add_days(this_quarter, -1))
 
@@ -222,11 +227,6 @@ def nrr_last_quarter(filters: str | list | dict | None = None) -> dict | str:
 
 
 # Growth ---------------------------------------------------------------------------------------------------
-
-
-def this_quarter_start(day=None) -> date:
-	day = getdate(day or today())
-	return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
 
 
 @frappe.whitelist()
