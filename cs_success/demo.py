@@ -198,6 +198,7 @@ def create_demo_data(customers: int = DEFAULT_CUSTOMERS, seed: int = 42, force: 
 	update_campaign_stats(campaign.name)
 	frappe.db.commit()
 
+	from cs_success.health import band_outcomes
 	from cs_success.health.backfill import backfill
 	from cs_success.jobs import refresh_all
 	from cs_success.ledger.build import rebuild_customers
@@ -208,6 +209,8 @@ def create_demo_data(customers: int = DEFAULT_CUSTOMERS, seed: int = 42, force: 
 	backfill(BACKFILL_MONTHS, customers=demo_customers())
 	refresh_all()
 	_history(rng)
+	# A ledger and months of snapshots for the demo's customers: every stored band outcome may change.
+	band_outcomes.forget()
 	created["play_runs"] = _plays()
 	frappe.db.commit()
 	return created
@@ -812,6 +815,11 @@ def clear_demo_data() -> int:
 		for name in _recorded(doctype):
 			if not frappe.db.exists(doctype, name) or _delete_unless_in_use(doctype, name):
 				frappe.db.delete("CS Demo Record", {"reference_doctype": doctype, "reference_name": name})
+	if removed:
+		from cs_success.health import band_outcomes
+
+		# Their snapshots and churn went with them, from every stored band outcome they were in.
+		band_outcomes.forget()
 	frappe.db.commit()
 	return removed
 

@@ -23,7 +23,7 @@ from frappe.utils import getdate, now_datetime
 
 from cs_success.base.isolation import run_as_administrator, transaction_lost
 from cs_success.base.queue import DRAIN_BATCH, PENDING_KEY, SCHEDULED_KEY, pop_pending, run_tasks
-from cs_success.health import recompute
+from cs_success.health import band_outcomes, recompute
 from cs_success.health.measure_data import get_customers
 from cs_success.ledger import build as ledger
 
@@ -169,6 +169,8 @@ def first_run(backfill_months: int = FIRST_RUN_BACKFILL_MONTHS, since: date | st
 	try:
 		_set_progress("ledger", 0, customers)
 		done["ledger_customers"] = ledger.rebuild_all()
+		# A new ledger may move any churn event: every stored band outcome goes (the daily run refills them).
+		band_outcomes.forget()
 		_commit()
 		_set_progress("scores", 0, customers)
 		done["scored"] = refresh_all(raise_alerts=False)
@@ -217,7 +219,8 @@ def _set_progress(stage: str, done: int, total: int) -> None:
 @run_as_administrator
 def daily() -> None:
 	"""The scheduler's daily run, in the pipeline's order: the ledger settles renewals that came due, plans
-	flag overdue tasks, everyone is scored (values drift with time), then the time-based plays."""
+	flag overdue tasks, everyone is scored (values drift with time), then the time-based plays, then the
+	band outcomes of the start days whose windows passed (health/band_outcomes.py)."""
 	from cs_success.growth.signals import evaluate_all
 	from cs_success.ledger.build import settle_pending_renewals
 	from cs_success.playbooks.evaluation import run_daily
@@ -232,6 +235,10 @@ def daily() -> None:
 	evaluate_all()
 	_commit()
 	run_daily()
+	# Last: what followed each start day whose window passed, for Play Effectiveness; the day's renewals
+	# have settled (a churn they record counts in it).
+	band_outcomes.fill_due()
+	_commit()
 
 
 def _commit() -> None:

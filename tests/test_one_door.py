@@ -18,7 +18,8 @@ LEDGER_TABLES = (
 	"Customer Lifecycle Event",
 	"Agreement Renewal",
 )
-HISTORY_TABLES = ("Customer Health Snapshot",)
+# The band outcomes are health history summed per start day: one module computes, forgets and reads them.
+HISTORY_TABLES = ("Customer Health Snapshot", "Health Band Outcome")
 TABLES = LEDGER_TABLES + HISTORY_TABLES
 
 # Calls that read or write a doctype's rows when given its name first (or as `doctype=`).
@@ -46,6 +47,7 @@ DATABASE_CALLS = {
 ALLOWED = {
 	"ledger/queries.py": "the door to the revenue ledger: every read of it",
 	"health/snapshots.py": "the door to health history: every read of it",
+	"health/band_outcomes.py": "the door to the band outcomes: computes, stores, forgets and reads them",
 	"ledger/build.py": "writes the revenue ledger (rebuilds a customer's rows, settles pending renewals)",
 	"ledger/snapshot_outcomes.py": "writes what followed each snapshot from the ledger, in one UPDATE",
 	"health/recompute.py": "writes the Daily and band-change snapshots (one INSERT per batch)",

@@ -8,20 +8,26 @@ from hypothesis import strategies as st
 
 from cs_success.engine.health_score import AT_RISK, CRITICAL, NO_DATA
 from cs_success.engine.play_effectiveness import (
+	SCORE_UNITS,
 	Facts,
 	History,
 	Run,
 	RunWindow,
 	Tally,
+	band_tallies,
+	churn_ordinals,
 	days_between,
 	difference,
 	evaluate,
 	exclusions,
+	facts_by_day,
 	facts_on,
 	mean,
 	median,
+	plan,
 	play_figures,
 	rate,
+	score_units,
 	start_score,
 	window_figures,
 	window_passed,
@@ -426,3 +432,114 @@ def test_evaluate_matches_the_definition(raw_histories, raw_churn, raw_runs, tod
 			for name in ("health_change", "churn_rate", "comparison_health_change", "comparison_churn_rate"):
 				want = getattr(expected, name)
 				assert getattr(got, name) == (None if want is None else pytest.approx(want)), name
+
+
+# --- The pool, stored or not -----------------------------------------------------------------------
+
+
+def test_tally_sums_changes_exactly_in_any_order():
+	# 0.1 + 0.2 + 0.3 is 0.6000000000000001 in floats one way and 0.6 the other; in SCORE_UNITS both are
+	# 600,000,000 over 3 changes: a mean of exactly 0.2.
+	facts = [Facts(CRITICAL, 50, (50 + change, None), (False, False)) for change in (0.1, 0.2, 0.3)]
+	forward, backward = Tally(), Tally()
+	for item in facts:
+		forward.add(item)
+	for item in reversed(facts):
+		backward.add(item)
+	assert forward == backward
+	assert forward.change_sum == [600_000_000, 0] and forward.changes == [3, 0]
+	assert forward.mean_change(0) == 0.2
+	assert score_units(55.3) - score_units(55) == 300_000_000 == 0.3 * SCORE_UNITS
+	# a score stored with 9 decimals is a whole number of units
+	assert score_units(12.345678901) == 12_345_678_901
+
+
+def test_plan_names_the_start_days_and_the_customers_needed():
+	planned = plan(RUNS, NEARBY, TODAY)
+	assert planned.days == [S1, S2]
+	assert [run.customer for run in planned.measured] == ["A", "B", "C"]
+	# P reached A, B and V around S1 and C around S2: each of them needed on that day; U's run is Q's.
+	assert planned.excluded == {("P", S1): {"A", "B", "V"}, ("P", S2): {"C"}}
+	assert planned.needed == {"A": {S1}, "B": {S1}, "V": {S1}, "C": {S2}}
+	# S2's 90 days end 2020-08-13, after TODAY
+	assert (planned.final_windows(S1), planned.final_windows(S2)) == ((30, 90), (30,))
+
+
+def test_facts_by_day_skips_the_days_a_history_cannot_speak_for():
+	history = History([(D(2020, 1, 10), 40, CRITICAL), (D(2020, 2, 1), 50, CRITICAL)])
+	days = [D(2020, 1, 9), D(2020, 1, 10), D(2020, 3, 3), D(2020, 3, 4)]
+	ordinals = [day.toordinal() for day in days]
+	# before the first snapshot, and more than 31 days after the last (2020-03-03 is day 31)
+	assert [day for day, _facts in facts_by_day(history, [], days, ordinals)] == days[1:3]
+	assert list(facts_by_day(History(), [], days, ordinals)) == []
+
+
+def test_band_tallies_by_hand():
+	pool = band_tallies(histories(), CHURN, [S1, S2])
+	# S1, Critical: A, B, X, Y, U, V (W's snapshot is 40 days old, Z is At Risk). 30 days: A +15, X +10,
+	# Y -15, U +10, V +60 (B none): 80 over 5; churned Y. 90 days: A +20, X +8, U +2: 30 over 3; churned
+	# Y and B (2020-03-01).
+	critical = pool[(S1, CRITICAL)]
+	assert critical.customers == 6
+	assert critical.churned == [1, 2]
+	assert critical.change_sum == [80 * SCORE_UNITS, 30 * SCORE_UNITS] and critical.changes == [5, 3]
+	assert pool[(S1, AT_RISK)].customers == 1  # Z
+	# S2: C (2020-05-01) and X (2020-05-10), Critical; A's latest (2020-04-05) is 40 days old, no band.
+	assert pool[(S2, CRITICAL)].customers == 2
+	assert set(pool) == {(S1, CRITICAL), (S1, AT_RISK), (S2, CRITICAL)}
+	assert churn_ordinals({"Y": [D(2020, 2, 1), D(2020, 1, 20)]}) == {
+		"Y": [D(2020, 1, 20).toordinal(), D(2020, 2, 1).toordinal()]
+	}
+
+
+def test_evaluate_from_a_stored_pool_reads_only_the_needed_customers():
+	planned = plan(RUNS, NEARBY, TODAY)
+	pool = band_tallies(histories(), CHURN, planned.days)
+	needed = ((customer, History(HISTORIES[customer])) for customer in sorted(planned.needed))
+	churn = {customer: days for customer, days in CHURN.items() if customer in planned.needed}
+	assert evaluate(RUNS, NEARBY, needed, churn, TODAY, pool=pool) == evaluate(
+		RUNS, NEARBY, histories(), CHURN, TODAY
+	)
+
+
+@given(
+	st.fixed_dictionaries({name: snapshots for name in NAMES}),
+	st.dictionaries(st.sampled_from(NAMES), st.lists(st.integers(0, 220), max_size=3)),
+	runs_strategy,
+	st.integers(60, 240),
+	st.booleans(),
+)
+def test_a_stored_pool_gives_exactly_the_streamed_figures(raw_histories, raw_churn, raw_runs, offset, later):
+	"""Whatever the data: the pool computed beforehand, with only the needed customers read, gives the
+	figures of the full pass to the last digit (scores with tenths: a float sum would differ by order). The
+	full pass reads up to today, as the report does; the pool may have been stored on a later day (`later`),
+	with snapshots and churn after today and windows that had not passed: the figures never read those."""
+	rows = {
+		name: [(BASE + timedelta(days=day), score + day / 10, band) for day, score, band in found]
+		for name, found in raw_histories.items()
+		if found
+	}
+	churn = {name: [BASE + timedelta(days=day) for day in days] for name, days in raw_churn.items()}
+	runs = [
+		Run(play, customer, datetime.combine(BASE + timedelta(days=day), datetime.min.time()), "Open", None,
+			None, band, score)
+		for play, customer, day, band, score in raw_runs
+	]  # fmt: skip
+	nearby = [(run.play, run.customer, run.start_day) for run in runs]
+	today = BASE + timedelta(days=offset)
+	until_today = {name: [row for row in found if row[0] <= today] for name, found in rows.items()}
+	churn_until_today = {name: [day for day in days if day <= today] for name, days in churn.items()}
+	full = evaluate(
+		runs, nearby, ((name, History(found)) for name, found in sorted(until_today.items()) if found),
+		churn_until_today, today,
+	)  # fmt: skip
+	planned = plan(runs, nearby, today)
+	seen, seen_churn = (rows, churn) if later else (until_today, churn_until_today)
+	pool = band_tallies(
+		[(name, History(found)) for name, found in sorted(seen.items()) if found], seen_churn, planned.days
+	)
+	# The needed customers in another order than the stream's: the sums are exact.
+	needed = [
+		(name, History(until_today[name])) for name in sorted(planned.needed, reverse=True) if name in rows
+	]
+	assert evaluate(runs, nearby, needed, churn_until_today, today, pool=pool) == full

@@ -15,6 +15,12 @@ with drops out of it, and a figure with nothing behind it is None, never 0.
 
 Rates and churn figures are percentages (0-100), health changes are score points, durations days.
 The Frappe side (cs_success/playbooks/effectiveness.py) reads the rows; this module does the arithmetic.
+
+The comparison groups start from the *pool*: per start day and band, every customer's outcomes summed
+(`band_tallies`). It depends on no play or run, so cs_success/health/band_outcomes.py keeps it per start day
+once a window has passed, and `evaluate` takes it from there (`pool=`), reading one by one only the
+customers it needs (`Plan.needed`). Health changes are summed in whole SCORE_UNITS, exactly, so a stored
+sum and one made on the fly, in any order of customers, give the same figures to the last digit.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from __future__ import annotations
 import statistics
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -34,6 +40,10 @@ LOOKBACK_DAYS = SNAPSHOT_LOOKBACK_DAYS
 # A customer the play enrolled this close to a run's start is not that run's comparison.
 MATCH_DAYS = 90
 OUTCOMES = ("Saved", "Churned", "No Effect")
+# Health changes are summed in these units of a score point: scores are stored with 9 decimals (Frappe's
+# Float column, decimal(21,9)), so every change is a whole number of them and a sum is exact whatever the
+# order of its customers (a float sum is not, and a stored sum is rounded to the column's 9 decimals).
+SCORE_UNITS = 10**9
 
 
 # --- Arithmetic ------------------------------------------------------------------------------------
@@ -136,19 +146,25 @@ def facts_on(
 	)
 
 
+def score_units(points: float) -> int:
+	"""A score or a change in whole SCORE_UNITS (exact for any value the score column holds)."""
+	return round(points * SCORE_UNITS)
+
+
 @dataclass
 class Tally:
-	"""Sums over a group of customers on one start day, per window (by index into the windows)."""
+	"""Sums over a group of customers on one start day, per window (by index into the windows). The health
+	changes are summed in SCORE_UNITS (`change_sum`), whole numbers: exact in any order."""
 
 	windows: int = len(WINDOWS)
 	customers: int = 0
 	churned: list[int] = field(default_factory=list)
-	change_sum: list[float] = field(default_factory=list)
+	change_sum: list[int] = field(default_factory=list)
 	changes: list[int] = field(default_factory=list)
 
 	def __post_init__(self):
 		self.churned = self.churned or [0] * self.windows
-		self.change_sum = self.change_sum or [0.0] * self.windows
+		self.change_sum = self.change_sum or [0] * self.windows
 		self.changes = self.changes or [0] * self.windows
 
 	def add(self, facts: Facts, sign: int = 1) -> None:
@@ -158,7 +174,7 @@ class Tally:
 			self.churned[index] += sign * facts.churned[index]
 			change = facts.change(index)
 			if change is not None:
-				self.change_sum[index] += sign * change
+				self.change_sum[index] += sign * score_units(change)
 				self.changes[index] += sign
 
 	def copy(self) -> Tally:
@@ -170,7 +186,10 @@ class Tally:
 		return rate(self.churned[index], self.customers)
 
 	def mean_change(self, index: int) -> float | None:
-		return self.change_sum[index] / self.changes[index] if self.changes[index] else None
+		"""In score points; one division of two whole numbers (correctly rounded, the same every time)."""
+		if not self.changes[index]:
+			return None
+		return self.change_sum[index] / (self.changes[index] * SCORE_UNITS)
 
 
 # --- Runs and plays --------------------------------------------------------------------------------
@@ -288,6 +307,97 @@ def exclusions(
 	return result
 
 
+@dataclass(frozen=True)
+class Plan:
+	"""What the figures of some runs need: the runs whose shortest window has passed (`measured`), their
+	start days, the customers each (play, start day) leaves out of its comparison, and the customers whose
+	facts are needed one by one (customer -> start days: the runs' own, and those left out)."""
+
+	measured: list[Run]
+	days: list[date]
+	excluded: dict[tuple[str, date], set[str]]
+	needed: dict[str, set[date]]
+	windows: tuple[int, ...]
+	today: date
+
+	def final_windows(self, day: date) -> tuple[int, ...]:
+		"""The windows of start day `day` that have passed: the only ones its figures use."""
+		return tuple(window for window in self.windows if window_passed(day, window, self.today))
+
+
+def plan(
+	runs: Sequence[Run],
+	nearby: Iterable[tuple[str, str, date]],
+	today: date,
+	windows: Sequence[int] = WINDOWS,
+) -> Plan:
+	"""The Plan of these runs (evaluate's arguments of the same names)."""
+	# Only start days with a passed window need anything: the shortest window passes first.
+	measured = [run for run in runs if window_passed(run.start_day, min(windows), today)]
+	excluded = exclusions(nearby, {(run.play, run.start_day) for run in measured})
+	needed = defaultdict(set)
+	for run in measured:
+		needed[run.customer].add(run.start_day)
+	for (_play, day), customers in excluded.items():
+		for customer in customers:
+			needed[customer].add(day)
+	return Plan(
+		measured=measured,
+		days=sorted({run.start_day for run in measured}),
+		excluded=excluded,
+		needed=dict(needed),
+		windows=tuple(windows),
+		today=today,
+	)
+
+
+def churn_ordinals(churn: Mapping[str, Sequence[date]]) -> dict[str, list[int]]:
+	"""customer -> its Churned event days as sorted ordinals, as facts_on takes them."""
+	return {customer: sorted(day.toordinal() for day in days) for customer, days in churn.items()}
+
+
+def facts_by_day(
+	history: History,
+	churn_days: Sequence[int],
+	days: Sequence[date],
+	ordinals: Sequence[int],
+	windows: Sequence[int] = WINDOWS,
+) -> Iterator[tuple[date, Facts]]:
+	"""(start day, facts) of one customer on the sorted start days `days` (`ordinals`: theirs) that its
+	snapshots can speak for: from its first one to LOOKBACK_DAYS after its last (no state before the first,
+	nor long after the last; on any other day it has no band, so it is in no group)."""
+	span = history.span()
+	if span is None:
+		return
+	low = bisect_left(ordinals, span[0])
+	high = bisect_right(ordinals, span[1] + LOOKBACK_DAYS)
+	for day in days[low:high]:
+		yield day, facts_on(history, churn_days, day, windows)
+
+
+def band_tallies(
+	histories: Iterable[tuple[str, History]],
+	churn: Mapping[str, Sequence[date]],
+	days: Iterable[date],
+	windows: Sequence[int] = WINDOWS,
+) -> dict[tuple[date, str], Tally]:
+	"""The pool: (start day, band) -> the Tally of every customer in that band on that day (its latest
+	snapshot on or before the day within LOOKBACK_DAYS), for each of `days`. histories: (customer, History)
+	of every customer, each once, with its Daily snapshots from LOOKBACK_DAYS before the first day to the
+	longest window's end (or before today); churn: customer -> Churned event days in the same span. It
+	depends on no play or run: cs_success/health/band_outcomes.py stores it per start day."""
+	days = sorted(set(days))
+	ordinals = [day.toordinal() for day in days]
+	churn_days = churn_ordinals(churn)
+	no_churn: list[int] = []
+	pool: dict[tuple[date, str], Tally] = defaultdict(lambda: Tally(len(windows)))
+	for customer, history in histories:
+		for day, facts in facts_by_day(history, churn_days.get(customer, no_churn), days, ordinals, windows):
+			if facts.band is not None:
+				pool[(day, facts.band)].add(facts)
+	return dict(pool)
+
+
 def evaluate(
 	runs: Sequence[Run],
 	nearby: Iterable[tuple[str, str, date]],
@@ -295,6 +405,7 @@ def evaluate(
 	churn: Mapping[str, Sequence[date]],
 	today: date,
 	windows: Sequence[int] = WINDOWS,
+	pool: Mapping[tuple[date, str], Tally] | None = None,
 ) -> tuple[list[PlayFigures], PlayFigures]:
 	"""Every play's figures (plays in order of name) and all plays' together.
 
@@ -302,41 +413,30 @@ def evaluate(
 	within MATCH_DAYS of the range, the range's own included; histories: (customer, History) of every
 	customer with Daily snapshots from LOOKBACK_DAYS before the first start day to the last window's end,
 	each customer once (read as a stream: they are only passed over once); churn: customer -> Churned
-	event days in the same span."""
-	churn_days = {customer: sorted(day.toordinal() for day in days) for customer, days in churn.items()}
-	# Only start days with a passed window need anything: the shortest window passes first.
-	measured = [run for run in runs if window_passed(run.start_day, min(windows), today)]
-	days = sorted({run.start_day for run in measured})
-	excluded = exclusions(nearby, {(run.play, run.start_day) for run in measured})
-	# The customers whose facts on a day are needed one by one: the runs' own, and those taken out of a
-	# comparison group.
-	needed = defaultdict(set)
-	for run in measured:
-		needed[run.customer].add(run.start_day)
-	for (_play, day), customers in excluded.items():
-		for customer in customers:
-			needed[customer].add(day)
+	event days in the same span.
+
+	pool: band_tallies of the plan's start days (each day's passed windows at least), made beforehand (kept
+	by cs_success/health/band_outcomes.py); then `histories` and `churn` need only cover the customers in
+	plan(...).needed, and nobody else's snapshots are read."""
+	planned = plan(runs, nearby, today, windows)
+	churn_days = churn_ordinals(churn)
+	measured, days, excluded, needed = planned.measured, planned.days, planned.excluded, planned.needed
 
 	ordinals = [day.toordinal() for day in days]
-	pool: dict[tuple[date, str], Tally] = defaultdict(lambda: Tally(len(windows)))
+	build_pool = pool is None
+	if build_pool:
+		pool = defaultdict(lambda: Tally(len(windows)))
 	kept: dict[tuple[str, date], Facts] = {}
 	no_churn: list[int] = []
 	for customer, history in histories:
-		span = history.span()
-		if span is None:
-			continue
-		# Start days the customer's snapshots can speak for: from its first one to LOOKBACK_DAYS after
-		# its last (no state before the first, nor long after the last).
-		low = bisect_left(ordinals, span[0])
-		high = bisect_right(ordinals, span[1] + LOOKBACK_DAYS)
 		wanted = needed.get(customer, ())
 		churned = churn_days.get(customer, no_churn)
-		for day in days[low:high]:
-			facts = facts_on(history, churned, day, windows)
-			if facts.band is not None:
-				pool[(day, facts.band)].add(facts)
-			if day in wanted:
-				kept[(customer, day)] = facts
+		if build_pool:
+			for day, facts in facts_by_day(history, churned, days, ordinals, windows):
+				if facts.band is not None:
+					pool[(day, facts.band)].add(facts)
+				if day in wanted:
+					kept[(customer, day)] = facts
 		# A run's customer may have no snapshot on its start day and still later ones.
 		for day in wanted:
 			if (customer, day) not in kept:

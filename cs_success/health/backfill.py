@@ -6,7 +6,9 @@ engine, scorecards and measure queries as a live recompute (measure_data.AS_OF_S
 true on D: tickets open then, invoices overdue then, ledger standing and MRR then, survey answers,
 touchpoints, usage and other activity recorded by then), and stored as a Daily snapshot marked
 `is_backfilled` with the scorecard and version that scored it. A snapshot recorded live on that day is
-never overwritten; re-running the back-fill refreshes only back-filled rows.
+never overwritten; re-running the back-fill refreshes only back-filled rows. The stored band outcomes of
+the start days those snapshots can change are forgotten (health/band_outcomes.py), for the daily run to
+compute again.
 
 Not back-filled: success plans (a plan's progress and status have no history), so their measures
 drop out of back-filled scores and the coverage says so.
@@ -21,6 +23,7 @@ from frappe.utils import add_days, add_months, get_first_day, getdate, now_datet
 from cs_success.engine.health_score import compute_health
 from cs_success.engine.ledger import CHURNED
 from cs_success.engine.scorecards import CustomerSegment, select_scorecard
+from cs_success.health.band_outcomes import forget_snapshot_days
 from cs_success.health.config import get_bands, load_scorecards
 from cs_success.health.measure_data import AS_OF_SOURCES, gather_raw_values
 from cs_success.health.recompute import breakdown_state, stored_coverage, stored_score
@@ -84,6 +87,9 @@ def backfill(
 			_upsert(rows)
 		if progress:
 			progress(done, len(dates))
+	if scored := [day for day, count in written.items() if count]:
+		# Snapshots of past days change what followed those days: the stored band outcomes go.
+		forget_snapshot_days(min(scored), max(scored))
 	return written
 
 

@@ -1,12 +1,17 @@
 """Play Effectiveness, the reads: the runs, the churn events and the Daily snapshots the comparison needs,
 handed to cs_success/engine/play_effectiveness.py, which does the arithmetic.
 
-Three reads whatever the number of runs: the runs of the plays around the range, the Churned events of the
-span, and one stream of the span's Daily snapshots of every customer. The comparison needs every
-customer's band and later scores on every start day; one ordered pass over the snapshots lets the engine
-find each of them by bisection (O(customers x start days x log snapshots)), where SQL would join each start
-day to the 122 days around it for every customer. About 3 microseconds per customer and start day in the
-engine (2,000 customers with daily snapshots x 231 start days: 1.5 s on 2 CPUs), plus the stream."""
+The comparison of a run is every customer in its band on its start day less those the play reached around
+it. The first part, the pool, depends on no play: cs_success/health/band_outcomes.py keeps it per start day
+once a window has passed (the daily run fills it), so the report reads the pool's rows for its start days
+and the Daily snapshots of only the customers it needs one by one (the runs' own and those left out of a
+comparison: the engine's Plan.needed). A start day not stored (one the daily run has not reached, older
+than the stored year, forgotten by a back-fill) is computed on the fly from every customer's snapshots.
+
+A user restricted by User Permissions on Customer gets the full computation over the customers allowed
+(the stored pool counts everyone): one stream of those customers' Daily snapshots of the span, in which the
+engine finds each customer's band and later scores on every start day by bisection (about 3 microseconds
+per customer and start day)."""
 
 from __future__ import annotations
 
@@ -25,17 +30,20 @@ from cs_success.engine.play_effectiveness import (
 	PlayFigures,
 	Run,
 	evaluate,
+	plan,
 	window_passed,
 )
+from cs_success.health import band_outcomes
 from cs_success.health.snapshots import daily_history
 from cs_success.ledger.queries import events_between
 
 
 def effectiveness(
-	from_date: date, to_date: date, today: date, play: str | None = None
+	from_date: date, to_date: date, today: date, play: str | None = None, stored: bool = True
 ) -> tuple[list[PlayFigures], PlayFigures]:
 	"""Each play's figures for the runs started from `from_date` to `to_date` (one play, or all), and all
-	of them together. Only the customers the user's User Permissions allow, runs and comparison alike."""
+	of them together. Only the customers the user's User Permissions allow, runs and comparison alike.
+	`stored=False`: the full computation, without the stored pool (the benchmark's and the tests' reference)."""
 	from_date, to_date, today = getdate(from_date), getdate(to_date), getdate(today)
 	customers = permitted_values("Customer")
 	nearby = load_runs(
@@ -48,11 +56,19 @@ def effectiveness(
 		return evaluate(runs, nearby_starts, [], {}, today)
 	first = min(starts) - timedelta(days=LOOKBACK_DAYS)
 	last = min(max(starts) + timedelta(days=max(WINDOWS)), today)
+	if stored and customers is None:
+		planned = plan(runs, nearby_starts, today)
+		pool = band_outcomes.pool(planned.days, today)
+		customers = sorted(planned.needed)
+	else:
+		pool = None
 	churn = load_churn(min(starts), last, customers)
 	# Unbuffered: every snapshot of the span passes through once, never held in memory all at once. The
 	# engine reads nothing else meanwhile (the connection is busy with the stream).
 	with frappe.db.unbuffered_cursor():
-		return evaluate(runs, nearby_starts, snapshot_histories(first, last, customers), churn, today)
+		return evaluate(
+			runs, nearby_starts, snapshot_histories(first, last, customers), churn, today, pool=pool
+		)
 
 
 def load_runs(from_date: date, to_date: date, play: str | None, customers: list[str] | None) -> list[Run]:

@@ -48,6 +48,7 @@ OUR_DOCTYPES = (
 	"Churn Risk Model",
 	"Expansion Propensity Model",
 	"Advocacy Ask",
+	"Health Band Outcome",
 )
 # What the round trip leaves in ERPNext's pipeline: an expansion Opportunity and a referred Lead, made
 # while the app was installed; uninstall must leave them, and the type and source they use.

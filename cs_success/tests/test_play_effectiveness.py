@@ -57,7 +57,9 @@ def make_play(label: str):
 	).insert()
 
 
-class TestPlayEffectivenessReport(FrappeTestCase):
+class PlantedScenario(FrappeTestCase):
+	"""The runs, snapshots and churn events above, planted for each test and rolled back after it."""
+
 	def setUp(self):
 		self.p, self.q = make_play("P").name, make_play("Q").name
 		self.c = {label: make_customer(f"PE {label}") for label in SNAPSHOTS}
@@ -116,6 +118,8 @@ class TestPlayEffectivenessReport(FrappeTestCase):
 		)
 		return columns, {row["play"]: row for row in rows}, message, chart, summary
 
+
+class TestPlayEffectivenessReport(PlantedScenario):
 	def test_the_plays_figures_by_hand(self):
 		_columns, rows, message, chart, summary = self.report()
 		self.assertEqual(set(rows), {self.p, self.q})  # V's run of P is before the range
@@ -214,3 +218,163 @@ class TestPlayEffectivenessReport(FrappeTestCase):
 		self.assertEqual(p["churn_rate_90"], 33.33)
 		self.assertEqual(p["comparison_churn_rate_90"], 22.22)
 		self.assertEqual(p["comparison_health_change_90"], 5)
+
+
+# The stored pool (cs_success/health/band_outcomes.py) against the full computation, on the same scenario
+# plus a play R reaching N, whose band on S1 is No Data; M is No Data on S1 too and churns inside the 30
+# days. Neither is Critical or At Risk: P's and Q's figures stay those worked out by hand above.
+NO_DATA = "No Data"
+MORE_SNAPSHOTS = {
+	"N": [(D(2017, 1, 5), 0, NO_DATA), (D(2017, 2, 5), 0, NO_DATA)],
+	"M": [(D(2017, 1, 9), 0, NO_DATA)],
+}
+MORE_CHURNED = {"M": D(2017, 1, 25)}
+S1, S2 = D(2017, 1, 10), D(2017, 5, 15)
+
+
+class TestStoredBandOutcomes(PlantedScenario):
+	"""The same figures from the stored pool as from every customer's snapshots, whichever days are stored."""
+
+	def setUp(self):
+		super().setUp()
+		self.r = make_play("R").name
+		self.c.update({label: make_customer(f"PE {label}") for label in MORE_SNAPSHOTS})
+		now, user = frappe.utils.now_datetime(), frappe.session.user
+		base = (now, now, user, user, 0)
+		insert_rows(
+			"Customer Health Snapshot",
+			[*STANDARD, "customer", "snapshot_date", "kind", "score", "band"],
+			[
+				(frappe.generate_hash(length=20), *base, self.c[label], day, "Daily", score, band)
+				for label, rows in MORE_SNAPSHOTS.items()
+				for day, score, band in rows
+			],
+		)
+		insert_rows(
+			"Customer Lifecycle Event",
+			[*STANDARD, "customer", "event_date", "event_type"],
+			[
+				(frappe.generate_hash(length=20), *base, self.c[label], day, "Churned")
+				for label, day in MORE_CHURNED.items()
+			],
+		)
+		insert_rows(
+			"Play Run",
+			[*STANDARD, "play", "customer", "status", "enrolled_on", "band_at_start", "score_at_start"],
+			[
+				(
+					frappe.generate_hash(length=20),
+					*base,
+					self.r,
+					self.c["N"],
+					"Open",
+					datetime(2017, 1, 10),
+					NO_DATA,
+					0,
+				)
+			],
+		)
+
+	def both_ways(self, on=AS_OF, **filters):
+		"""The report from the stored pool (nothing computed on the fly unless `on_the_fly`) and in full."""
+		filters = {"from_date": D(2017, 1, 1), "to_date": D(2017, 6, 30), **filters}
+		return report_as_of(filters, on), report_as_of(filters, on, stored=False)
+
+	def stored(self, day, band, window):
+		return frappe.db.get_value(
+			"Health Band Outcome",
+			{"start_day": day, "band": band, "window_days": window},
+			["customers", "churned", "change_sum", "changes"],
+		)
+
+	def test_the_stored_pool_gives_the_full_computations_figures(self):
+		from unittest.mock import patch
+
+		from cs_success.health import band_outcomes
+
+		# As of 2017-07-01 the last 400 start days: S1's both windows are final, S2's 30 days only.
+		band_outcomes.fill_due(on=AS_OF)
+		windows = band_outcomes.stored_windows(S1, S2)
+		self.assertEqual((windows[S1], windows[S2]), ({30, 90}, {30}))
+		# S1, Critical, 30 days: A, B, X, Y, U, V (not W, 40 days old; not Z, At Risk). Churned: Y on 01-20.
+		# Changes: A 55 - 40 = +15, X 52 - 42 = +10, Y 20 - 35 = -15, U 58 - 48 = +10, V 90 - 30 = +60, B none:
+		# 80 over 5.
+		self.assertEqual(self.stored(S1, CRITICAL, 30), (6, 1, 80, 5))
+		# S1, No Data: N and M, no score; M churned on 01-25.
+		self.assertEqual(self.stored(S1, NO_DATA, 30), (2, 1, 0, 0))
+
+		# Every figure comes from the stored rows: computing a day on the fly would fail.
+		with patch.object(band_outcomes, "compute", side_effect=AssertionError("computed on the fly")):
+			stored = report_as_of({"from_date": D(2017, 1, 1), "to_date": D(2017, 6, 30)}, AS_OF)
+		full = report_as_of({"from_date": D(2017, 1, 1), "to_date": D(2017, 6, 30)}, AS_OF, stored=False)
+		self.assertEqual(stored, full)
+		rows = {row["play"]: row for row in stored[1]}
+		# P's comparison at 30 days, by hand (the first test): A's and B's group (S1, Critical) is the stored
+		# 6 less A, B and V, whom P reached: X, Y, U, +5/3 and 1/3 churned; C's (S2) is X: -4, none. Each run
+		# the same weight: (5/3 + 5/3 - 4) / 3 = -0.22, and (1/3 + 1/3 + 0) / 3 = 22.22 %.
+		self.assertEqual(rows[self.p]["comparison_health_change_30"], -0.2)
+		self.assertEqual(rows[self.p]["comparison_churn_rate_30"], 22.22)
+		# C's 90-day window had not passed on 2017-07-01: n = 2 (A, B).
+		self.assertEqual(rows[self.p]["n_90"], 2)
+		# R: N's group is S1's No Data, N and M, less N: M, who churned at day 15 and has no score.
+		r = rows[self.r]
+		self.assertEqual(
+			(r["n_30"], r["comparison_churn_rate_30"], r["comparison_churn_rate_90"]), (1, 100, 100)
+		)
+		self.assertIsNone(r["comparison_health_change_30"])
+		self.assertIsNone(r["health_change_30"])
+
+	def test_days_not_stored_are_computed_on_the_fly(self):
+		from cs_success.health import band_outcomes
+
+		band_outcomes.fill_due(on=AS_OF)
+		full = report_as_of({"from_date": D(2017, 1, 1), "to_date": D(2017, 6, 30)}, AS_OF, stored=False)
+		# A back-filled snapshot of 2017-04-01 can change the start days from 90 days before it to 31 after:
+		# S1 goes, S2 stays.
+		band_outcomes.forget_snapshot_days(D(2017, 4, 1), D(2017, 4, 1))
+		windows = band_outcomes.stored_windows(D(2016, 1, 1), AS_OF)
+		self.assertNotIn(S1, windows)
+		self.assertNotIn(D(2017, 5, 2), windows)
+		self.assertIn(D(2017, 5, 3), windows)
+		self.assertIn(D(2016, 12, 31), windows)
+		self.assertEqual(report_as_of({"from_date": D(2017, 1, 1), "to_date": D(2017, 6, 30)}, AS_OF), full)
+		# Nothing stored: all on the fly, the same again.
+		band_outcomes.forget()
+		self.assertEqual(report_as_of({"from_date": D(2017, 1, 1), "to_date": D(2017, 6, 30)}, AS_OF), full)
+
+	def test_the_daily_run_stores_the_days_whose_windows_passed(self):
+		from cs_success.health import band_outcomes
+
+		self.assertEqual(band_outcomes.fill_due(on=AS_OF, keep_days=400), 400 - 30)
+		# A day later: 06-01's 30 days (to 07-01) and 04-02's 90 days (to 07-01) have passed, nothing else.
+		self.assertEqual(band_outcomes.fill_due(on=D(2017, 7, 2)), 2)
+		windows = band_outcomes.stored_windows(D(2017, 4, 1), D(2017, 7, 1))
+		self.assertEqual((windows[D(2017, 4, 2)], windows[D(2017, 6, 1)]), ({30, 90}, {30}))
+		self.assertNotIn(D(2017, 6, 2), windows)
+		# A day no customer had a band on is stored as such, and not computed again.
+		self.assertEqual(self.stored(D(2016, 7, 1), "", 90), (0, 0, 0, 0))
+		self.assertEqual(band_outcomes.fill_due(on=D(2017, 7, 2)), 0)
+		# Days before the last 400 are deleted: 2017-07-02 less 400 days is 2016-05-28, the oldest kept.
+		self.assertEqual(band_outcomes.stored_windows(D(2015, 1, 1), D(2016, 5, 27)), {})
+		self.assertIn(D(2016, 5, 28), band_outcomes.stored_windows(D(2015, 1, 1), D(2016, 5, 28)))
+
+	def test_a_restricted_user_gets_the_full_computation_over_their_customers(self):
+		from cs_success.health import band_outcomes
+		from cs_success.tests.utils import make_user, restrict_user
+
+		band_outcomes.fill_due(on=AS_OF)
+		user = make_user("CS Manager")
+		for label in ("A", "B", "C", "X"):
+			restrict_user(user, "Customer", self.c[label])
+		frappe.set_user(user)
+		try:
+			stored, full = self.both_ways(play=self.p)
+		finally:
+			frappe.set_user("Administrator")
+		self.assertEqual(stored, full)
+		(p,) = stored[1]
+		# Only A, B, C and X: A's and B's group is X alone (+10 at 30 days, +8 at 90, no churn), C's is X
+		# (-4): (10 + 10 - 4) / 3 = 5.3 and 0 %; at 90 days (8 + 8) / 2 = 8. The stored pool, of everyone,
+		# would have said -0.2 and 22.22 %.
+		self.assertEqual((p["comparison_health_change_30"], p["comparison_churn_rate_30"]), (5.3, 0))
+		self.assertEqual(p["comparison_health_change_90"], 8)

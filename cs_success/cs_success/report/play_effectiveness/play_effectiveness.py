@@ -27,13 +27,15 @@ def execute(filters=None):
 	return report_as_of(filters, getdate(today()))
 
 
-def report_as_of(filters, on: date):
-	"""The report as of the day `on`: only windows that ended before it count."""
+def report_as_of(filters, on: date, stored: bool = True):
+	"""The report as of the day `on`: only windows that ended before it count. `stored=False` computes the
+	comparisons from every customer's snapshots instead of the stored pool (the reference for tests and the
+	benchmark: the figures are the same)."""
 	filters = frappe._dict(filters or {})
 	to_date = getdate(filters.get("to_date") or on)
 	from_date = getdate(filters.get("from_date") or add_months(to_date, -12))
 	check_report_range(from_date, to_date)
-	plays, overall = effectiveness(from_date, to_date, on, filters.get("play") or None)
+	plays, overall = effectiveness(from_date, to_date, on, filters.get("play") or None, stored=stored)
 	return get_columns(), get_rows(plays), get_message(), get_chart(plays), get_summary(overall)
 
 
