@@ -1,6 +1,22 @@
 """Plain multi-row INSERTs and UPDATEs for the bulk writes of the ledger, health, risk and the benchmarks."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import frappe
+
+
+def clustered_name(stamp: str) -> str:
+	"""A name for a row written in bulk: `stamp` (the batch's day or time, as digits) then 64 random bits.
+	Rows written together then sit next to each other in the primary key; random names put each on a page
+	of its own, and on a table larger than MariaDB's buffer pool every bulk write evicted what the next read
+	needed (BENCHMARKS.md, the first run)."""
+	return stamp + frappe.generate_hash(length=16)
+
+
+def time_stamp(moment) -> str:
+	"""`moment` (a datetime) as the digits clustered_name starts with."""
+	return moment.strftime("%Y%m%d%H%M%S")
 
 
 def insert_rows(doctype: str, columns: list[str], rows: list[tuple], chunk: int = 2000) -> None:
@@ -39,3 +55,20 @@ def update_rows(doctype: str, columns: list[str], rows: dict[str, tuple], chunk:
 			f"UPDATE `tab{doctype}` t JOIN ({derived}) v ON v.`name` = t.`name` SET {assignments}",
 			[value for name in batch for value in (name, *rows[name])],
 		)
+
+
+@contextmanager
+def plain_in_lists() -> Iterator[None]:
+	"""Within the block, IN lists stay lists in this session. MariaDB turns an IN list of 1,000 values or more
+	into a join with a derived table (in_predicate_conversion_threshold); for a chunk of thousands of
+	customers a plain IN list (ranges on the customer index) reads the invoice lines about 1.7x faster
+	(BENCHMARKS.md, benchmark 6). Nothing changes where the variable does not exist (MySQL)."""
+	rows = frappe.db.sql("SHOW SESSION VARIABLES LIKE 'in_predicate_conversion_threshold'")
+	if not rows:
+		yield
+		return
+	frappe.db.sql("SET SESSION in_predicate_conversion_threshold = 0")
+	try:
+		yield
+	finally:
+		frappe.db.sql("SET SESSION in_predicate_conversion_threshold = %s", int(rows[0][1]))

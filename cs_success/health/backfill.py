@@ -20,6 +20,7 @@ from datetime import date
 import frappe
 from frappe.utils import add_days, add_months, get_first_day, getdate, now_datetime, today
 
+from cs_success.base.bulk import clustered_name
 from cs_success.engine.health_score import compute_health
 from cs_success.engine.ledger import CHURNED
 from cs_success.engine.scorecards import CustomerSegment, select_scorecard
@@ -78,12 +79,15 @@ def backfill(
 	churns = events_between(add_days(dates[0], 1), FAR_FUTURE, CHURNED, customers) if dates else {}
 	everyone = sorted(set().union(*active.values())) if active else []
 	segments = _segments(everyone) if everyone else {}
+	# Site-wide, each date's reads take everyone and keep the active (tens of thousands of names in every
+	# query's IN list cost more than the rows of the few who are not).
+	site_wide = customers is None
 	written = {}
 	for done, day in enumerate(dates, 1):
 		customers = sorted(active.get(day, ()))
 		written[day] = len(customers)
 		if customers:
-			rows = score_on(day, customers, scorecards, versions, bands, churns, segments)
+			rows = score_on(day, customers, scorecards, versions, bands, churns, segments, site_wide)
 			_upsert(rows)
 		if progress:
 			progress(done, len(dates))
@@ -93,12 +97,22 @@ def backfill(
 	return written
 
 
-def score_on(day: date, customers: list[str], scorecards, versions, bands, churns, segments) -> list[tuple]:
+def score_on(
+	day: date,
+	customers: list[str],
+	scorecards,
+	versions,
+	bands,
+	churns,
+	segments,
+	read_everyone: bool = False,
+) -> list[tuple]:
 	"""Snapshot rows of these customers (all active on `day`) as of `day`; `churns`: customer -> its
 	churn dates, for the first one after `day` (what followed: ledger/snapshot_outcomes.py); `segments`:
-	_segments of them."""
-	raw = gather_raw_values(customers, customers, day, AS_OF_SOURCES)
+	_segments of them. `read_everyone`: the measure reads take every customer, not these by name."""
+	raw = gather_raw_values(customers, None if read_everyone else customers, day, AS_OF_SOURCES)
 	rows, now = [], now_datetime()
+	prefix = day.strftime("%Y%m%d")
 	for name in customers:
 		if name not in segments:
 			continue  # ledger rows of a customer that is gone
@@ -109,7 +123,7 @@ def score_on(day: date, customers: list[str], scorecards, versions, bands, churn
 		churned_on = min((on for on in churns.get(name, ()) if on > day), default=None)
 		rows.append(
 			(
-				frappe.generate_hash(length=20), name, day,
+				clustered_name(prefix), name, day,
 				stored_score(result.score), bands.band_for(result.score, result.coverage),
 				stored_score(result.score), stored_coverage(result.coverage), scorecard.name or None,
 				int(versions.get(scorecard.name) or 0), json.dumps(breakdown_state(result), sort_keys=True),
@@ -143,7 +157,9 @@ def _segments(customers: list[str]) -> dict[str, tuple]:
 
 
 def _upsert(rows: list[tuple]) -> None:
-	"""Insert, or refresh a back-filled row; a snapshot recorded live that day is left as it is. The
+	"""Insert, or refresh a back-filled row; a snapshot recorded live that day is left as it is. A row's
+	name starts with its day (score_on: clustered_name), so a month's inserts do not evict the invoices
+	the next month reads. The
 	values every row shares (kind, flags, timestamps, user) are written once as SQL, not escaped per row:
 	pymysql's escaping of every value was a sixth of the back-fill's time."""
 	columns = [

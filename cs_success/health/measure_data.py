@@ -182,7 +182,9 @@ def _invoices_as_of(customers: Sequence[str] | None, today: date) -> str:
 	"""Submitted invoices posted by the day, with what was outstanding on it, in the party account's
 	currency: today's outstanding amount plus what Payment Entries and credit notes settled after
 	the day. Live (the day is today) nothing was settled after it. Journal Entry settlements are not
-	taken back: a past day may then show an invoice as paid a little early."""
+	taken back: a past day may then show an invoice as paid a little early. (`return_against > ''` rather
+	than IFNULL(...) != '': the same rows, found on the return_against index instead of a scan of every
+	invoice.)"""
 	outstanding = "si.outstanding_amount"
 	settled_after = ""
 	if is_past(today):
@@ -202,7 +204,7 @@ def _invoices_as_of(customers: Sequence[str] | None, today: date) -> str:
 					COALESCE(NULLIF(ret.rounded_total, 0), ret.grand_total), ret.base_grand_total)) AS amount
 				FROM `tabSales Invoice` ret
 				WHERE ret.docstatus = 1 AND ret.is_return = 1 AND ret.posting_date > %(today)s
-					AND IFNULL(ret.return_against, '') != '' {_customer_filter("ret.customer", customers)}
+					AND ret.return_against > '' {_customer_filter("ret.customer", customers)}
 				GROUP BY ret.return_against
 			) returned_after ON returned_after.return_against = si.name"""
 	return f"""

@@ -16,7 +16,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, get_datetime, getdate, now_datetime
 
-from cs_success.base.bulk import insert_rows
+from cs_success.base.bulk import clustered_name, insert_rows, time_stamp
 from cs_success.base.queue import enqueue_once_after_commit
 from cs_success.engine.health_score import (
 	NO_DATA,
@@ -475,6 +475,7 @@ def _rewrite_breakdowns(outcomes: list[Outcome], now: datetime, user: str):
 		return
 	frappe.db.delete("Customer Health Measure", {"parent": ("in", [o.customer.name for o in outcomes])})
 	base = _standard_columns(now, user)
+	stamp = time_stamp(now)
 	fields = [
 		"name", "parent", "parenttype", "parentfield", "idx", *base.keys(), "measure", "measure_label",
 		"has_data", "raw_value", "unit", "measure_score", "weight", "effective_weight", "contribution",
@@ -484,7 +485,7 @@ def _rewrite_breakdowns(outcomes: list[Outcome], now: datetime, user: str):
 		for idx, m in enumerate(o.result.measures, start=1):
 			rows.append(
 				(
-					frappe.generate_hash(length=20), o.customer.name, "Customer Health", "measures", idx,
+					clustered_name(stamp), o.customer.name, "Customer Health", "measures", idx,
 					*base.values(), m.key, measure_label(m.key), int(m.has_data),
 					_stored_raw(m.raw_value), measure_unit(m.key), stored_score(m.score), m.weight,
 					round(100 * m.effective_weight, 3), round(m.contribution, 3),
@@ -521,8 +522,10 @@ def _upsert_snapshots(outcomes: list[Outcome], today: date, now: datetime, user:
 	Copied inside the database from the Customer Health rows just written, so the daily run sends no
 	snapshot values over the wire; that includes the breakdown (measure_scores, for the per-measure
 	validation and the weight fit) and the scorecard version that produced the score. A recompute on
-	a back-filled day replaces the back-filled row. Row names are 80 bits of a hash over a fresh UUID; the upsert
-	matches on the unique (customer, day, kind) key."""
+	a back-filled day replaces the back-filled row. Row names are the day and 64 bits of a hash over a fresh
+	UUID: a day's rows go next to each other in the primary key, not each on its own page of a table that
+	outgrows the buffer pool (health/backfill.py _upsert). The upsert matches on the unique (customer, day,
+	kind) key."""
 	# What followed, from the ledger (ledger/snapshot_outcomes.py); the ledger refreshes it when it moves.
 	active, churned = outcome_columns("h.name", "%(day)s")
 	for kind, names in (
@@ -537,7 +540,7 @@ def _upsert_snapshots(outcomes: list[Outcome], today: date, now: datetime, user:
 				(name, customer, snapshot_date, kind, score, band, computed_score, data_coverage,
 				override_active, scorecard, scorecard_version, is_backfilled, measure_scores,
 				active_in_ledger, churned_on, creation, modified, owner, modified_by, docstatus)
-			SELECT LEFT(SHA2(CONCAT_WS('|', UUID(), h.name), 256), 20), h.name, %(day)s, %(kind)s,
+			SELECT CONCAT(%(prefix)s, LEFT(SHA2(CONCAT_WS('|', UUID(), h.name), 256), 16)), h.name, %(day)s, %(kind)s,
 				h.score, h.band, h.computed_score, h.data_coverage, h.override_active,
 				h.scorecard, IFNULL(sc.version, 0), 0, h.contributions, {active}, {churned},
 				%(now)s, %(now)s, %(user)s, %(user)s, 0
@@ -551,5 +554,12 @@ def _upsert_snapshots(outcomes: list[Outcome], today: date, now: datetime, user:
 				measure_scores = VALUES(measure_scores), active_in_ledger = VALUES(active_in_ledger),
 				churned_on = VALUES(churned_on), modified = VALUES(modified)
 			""",
-			{"day": today, "kind": kind, "now": now, "user": user, "names": tuple(names)},
+			{
+				"day": today,
+				"prefix": today.strftime("%Y%m%d"),
+				"kind": kind,
+				"now": now,
+				"user": user,
+				"names": tuple(names),
+			},
 		)

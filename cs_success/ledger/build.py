@@ -17,7 +17,7 @@ import frappe
 from frappe.utils import flt, getdate, now_datetime, today
 
 from cs_success.base.archive import keep_deleted_copies
-from cs_success.base.bulk import insert_rows
+from cs_success.base.bulk import clustered_name, insert_rows, plain_in_lists, time_stamp
 from cs_success.engine.ledger import CHURNED, ONE_DAY, customer_books
 from cs_success.ledger.snapshot_outcomes import refresh_snapshot_outcomes
 from cs_success.ledger.sources import billing_period_overrides, customer_books_inputs
@@ -102,7 +102,10 @@ def rebuild_customers(customers: Sequence[str] | None, locking_reads: bool = Tru
 		annotated = _annotated_churns(deletes) if doctype == LIFECYCLE and deletes else []
 		_delete_rows(doctype, deletes)
 		_set_digests(doctype, stale)
-		new_rows = [(_name(), now, now, user, user, 0, *values, digest) for values, digest in inserts]
+		stamp = time_stamp(now)
+		new_rows = [
+			(clustered_name(stamp), now, now, user, user, 0, *values, digest) for values, digest in inserts
+		]
 		insert_rows(doctype, [*STANDARD, *COLUMNS[doctype], DIGEST], new_rows)
 		if annotated:
 			# (name, customer, event_date, event_type) of the events just inserted
@@ -319,10 +322,6 @@ def _delete_rows(doctype: str, names: list[str]) -> None:
 		)
 
 
-def _name() -> str:
-	return frappe.generate_hash(length=20)
-
-
 def _last_day(end: date | None) -> date | None:
 	"""The engine's spans are half-open; stored rows name their last day, as Frappe's date ranges do."""
 	return end - ONE_DAY if end is not None else None
@@ -500,32 +499,19 @@ def rebuild_shard(shard: int, shards: int) -> int:
 		_delete_orphans()
 	level = frappe.db.sql("SELECT @@SESSION.tx_isolation")[0][0]
 	frappe.db.sql("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")  # from the next transaction
-	threshold = _in_list_conversion(0)
 	built = 0
 	try:
-		for start in range(0, len(customers), CHUNK):
+		with plain_in_lists():
+			for start in range(0, len(customers), CHUNK):
+				if not frappe.flags.in_test:
+					frappe.db.commit()
+				# Each chunk its own READ COMMITTED transaction (in tests, one transaction and one connection).
+				built += rebuild_customers(customers[start : start + CHUNK], locking_reads=False)
 			if not frappe.flags.in_test:
 				frappe.db.commit()
-			# Each chunk its own READ COMMITTED transaction (in tests, one transaction and one connection).
-			built += rebuild_customers(customers[start : start + CHUNK], locking_reads=False)
-		if not frappe.flags.in_test:
-			frappe.db.commit()
 	finally:
 		frappe.db.sql("SET SESSION tx_isolation = %s", level)
-		_in_list_conversion(threshold)
 	return built
-
-
-def _in_list_conversion(threshold: int | None) -> int | None:
-	"""Set MariaDB's in_predicate_conversion_threshold for this session; returns the previous value (None
-	where there is no such variable). MariaDB turns an IN list of 1,000 values or more into a join with a
-	derived table; for a chunk's 2,000 customers a plain IN list (ranges on the customer index) reads the
-	invoice lines about 1.7x faster (BENCHMARKS.md, benchmark 6)."""
-	rows = frappe.db.sql("SHOW SESSION VARIABLES LIKE 'in_predicate_conversion_threshold'")
-	if not rows or threshold is None:
-		return None
-	frappe.db.sql("SET SESSION in_predicate_conversion_threshold = %s", int(threshold))
-	return int(rows[0][1])
 
 
 def _delete_orphans() -> None:
