@@ -216,6 +216,9 @@ def _set_progress(stage: str, done: int, total: int) -> None:
 	)
 
 
+BAND_OUTCOMES_JOB = "cs_success:band_outcomes"
+
+
 @run_as_administrator
 def daily() -> None:
 	"""The scheduler's daily run, in the pipeline's order: the ledger settles renewals that came due, plans
@@ -235,9 +238,19 @@ def daily() -> None:
 	evaluate_all()
 	_commit()
 	run_daily()
-	# Last: what followed each start day whose window passed, for Play Effectiveness; the day's renewals
-	# have settled (a churn they record counts in it).
-	band_outcomes.fill_due()
+	# Last: what followed each start day whose window passed, for Play Effectiveness, once the day's renewals
+	# have settled (a churn they record counts in it). A job of its own: after install or a back-fill it
+	# computes a year of start days from every customer's snapshots (minutes at 100,000 customers,
+	# BENCHMARKS.md benchmark 9), which must not eat into this run's time limit.
+	frappe.enqueue(
+		"cs_success.health.band_outcomes.fill_due",
+		queue="long",
+		timeout=4 * 3600,
+		job_id=BAND_OUTCOMES_JOB,
+		deduplicate=not frappe.flags.in_test,
+		enqueue_after_commit=True,
+		now=frappe.flags.in_test,
+	)
 	_commit()
 
 

@@ -393,7 +393,7 @@ def band_tallies(
 	pool: dict[tuple[date, str], Tally] = defaultdict(lambda: Tally(len(windows)))
 	for customer, history in histories:
 		for day, facts in facts_by_day(history, churn_days.get(customer, no_churn), days, ordinals, windows):
-			if facts.band is not None:
+			if facts.band:  # an empty band is none
 				pool[(day, facts.band)].add(facts)
 	return dict(pool)
 
@@ -433,7 +433,7 @@ def evaluate(
 		churned = churn_days.get(customer, no_churn)
 		if build_pool:
 			for day, facts in facts_by_day(history, churned, days, ordinals, windows):
-				if facts.band is not None:
+				if facts.band:  # an empty band is none
 					pool[(day, facts.band)].add(facts)
 				if day in wanted:
 					kept[(customer, day)] = facts
@@ -451,7 +451,7 @@ def evaluate(
 
 	def comparison(play: str, day: date, band: str | None) -> Tally | None:
 		"""The day's customers in the band, less those the play enrolled around it."""
-		if band is None:
+		if not band:
 			return None
 		key = (play, day, band)
 		if key not in comparisons:

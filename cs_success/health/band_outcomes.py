@@ -13,9 +13,10 @@ computed and stored together (both, once the 90 days have passed, so the 30-day 
 A day with no banded customer gets one row with an empty band, so that it counts as done.
 
 Who keeps them:
-- the daily run (jobs.daily -> `fill_due`): every start day of the last KEEP_DAYS whose stored windows are
-  fewer than the passed ones, which is the day whose 30-day window passed yesterday, the day whose 90-day
-  one did, and any day missed (scheduler gaps, install, a day forgotten below);
+- the daily run (jobs.daily queues `fill_due` as a job of its own): every start day of the last KEEP_DAYS
+  whose stored windows are fewer than the passed ones, which is the day whose 30-day window passed
+  yesterday, the day whose 90-day one did, and any day missed (scheduler gaps, install, a day forgotten
+  below), in one stream of every customer's snapshots over those days;
 - the back-fill (health/backfill.py) forgets the start days its snapshots can change, and the first run
   (jobs.first_run) forgets them all, since it rebuilds the ledger; the demo forgets them all too.
 
@@ -25,8 +26,9 @@ settled late), a customer merged (its snapshots fold into the survivor's) or del
 and a snapshot written for a past day by anything but the back-fill. The 30-day rows are recomputed when the
 90-day window passes (day S + 91), which catches the changes made in between; older rows stay as they are
 until something forgets them. `cs_success.health.band_outcomes.forget` (bench execute) followed by
-`fill_due` recomputes everything: at 100,000 customers a full fill takes minutes (BENCHMARKS.md), so the daily
-run does not do it every day.
+`fill_due` recomputes everything. Recomputing the last 120 start days every day would catch more, but it
+costs what a quarter of the full fill does (28 s at 10,000 customers against the daily step's 12 s, and ten
+times that at 100,000: BENCHMARKS.md, benchmark 9), so the daily run does not.
 
 Raw SQL for the writes and the read: the report's read is on its benchmarked path (BENCHMARKS.md), the
 writes replace a day's rows in one statement, and the sum must come back exactly (as text, not a float)."""
