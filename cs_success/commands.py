@@ -147,7 +147,7 @@ def ledger(context, rebuild, shards):
 @click.option(
 	"--scales", default="10000,100000", show_default=True, help="Customer counts for the full recompute."
 )
-@click.option("--skip", default="", help="Comma-separated benchmark numbers to skip (1-8).")
+@click.option("--skip", default="", help="Comma-separated benchmark numbers to skip (1-9).")
 @click.option("--output", default=None, help="Write the figures as JSON here.")
 @click.option(
 	"--force",

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import random
 import time
+from datetime import datetime, timedelta
+from datetime import time as dt_time
 
 import frappe
 from frappe.utils import add_days, add_months, getdate, now_datetime, today
 
+from cs_success.base.bulk import insert_rows
 from cs_success.base.roles import SYSTEM_MANAGER
+from cs_success.health import band_outcomes
 
 PREFIX = "BENCH-"
 SURVEY_CAMPAIGN = "BENCH Survey Load"
@@ -30,6 +34,9 @@ LEDGER_TABLES = (
 	"Customer Lifecycle Event",
 	"Agreement Renewal",
 )
+# Benchmark 9 (Play Effectiveness): its own customers with a year of daily snapshots, and its plays.
+EFFECT_PREFIX = f"{PREFIX}E"
+EFFECT_PLAY = f"{PREFIX}Play"
 # MariaDB's LIKE ignores case under the site's collation; BINARY makes "BENCH-%" miss "Bench-Craft Ltd".
 OURS = "LIKE BINARY %s"
 BENCH_API_USER = "bench-api@example.com"
@@ -500,6 +507,113 @@ def add_validation_tickets() -> None:
 	frappe.db.sql("ANALYZE TABLE `tabIssue`")
 
 
+# Benchmark 9: daily health history and play runs ------------------------------------------------------
+
+SNAPSHOT_COLUMNS = (
+	"name", *AUDIT_COLUMNS, "docstatus", "customer", "snapshot_date", "kind", "score", "band",
+)  # fmt: skip
+
+
+def grow_effectiveness_to(
+	customers: int, days: int = 365, plays: int = 3, run_share: float = 0.05
+) -> float | None:
+	"""Bulk-insert Play Effectiveness customers up to `customers`, each with a Daily snapshot for every day
+	of the last `days` that it was a customer: a score that wanders a little each day (bands by the default
+	thresholds), No Data for the first 30 days of 3 % of them, a tenth joining during the year and 8 %
+	churning (a Churned event in the ledger, no snapshot after it). A share `run_share` of them has a run of
+	one of `plays` plays, started on a day of their history with the band and score of that day; 60 % of the
+	runs are closed, with an outcome. Returns the seconds it took, or None if there were enough already."""
+	from cs_success.engine.health_score import NO_DATA, Bands
+
+	existing = count_customers(f"{EFFECT_PREFIX}%")
+	if existing >= customers:
+		return None
+	bands = Bands()
+	names_of_plays = effectiveness_plays(plays)
+	group, territory = leaf_group_and_territory()
+	on = getdate(today())
+	first = on - timedelta(days=days)
+	started = time.perf_counter()
+	for start in range(existing, customers, BATCH):
+		rng = random.Random(f"effectiveness-{start}")
+		names = [f"{EFFECT_PREFIX}{n:07d}" for n in range(start, min(customers, start + BATCH))]
+		now = now_datetime()
+		audit = audit_values(now)
+		insert_customers(names, group, territory, [now] * len(names))
+		snapshots, churns, runs = [], [], []
+		for name in names:
+			joined = 0 if rng.random() < 0.9 else rng.randint(1, days - 60)
+			left = rng.randint(joined + 30, days - 1) if rng.random() < 0.08 else days
+			no_data_until = joined + 30 if rng.random() < 0.03 else joined
+			score, history = rng.uniform(25, 95), []
+			for offset in range(joined, left):
+				score = min(100.0, max(0.0, score + rng.gauss(0, 1.5)))
+				shown = round(score, 1)
+				band = NO_DATA if offset < no_data_until else bands.band_by_score(shown)
+				value = 0 if band == NO_DATA else shown
+				day = first + timedelta(days=offset)
+				# Named day first: a customer's snapshots are spread over the table, as on a site where the
+				# daily recompute writes one day of everyone's at a time, so reading one customer's history
+				# costs what it does there (names by customer would put it on a few pages).
+				snapshots.append((f"{day:%Y%m%d}{name}", *audit, 0, name, day, "Daily", value, band))
+				history.append((day, value, band))
+			if left < days:
+				churns.append((f"{name}-C", *audit, 0, name, first + timedelta(days=left), "Churned"))
+			if history and rng.random() < run_share:
+				day, value, band = rng.choice(history)
+				enrolled = datetime.combine(day, dt_time(9)) + timedelta(minutes=rng.randint(0, 600))
+				closed = enrolled + timedelta(days=rng.randint(3, 60)) if rng.random() < 0.6 else None
+				runs.append(
+					(
+						f"{name}-R", *audit, 0, rng.choice(names_of_plays), name,
+						"Closed" if closed else "Open", enrolled, closed,
+						rng.choice(("Saved", "Churned", "No Effect")) if closed else None, band, value,
+					)
+				)  # fmt: skip
+		insert_rows("Customer Health Snapshot", list(SNAPSHOT_COLUMNS), snapshots)
+		insert_rows(
+			"Customer Lifecycle Event",
+			["name", *AUDIT_COLUMNS, "docstatus", "customer", "event_date", "event_type"],
+			churns,
+		)
+		insert_rows(
+			"Play Run",
+			[
+				"name", *AUDIT_COLUMNS, "docstatus", "play", "customer", "status", "enrolled_on",
+				"closed_on", "outcome", "band_at_start", "score_at_start",
+			],
+			runs,
+		)  # fmt: skip
+		frappe.db.commit()
+	seconds = time.perf_counter() - started
+	frappe.db.sql("ANALYZE TABLE `tabCustomer Health Snapshot`, `tabCustomer Lifecycle Event`, `tabPlay Run`")
+	return seconds
+
+
+def effectiveness_plays(count: int) -> list[str]:
+	"""The benchmark's plays (paused: no daily run starts runs of them), made through the ORM."""
+	names = []
+	for n in range(1, count + 1):
+		name = f"{EFFECT_PLAY} {n}"
+		if not frappe.db.exists("Play", name):
+			frappe.get_doc(
+				{
+					"doctype": "Play",
+					"play_name": name,
+					"trigger": "No Touchpoint",
+					"days": 30,
+					"is_paused": 1,
+					"owner_rule": "User",
+					"owner_user": "Administrator",
+					"re_enrolment": "Every Time",
+					"actions": [{"action_type": "Task", "subject": "Call"}],
+				}
+			).insert(ignore_permissions=True)
+		names.append(name)
+	frappe.db.commit()
+	return names
+
+
 # Made through the ORM --------------------------------------------------------------------------------
 
 
@@ -586,6 +700,9 @@ def cleanup() -> None:
 	"""Remove every BENCH- row (bulk, as they were made; the prefix in capitals, case-sensitively) and
 	our records about them."""
 	like = f"{PREFIX}%"
+	frappe.db.sql(f"DELETE FROM `tabPlay Run` WHERE customer {OURS}", like)
+	for play in frappe.db.sql_list(f"SELECT name FROM `tabPlay` WHERE name {OURS}", f"{EFFECT_PLAY}%"):
+		delete_for_good("Play", play)
 	for table in LEDGER_TABLES:
 		frappe.db.sql(f"DELETE FROM `tab{table}` WHERE customer {OURS}", like)
 	frappe.db.sql(f"DELETE FROM `tabSubscription Plan Detail` WHERE parent {OURS}", like)
@@ -629,4 +746,6 @@ def cleanup() -> None:
 	delete_for_good("Item", BENCH_ITEM)
 	frappe.db.delete("Survey Campaign", {"name": SURVEY_CAMPAIGN})
 	remove_bench_api_user()
+	# Benchmark 9's band outcomes counted our customers: the next daily run computes them again.
+	band_outcomes.forget()
 	frappe.db.commit()

@@ -8,7 +8,7 @@ against a baseline measured in the same run.
 
 A module per benchmark, numbered as in BENCHMARKS.md: hook_overhead (1), single_customer (2),
 full_recompute (3), report_latency (4), survey_load (5), revenue_ledger (6), score_validation (7),
-first_run (8); the
+first_run (8), play_effectiveness (9); the
 synthetic data and its cleanup in data.py, timing and child processes in harness.py. This module runs them
 in order, collects their figures and cleans up.
 """
@@ -21,12 +21,15 @@ import frappe
 
 from cs_success.benchmarks.data import (
 	BENCH_API_USER,
+	EFFECT_PREFIX,
 	PREFIX,
 	bench_api_user,
 	bench_customer,
 	bench_item,
 	cleanup,
+	count_customers,
 	customers_not_ours,
+	grow_effectiveness_to,
 	grow_ledger_to,
 	grow_to,
 	others_than_ledger_customers,
@@ -36,6 +39,7 @@ from cs_success.benchmarks.first_run import first_run_benchmark
 from cs_success.benchmarks.full_recompute import full_recompute
 from cs_success.benchmarks.harness import machine
 from cs_success.benchmarks.hook_overhead import _request_overhead, hook_overhead
+from cs_success.benchmarks.play_effectiveness import play_effectiveness
 from cs_success.benchmarks.report_latency import report_latency
 from cs_success.benchmarks.revenue_ledger import ledger_rebuild
 from cs_success.benchmarks.score_validation import score_validation
@@ -44,7 +48,7 @@ from cs_success.benchmarks.survey_load import survey_load
 
 RESULTS: dict = {}
 # The benchmarks by number, as BENCHMARKS.md numbers them (`--skip` takes these).
-ALL_BENCHMARKS = frozenset(range(1, 9))
+ALL_BENCHMARKS = frozenset(range(1, 10))
 
 
 class BenchmarkRefused(frappe.ValidationError):
@@ -99,6 +103,13 @@ def run_all(
 					record(scale, "7_score_validation", score_validation(scale))
 				if 8 not in skip:
 					record(scale, "8_first_run", first_run_benchmark(scale))
+		if 9 not in skip:
+			# Its own customers and nobody else's: the report's pool counts every customer on the site.
+			if count_customers(f"{PREFIX}%") > count_customers(f"{EFFECT_PREFIX}%"):
+				cleanup()
+			for scale in sorted(scales):
+				record(scale, "effectiveness_data_generation_s", grow_effectiveness_to(scale))
+				record(scale, "9_play_effectiveness", play_effectiveness(scale))
 		if 5 not in skip:
 			RESULTS["5_survey_load"] = survey_load()
 	finally:
