@@ -1,5 +1,6 @@
 """Tier 1: the Play Effectiveness arithmetic (cs_success/engine/play_effectiveness.py), by hand."""
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -8,6 +9,7 @@ from hypothesis import strategies as st
 
 from cs_success.engine.health_score import AT_RISK, CRITICAL, NO_DATA
 from cs_success.engine.play_effectiveness import (
+	MATCH_DAYS,
 	SCORE_UNITS,
 	Facts,
 	History,
@@ -16,17 +18,23 @@ from cs_success.engine.play_effectiveness import (
 	Tally,
 	band_tallies,
 	churn_ordinals,
+	day_final,
 	days_between,
 	difference,
 	evaluate,
 	exclusions,
 	facts_by_day,
+	facts_from_text,
 	facts_on,
+	facts_text,
+	gather,
 	mean,
 	median,
 	plan,
 	play_figures,
 	rate,
+	reach_key,
+	reached_tallies,
 	score_units,
 	start_score,
 	window_figures,
@@ -543,3 +551,154 @@ def test_a_stored_pool_gives_exactly_the_streamed_figures(raw_histories, raw_chu
 		(name, History(until_today[name])) for name in sorted(planned.needed, reverse=True) if name in rows
 	]
 	assert evaluate(runs, nearby, needed, churn_until_today, today, pool=pool) == full
+
+
+# --- The plays' reached sums and the runs' facts, stored or not -----------------------------------------
+
+
+def test_a_day_is_final_once_every_window_and_the_match_days_have_passed():
+	start = D(2020, 1, 10)
+	# day 90 = 2020-04-09 (the longest window and MATCH_DAYS): final the day after
+	assert MATCH_DAYS == 90
+	assert not day_final(start, D(2020, 4, 9))
+	assert day_final(start, D(2020, 4, 10))
+	# with a 30-day window only, MATCH_DAYS still has to pass
+	assert not day_final(start, D(2020, 2, 10), windows=(30,))
+	assert day_final(start, D(2020, 4, 10), windows=(30,))
+
+
+def test_reach_key_is_the_set_of_customers():
+	assert reach_key(["b", "a"]) == reach_key({"a", "b"})
+	assert reach_key(["a", "b"]) != reach_key(["a"])
+	assert reach_key(["a", "bc"]) != reach_key(["ab", "c"])
+	assert reach_key([]) == reach_key(set())
+
+
+def test_facts_read_back_from_their_text_exactly():
+	facts = Facts(AT_RISK, 55.123456789, (0.1 + 0.2, None), (False, True))
+	text = facts_text(facts)
+	assert facts_from_text(text) == facts
+	assert facts_from_text(text).later[0] == 0.1 + 0.2  # the same float, not a rounded one
+	nothing = Facts(None, None, (None, None), (True, False))
+	assert facts_from_text(facts_text(nothing)) == nothing
+	# none stored, not JSON, or stored for other windows: not there
+	assert facts_from_text(None) is None and facts_from_text("") is None
+	assert facts_from_text("{") is None
+	assert facts_from_text(facts_text(facts)) is not None
+	assert facts_from_text(facts_text(Facts(AT_RISK, 1, (2,), (False,)), windows=(30,))) is None
+
+
+def test_tally_subtract_takes_out_another_tally():
+	a = Facts(CRITICAL, 40, (50, 60), (False, True))
+	b = Facts(CRITICAL, 30, (None, 20), (True, True))
+	both, just_b = Tally(), Tally()
+	both.add(a)
+	both.add(b)
+	just_b.add(b)
+	both.subtract(just_b)
+	only_a = Tally()
+	only_a.add(a)
+	assert both == only_a
+
+
+def test_gather_gives_the_pool_and_the_facts_needed():
+	needed = {"A": {S1}, "C": {S2}, "Q": {S1}}  # Q has no snapshot at all; C none on S2 itself
+	pool, kept = gather(histories(), {**CHURN, "Q": [D(2020, 1, 15)]}, needed, [S1, S2])
+	assert pool == band_tallies(histories(), CHURN, [S1, S2])
+	assert kept[("A", S1)] == facts_on(History(HISTORIES["A"]), [], S1)
+	assert kept[("C", S2)] == facts_on(History(HISTORIES["C"]), [], S2)
+	# no snapshot: no band, but its churn on day 5 is known
+	assert kept[("Q", S1)] == Facts(None, None, (None, None), (True, True))
+	assert set(kept) == {("A", S1), ("C", S2), ("Q", S1)}
+	# without days, no pool: the facts alone
+	assert gather(histories(), CHURN, needed)[0] == {}
+
+
+def test_reached_tallies_by_hand():
+	_pool, kept = gather(histories(), CHURN, {"A": {S1}, "B": {S1}, "V": {S1}, "Z": {S1}, "W": {S1}})
+	reached = reached_tallies({("P", S1): {"A", "B", "V", "Z", "W"}}, kept)
+	critical = reached[("P", S1)][CRITICAL]
+	# A, B, V Critical on S1 (W: 40 days old, no band). 30 days: A +15, V +60; B none. 90 days: A +20.
+	# Churned: B on 2020-03-01, within 90 days only.
+	assert critical.customers == 3
+	assert critical.churned == [0, 1]
+	assert critical.change_sum == [75 * SCORE_UNITS, 20 * SCORE_UNITS] and critical.changes == [2, 1]
+	assert reached[("P", S1)][AT_RISK].customers == 1  # Z
+	assert set(reached[("P", S1)]) == {CRITICAL, AT_RISK}
+	assert reached_tallies({("P", S2): set()}, kept) == {("P", S2): {}}
+
+
+def test_plan_leaves_out_what_is_stored():
+	# S1 is final on TODAY (2020-07-01), S2 is not: A's facts and (P, S1)'s reached sums stored.
+	runs = [replace(RUNS[0], facts=Facts(CRITICAL, 40, (55, 60), (False, False))), *RUNS[1:]]
+	planned = plan(runs, NEARBY, TODAY, reached={("P", S1): {}})
+	# B's own facts are not stored; C's day is not final: C for its run and for (P, S2)
+	assert planned.needed == {"B": {S1}, "C": {S2}}
+	assert planned.excluded == {("P", S1): {"A", "B", "V"}, ("P", S2): {"C"}}
+
+
+def stored_as_of(runs, nearby, rows, churn, on):
+	"""What the daily fill stores as of `on` from everything known then: the reached sums of the final
+	(play, day)s with a run, and the final runs' own facts."""
+	final = [run for run in runs if day_final(run.start_day, on)]
+	excluded = exclusions(nearby, {(run.play, run.start_day) for run in final})
+	needed = {}
+	for (_play, day), customers in excluded.items():
+		for customer in customers:
+			needed.setdefault(customer, set()).add(day)
+	for run in final:
+		needed.setdefault(run.customer, set()).add(run.start_day)
+	_pool, kept = gather(
+		[(name, History(found)) for name, found in sorted(rows.items()) if found], churn, needed
+	)
+	facts = {(run.customer, run.start_day): kept[(run.customer, run.start_day)] for run in final}
+	return reached_tallies(excluded, kept), facts
+
+
+@given(
+	st.fixed_dictionaries({name: snapshots for name in NAMES}),
+	st.dictionaries(st.sampled_from(NAMES), st.lists(st.integers(0, 220), max_size=3)),
+	runs_strategy,
+	st.integers(60, 330),
+	st.integers(0, 60),
+)
+def test_stored_reached_sums_and_facts_give_exactly_the_streamed_figures(
+	raw_histories, raw_churn, raw_runs, offset, stored_later
+):
+	"""Whatever the data: with the pool, the final (play, day)s' reached sums and the final runs' facts
+	stored (on the report's day or later, from everything known then), the report reads the snapshots of
+	no customer for a final day, and its figures are the full pass's to the last digit."""
+	rows = {
+		name: [(BASE + timedelta(days=day), score + day / 10, band) for day, score, band in found]
+		for name, found in raw_histories.items()
+		if found
+	}
+	churn = {name: [BASE + timedelta(days=day) for day in days] for name, days in raw_churn.items()}
+	runs = [
+		Run(play, customer, datetime.combine(BASE + timedelta(days=day), datetime.min.time()), "Open", None,
+			None, band, score)
+		for play, customer, day, band, score in raw_runs
+	]  # fmt: skip
+	nearby = [(run.play, run.customer, run.start_day) for run in runs]
+	today = BASE + timedelta(days=offset)
+	until_today = {name: [row for row in found if row[0] <= today] for name, found in rows.items()}
+	churn_until_today = {name: [day for day in days if day <= today] for name, days in churn.items()}
+	full = evaluate(
+		runs, nearby, ((name, History(found)) for name, found in sorted(until_today.items()) if found),
+		churn_until_today, today,
+	)  # fmt: skip
+
+	stored_on = today + timedelta(days=stored_later)
+	planned = plan(runs, nearby, today)
+	pool = band_tallies([(name, History(found)) for name, found in sorted(rows.items())], churn, planned.days)
+	reached, facts = stored_as_of(runs, nearby, rows, churn, today if not stored_later else stored_on)
+	# Only the days final on the report's day count as stored there (the fill stores no others).
+	reached = {pair: bands for pair, bands in reached.items() if day_final(pair[1], today)}
+	runs = [
+		replace(run, facts=facts[(run.customer, run.start_day)]) if day_final(run.start_day, today) else run
+		for run in runs
+	]
+	needed = plan(runs, nearby, today, reached=reached).needed
+	assert not any(day_final(day, today) for days in needed.values() for day in days)
+	read = [(name, History(until_today[name])) for name in sorted(needed) if name in until_today]
+	assert evaluate(runs, nearby, read, churn_until_today, today, pool=pool, reached=reached) == full

@@ -21,14 +21,24 @@ The comparison groups start from the *pool*: per start day and band, every custo
 once a window has passed, and `evaluate` takes it from there (`pool=`), reading one by one only the
 customers it needs (`Plan.needed`). Health changes are summed in whole SCORE_UNITS, exactly, so a stored
 sum and one made on the fly, in any order of customers, give the same figures to the last digit.
+
+The rest of a comparison is per play: the customers the play reached around the start day, summed per band
+(`reached_tallies`), so that the comparison is pool(day, band) minus reached(play, day, band). Those sums and
+each run's own Facts are stored too once a start day is final (`day_final`: every window has passed and so
+has MATCH_DAYS, after which no run of the day can join the exclusion set), and `evaluate` takes them
+(`reached=`, `facts=`): for final days it then reads no customer's snapshots at all. A stored reached sum
+carries the `reach_key` of the customers it counts, so one whose exclusion set has changed since (a run
+deleted, a customer merged) is seen not to match and is computed again.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import statistics
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -82,6 +92,14 @@ def days_between(start: datetime, end: datetime | None) -> float | None:
 def window_passed(start: date, days: int, today: date) -> bool:
 	"""(start, start + days] is over: the last day of the window is before today."""
 	return start + timedelta(days=days) < today
+
+
+def day_final(start: date, today: date, windows: Sequence[int] = WINDOWS) -> bool:
+	"""Everything about start day `start` is settled by `today`: every window has passed, and so has
+	MATCH_DAYS after it, so no run starting later can join the customers a play reached around it."""
+	return all(window_passed(start, window, today) for window in windows) and window_passed(
+		start, MATCH_DAYS, today
+	)
 
 
 # --- One customer on one start day ----------------------------------------------------------------
@@ -146,6 +164,38 @@ def facts_on(
 	)
 
 
+def facts_text(facts: Facts, windows: Sequence[int] = WINDOWS) -> str:
+	"""Facts as the text a run stores them in (JSON; a float's repr reads back as the same float)."""
+	return json.dumps(
+		{
+			"windows": list(windows),
+			"band": facts.band,
+			"score": facts.score,
+			"later": list(facts.later),
+			"churned": [int(churned) for churned in facts.churned],
+		},
+		separators=(",", ":"),
+	)
+
+
+def facts_from_text(text: str | None, windows: Sequence[int] = WINDOWS) -> Facts | None:
+	"""The Facts a run stored (facts_text), or None when there are none, or stored for other windows."""
+	if not text:
+		return None
+	try:
+		stored = json.loads(text)
+	except ValueError:
+		return None
+	if not isinstance(stored, dict) or stored.get("windows") != list(windows):
+		return None
+	return Facts(
+		band=stored["band"],
+		score=stored["score"],
+		later=tuple(stored["later"]),
+		churned=tuple(bool(churned) for churned in stored["churned"]),
+	)
+
+
 def score_units(points: float) -> int:
 	"""A score or a change in whole SCORE_UNITS (exact for any value the score column holds)."""
 	return round(points * SCORE_UNITS)
@@ -177,6 +227,14 @@ class Tally:
 				self.change_sum[index] += sign * score_units(change)
 				self.changes[index] += sign
 
+	def subtract(self, other: Tally) -> None:
+		"""Take out the customers another Tally counts (each of them counted in this one too)."""
+		self.customers -= other.customers
+		for index in range(self.windows):
+			self.churned[index] -= other.churned[index]
+			self.change_sum[index] -= other.change_sum[index]
+			self.changes[index] -= other.changes[index]
+
 	def copy(self) -> Tally:
 		return Tally(
 			self.windows, self.customers, list(self.churned), list(self.change_sum), list(self.changes)
@@ -205,6 +263,8 @@ class Run:
 	outcome: str | None = None
 	band_at_start: str | None = None
 	score_at_start: float | None = None
+	# The run's customer's Facts on its start day as stored once the day was final; None: not stored.
+	facts: Facts | None = None
 
 	@property
 	def start_day(self) -> date:
@@ -307,11 +367,18 @@ def exclusions(
 	return result
 
 
+def reach_key(customers: Iterable[str]) -> str:
+	"""A fingerprint of the customers a play reached around a start day: a stored sum over them is only
+	theirs while the set is the same."""
+	return hashlib.sha1("\n".join(sorted(customers)).encode()).hexdigest()
+
+
 @dataclass(frozen=True)
 class Plan:
 	"""What the figures of some runs need: the runs whose shortest window has passed (`measured`), their
 	start days, the customers each (play, start day) leaves out of its comparison, and the customers whose
-	facts are needed one by one (customer -> start days: the runs' own, and those left out)."""
+	facts are needed one by one (customer -> start days: the runs' own, and those left out), less those
+	known beforehand (stored: the runs' own facts, the reached sums of a (play, day))."""
 
 	measured: list[Run]
 	days: list[date]
@@ -330,15 +397,20 @@ def plan(
 	nearby: Iterable[tuple[str, str, date]],
 	today: date,
 	windows: Sequence[int] = WINDOWS,
+	reached: Container[tuple[str, date]] = (),
 ) -> Plan:
-	"""The Plan of these runs (evaluate's arguments of the same names)."""
+	"""The Plan of these runs (evaluate's arguments of the same names): a run with its `facts` needs no
+	snapshot of its customer, a (play, day) in `reached` none of the customers the play reached."""
 	# Only start days with a passed window need anything: the shortest window passes first.
 	measured = [run for run in runs if window_passed(run.start_day, min(windows), today)]
 	excluded = exclusions(nearby, {(run.play, run.start_day) for run in measured})
 	needed = defaultdict(set)
 	for run in measured:
-		needed[run.customer].add(run.start_day)
-	for (_play, day), customers in excluded.items():
+		if run.facts is None:
+			needed[run.customer].add(run.start_day)
+	for (play, day), customers in excluded.items():
+		if (play, day) in reached:
+			continue
 		for customer in customers:
 			needed[customer].add(day)
 	return Plan(
@@ -386,16 +458,62 @@ def band_tallies(
 	of every customer, each once, with its Daily snapshots from LOOKBACK_DAYS before the first day to the
 	longest window's end (or before today); churn: customer -> Churned event days in the same span. It
 	depends on no play or run: cs_success/health/band_outcomes.py stores it per start day."""
+	return gather(histories, churn, {}, days, windows)[0]
+
+
+def gather(
+	histories: Iterable[tuple[str, History]],
+	churn: Mapping[str, Sequence[date]],
+	needed: Mapping[str, Iterable[date]],
+	days: Iterable[date] = (),
+	windows: Sequence[int] = WINDOWS,
+) -> tuple[dict[tuple[date, str], Tally], dict[tuple[str, date], Facts]]:
+	"""One pass over `histories`: the pool of `days` (band_tallies; empty without days) and the Facts of
+	every (customer, day) in `needed` (customer -> start days), also of those with no snapshot in the
+	stream (churn is still known). The arguments are band_tallies'."""
 	days = sorted(set(days))
 	ordinals = [day.toordinal() for day in days]
 	churn_days = churn_ordinals(churn)
 	no_churn: list[int] = []
 	pool: dict[tuple[date, str], Tally] = defaultdict(lambda: Tally(len(windows)))
+	kept: dict[tuple[str, date], Facts] = {}
 	for customer, history in histories:
-		for day, facts in facts_by_day(history, churn_days.get(customer, no_churn), days, ordinals, windows):
+		wanted = needed.get(customer, ())
+		churned = churn_days.get(customer, no_churn)
+		for day, facts in facts_by_day(history, churned, days, ordinals, windows):
 			if facts.band:  # an empty band is none
 				pool[(day, facts.band)].add(facts)
-	return dict(pool)
+			if day in wanted:
+				kept[(customer, day)] = facts
+		# A customer may have no snapshot on a start day and still later ones.
+		for day in wanted:
+			if (customer, day) not in kept:
+				kept[(customer, day)] = facts_on(history, churned, day, windows)
+	empty = History()
+	for customer, wanted in needed.items():
+		for day in wanted:
+			if (customer, day) not in kept:  # no snapshot at all: churn is still known
+				kept[(customer, day)] = facts_on(empty, churn_days.get(customer, no_churn), day, windows)
+	return dict(pool), kept
+
+
+def reached_tallies(
+	excluded: Mapping[tuple[str, date], Iterable[str]],
+	kept: Mapping[tuple[str, date], Facts],
+	windows: Sequence[int] = WINDOWS,
+) -> dict[tuple[str, date], dict[str, Tally]]:
+	"""(play, day) -> band -> the Tally of the customers the play reached around the day (`excluded`, each
+	once) that were in that band on it; `kept`: their Facts on the day (gather's). What a comparison takes
+	out of the pool, and what cs_success/health/band_outcomes.py stores per play once the day is final."""
+	reached: dict[tuple[str, date], dict[str, Tally]] = {}
+	for (play, day), customers in excluded.items():
+		bands: dict[str, Tally] = {}
+		for customer in set(customers):
+			facts = kept[(customer, day)]
+			if facts.band:  # an empty band is none, as in the pool
+				bands.setdefault(facts.band, Tally(len(windows))).add(facts)
+		reached[(play, day)] = bands
+	return reached
 
 
 def evaluate(
@@ -406,6 +524,7 @@ def evaluate(
 	today: date,
 	windows: Sequence[int] = WINDOWS,
 	pool: Mapping[tuple[date, str], Tally] | None = None,
+	reached: Mapping[tuple[str, date], Mapping[str, Tally]] | None = None,
 ) -> tuple[list[PlayFigures], PlayFigures]:
 	"""Every play's figures (plays in order of name) and all plays' together.
 
@@ -416,36 +535,24 @@ def evaluate(
 	event days in the same span.
 
 	pool: band_tallies of the plan's start days (each day's passed windows at least), made beforehand (kept
-	by cs_success/health/band_outcomes.py); then `histories` and `churn` need only cover the customers in
-	plan(...).needed, and nobody else's snapshots are read."""
-	planned = plan(runs, nearby, today, windows)
-	churn_days = churn_ordinals(churn)
+	by cs_success/health/band_outcomes.py); reached: reached_tallies of some (play, day)s made beforehand
+	(stored, for final days), and a run's `facts` its own; then `histories` and `churn` need only cover the
+	customers in plan(..., reached=reached).needed, and nobody else's snapshots are read."""
+	reached = dict(reached or {})
+	planned = plan(runs, nearby, today, windows, reached)
 	measured, days, excluded, needed = planned.measured, planned.days, planned.excluded, planned.needed
 
-	ordinals = [day.toordinal() for day in days]
-	build_pool = pool is None
-	if build_pool:
-		pool = defaultdict(lambda: Tally(len(windows)))
-	kept: dict[tuple[str, date], Facts] = {}
-	no_churn: list[int] = []
-	for customer, history in histories:
-		wanted = needed.get(customer, ())
-		churned = churn_days.get(customer, no_churn)
-		if build_pool:
-			for day, facts in facts_by_day(history, churned, days, ordinals, windows):
-				if facts.band:  # an empty band is none
-					pool[(day, facts.band)].add(facts)
-				if day in wanted:
-					kept[(customer, day)] = facts
-		# A run's customer may have no snapshot on its start day and still later ones.
-		for day in wanted:
-			if (customer, day) not in kept:
-				kept[(customer, day)] = facts_on(history, churned, day, windows)
-	empty = History()
-	for customer, wanted in needed.items():
-		for day in wanted:
-			if (customer, day) not in kept:  # no snapshot at all: churn is still known
-				kept[(customer, day)] = facts_on(empty, churn_days.get(customer, no_churn), day, windows)
+	built, kept = gather(histories, churn, needed, days if pool is None else (), windows)
+	if pool is None:
+		pool = built
+	for run in measured:
+		if run.facts is not None:
+			kept[(run.customer, run.start_day)] = run.facts
+	reached.update(
+		reached_tallies(
+			{key: customers for key, customers in excluded.items() if key not in reached}, kept, windows
+		)
+	)
 
 	comparisons: dict[tuple[str, date, str], Tally | None] = {}
 
@@ -456,10 +563,9 @@ def evaluate(
 		key = (play, day, band)
 		if key not in comparisons:
 			group = pool[(day, band)].copy() if (day, band) in pool else Tally(len(windows))
-			for customer in excluded.get((play, day), ()):
-				facts = kept[(customer, day)]
-				if facts.band == band:
-					group.add(facts, -1)
+			taken = reached.get((play, day), {}).get(band)
+			if taken is not None:
+				group.subtract(taken)
 			comparisons[key] = group if group.customers > 0 else None
 		return comparisons[key]
 
