@@ -474,24 +474,23 @@ def _rewrite_breakdowns(outcomes: list[Outcome], now: datetime, user: str):
 	if not outcomes:
 		return
 	frappe.db.delete("Customer Health Measure", {"parent": ("in", [o.customer.name for o in outcomes])})
-	base = _standard_columns(now, user)
 	stamp = time_stamp(now)
+	shared = {"parenttype": "Customer Health", "parentfield": "measures", **_standard_columns(now, user)}
 	fields = [
-		"name", "parent", "parenttype", "parentfield", "idx", *base.keys(), "measure", "measure_label",
-		"has_data", "raw_value", "unit", "measure_score", "weight", "effective_weight", "contribution",
+		"name", "parent", "idx", "measure", "measure_label", "has_data", "raw_value", "unit", "measure_score",
+		"weight", "effective_weight", "contribution",
 	]  # fmt: skip
 	rows = []
 	for o in outcomes:
 		for idx, m in enumerate(o.result.measures, start=1):
 			rows.append(
 				(
-					clustered_name(stamp), o.customer.name, "Customer Health", "measures", idx,
-					*base.values(), m.key, measure_label(m.key), int(m.has_data),
+					clustered_name(stamp), o.customer.name, idx, m.key, measure_label(m.key), int(m.has_data),
 					_stored_raw(m.raw_value), measure_unit(m.key), stored_score(m.score), m.weight,
 					round(100 * m.effective_weight, 3), round(m.contribution, 3),
 				)
 			)  # fmt: skip
-	insert_rows("Customer Health Measure", fields, rows)
+	insert_rows("Customer Health Measure", fields, rows, shared=shared)
 
 
 def stored_coverage(coverage: float) -> int:

@@ -48,7 +48,6 @@ MONEY = frozenset({"mrr", "amount", "mrr_before", "mrr_after"})
 DATES = frozenset({"from_date", "to_date", "movement_date", "event_date", "due_date", "acquired_on"})
 MONEY_PLACES = 9
 ZERO, NEGATIVE_ZERO = f"{0:.{MONEY_PLACES}f}", f"-{0:.{MONEY_PLACES}f}"
-STANDARD = ("name", "creation", "modified", "owner", "modified_by", "docstatus")
 # Each row's _row_digest, stored with it: indexed with the customer, so that a rebuild finds the customers
 # whose rows are unchanged from the index alone (_changed_customers).
 DIGEST = "row_digest"
@@ -92,6 +91,7 @@ def rebuild_customers(customers: Sequence[str] | None, locking_reads: bool = Tru
 	changed, with_stored_rows = _changed_customers(customers, rows, digests, locking_reads)
 	stored = _stored_rows(with_stored_rows, locking_reads)
 	now, user = now_datetime(), frappe.session.user
+	shared = {"creation": now, "modified": now, "owner": user, "modified_by": user, "docstatus": 0}
 	for doctype in TABLES:
 		produced = [
 			(values, digest)
@@ -103,15 +103,11 @@ def rebuild_customers(customers: Sequence[str] | None, locking_reads: bool = Tru
 		_delete_rows(doctype, deletes)
 		_set_digests(doctype, stale)
 		stamp = time_stamp(now)
-		new_rows = [
-			(clustered_name(stamp), now, now, user, user, 0, *values, digest) for values, digest in inserts
-		]
-		insert_rows(doctype, [*STANDARD, *COLUMNS[doctype], DIGEST], new_rows)
+		new_rows = [(clustered_name(stamp), *values, digest) for values, digest in inserts]
+		insert_rows(doctype, ["name", *COLUMNS[doctype], DIGEST], new_rows, shared=shared)
 		if annotated:
 			# (name, customer, event_date, event_type) of the events just inserted
-			carry_churn_notes(
-				annotated, [row[:1] + row[len(STANDARD) : len(STANDARD) + 3] for row in new_rows]
-			)
+			carry_churn_notes(annotated, [row[:4] for row in new_rows])
 	fill_churn_reasons_from_exit_surveys(customers)
 	if moved := changed["Customer Active Span"] | changed["Customer Lifecycle Event"]:
 		refresh_snapshot_outcomes(moved)
