@@ -26,10 +26,21 @@ from cs_success.engine.ledger import CHURNED
 from cs_success.engine.scorecards import CustomerSegment, select_scorecard
 from cs_success.health.band_outcomes import forget_snapshot_days
 from cs_success.health.config import get_bands, load_scorecards
-from cs_success.health.measure_data import AS_OF_SOURCES, gather_raw_values
+from cs_success.health.measure_data import (
+	AS_OF_SOURCES,
+	RawValues,
+	billing_measures,
+	billing_measures_on,
+	gather_raw_values,
+)
 from cs_success.health.recompute import breakdown_state, stored_coverage, stored_score
 from cs_success.ledger.queries import FAR_FUTURE, active_on_days, events_between
 
+# The invoice read for this many dates at once: one pass over the invoices instead of one a date, with at
+# most this many dates' billing values held at a time (about 30 MB each at 100,000 customers).
+BILLING_DATES_PER_READ = 4
+# What is read a date at a time: every source with history but billing.
+OTHER_SOURCES = tuple(source for source in AS_OF_SOURCES if source is not billing_measures)
 UPDATED_COLUMNS = (
 	"active_in_ledger",
 	"churned_on",
@@ -79,16 +90,22 @@ def backfill(
 	churns = events_between(add_days(dates[0], 1), FAR_FUTURE, CHURNED, customers) if dates else {}
 	everyone = sorted(set().union(*active.values())) if active else []
 	segments = _segments(everyone) if everyone else {}
-	# Site-wide, each date's reads take everyone and keep the active (tens of thousands of names in every
-	# query's IN list cost more than the rows of the few who are not).
-	site_wide = customers is None
-	written = {}
+	# Site-wide (names None), each date's reads take everyone and keep the active: tens of thousands of
+	# names in every query's IN list cost more than the rows of the few who are not.
+	names = None if customers is None else everyone
+	written, billing = {}, {}
 	for done, day in enumerate(dates, 1):
 		customers = sorted(active.get(day, ()))
 		written[day] = len(customers)
 		if customers:
-			rows = score_on(day, customers, scorecards, versions, bands, churns, segments, site_wide)
-			_upsert(rows)
+			if day not in billing:
+				# The invoices read once for several dates (measure_data.billing_measures_on), not once a date.
+				billing = billing_measures_on(names, dates[done - 1 : done - 1 + BILLING_DATES_PER_READ])
+			raw = gather_raw_values(customers, names, day, OTHER_SOURCES)
+			for customer, values in billing.pop(day).items():
+				if customer in raw:
+					raw[customer].update(values)
+			_upsert(score_on(day, customers, raw, scorecards, versions, bands, churns, segments))
 		if progress:
 			progress(done, len(dates))
 	if scored := [day for day, count in written.items() if count]:
@@ -98,19 +115,11 @@ def backfill(
 
 
 def score_on(
-	day: date,
-	customers: list[str],
-	scorecards,
-	versions,
-	bands,
-	churns,
-	segments,
-	read_everyone: bool = False,
+	day: date, customers: list[str], raw: RawValues, scorecards, versions, bands, churns, segments
 ) -> list[tuple]:
-	"""Snapshot rows of these customers (all active on `day`) as of `day`; `churns`: customer -> its
-	churn dates, for the first one after `day` (what followed: ledger/snapshot_outcomes.py); `segments`:
-	_segments of them. `read_everyone`: the measure reads take every customer, not these by name."""
-	raw = gather_raw_values(customers, None if read_everyone else customers, day, AS_OF_SOURCES)
+	"""Snapshot rows of these customers (all active on `day`) from their raw values as of `day`; `churns`:
+	customer -> its churn dates, for the first one after `day` (what followed: ledger/snapshot_outcomes.py);
+	`segments`: _segments of them."""
 	rows, now = [], now_datetime()
 	prefix = day.strftime("%Y%m%d")
 	for name in customers:

@@ -178,40 +178,50 @@ def ticket_counts_default(customers: Sequence[str]) -> RawValues:
 	return {name: {"open_tickets": 0.0, "tickets_90d": 0.0} for name in customers}
 
 
-def _invoices_as_of(customers: Sequence[str] | None, today: date) -> str:
-	"""Submitted invoices posted by the day, with what was outstanding on it, in the party account's
-	currency: today's outstanding amount plus what Payment Entries and credit notes settled after
-	the day. Live (the day is today) nothing was settled after it. Journal Entry settlements are not
-	taken back: a past day may then show an invoice as paid a little early. (`return_against > ''` rather
-	than IFNULL(...) != '': the same rows, found on the return_against index instead of a scan of every
-	invoice.)"""
-	outstanding = "si.outstanding_amount"
+def _invoices_as_of(customers: Sequence[str] | None, days: list[date]) -> str:
+	"""Submitted invoices posted by the last day, with what was outstanding on each day i (`outstanding_i`),
+	in the party account's currency: today's outstanding amount plus what Payment Entries and credit notes
+	settled after the day. Live (the day is today) nothing was settled after it. Journal Entry settlements
+	are not taken back: a past day may then show an invoice as paid a little early. (`return_against > ''`
+	rather than IFNULL(...) != '': the same rows, found on the return_against index instead of a scan of
+	every invoice.)"""
+	past = [i for i, day in enumerate(days) if is_past(day)]
+	outstanding = [f"si.outstanding_amount AS outstanding_{i}" for i in range(len(days))]
 	settled_after = ""
-	if is_past(today):
-		outstanding = (
-			"si.outstanding_amount + COALESCE(paid_after.amount, 0) + COALESCE(returned_after.amount, 0)"
+	if past:
+		for i in past:
+			outstanding[i] = (
+				f"si.outstanding_amount + COALESCE(paid_after.amount_{i}, 0)"
+				f" + COALESCE(returned_after.amount_{i}, 0) AS outstanding_{i}"
+			)
+		paid = ", ".join(
+			f"SUM(IF(pe.posting_date > %(day{i})s, per.allocated_amount, 0)) AS amount_{i}" for i in past
+		)
+		returned = ", ".join(
+			f"""-SUM(IF(ret.posting_date > %(day{i})s, IF(ret.party_account_currency = ret.currency,
+				COALESCE(NULLIF(ret.rounded_total, 0), ret.grand_total), ret.base_grand_total), 0)) AS amount_{i}"""
+			for i in past
 		)
 		settled_after = f"""
 			LEFT JOIN (
-				SELECT per.reference_name, SUM(per.allocated_amount) AS amount
+				SELECT per.reference_name, {paid}
 				FROM `tabPayment Entry Reference` per
 				JOIN `tabPayment Entry` pe ON pe.name = per.parent AND pe.docstatus = 1
-				WHERE per.reference_doctype = 'Sales Invoice' AND pe.posting_date > %(today)s
+				WHERE per.reference_doctype = 'Sales Invoice' AND pe.posting_date > %(day{past[0]})s
 				GROUP BY per.reference_name
 			) paid_after ON paid_after.reference_name = si.name
 			LEFT JOIN (
-				SELECT ret.return_against, -SUM(IF(ret.party_account_currency = ret.currency,
-					COALESCE(NULLIF(ret.rounded_total, 0), ret.grand_total), ret.base_grand_total)) AS amount
+				SELECT ret.return_against, {returned}
 				FROM `tabSales Invoice` ret
-				WHERE ret.docstatus = 1 AND ret.is_return = 1 AND ret.posting_date > %(today)s
+				WHERE ret.docstatus = 1 AND ret.is_return = 1 AND ret.posting_date > %(day{past[0]})s
 					AND ret.return_against > '' {_customer_filter("ret.customer", customers)}
 				GROUP BY ret.return_against
 			) returned_after ON returned_after.return_against = si.name"""
 	return f"""
 		SELECT si.name, si.customer, si.company, si.posting_date, si.due_date, si.base_grand_total,
-			si.currency, si.party_account_currency, si.conversion_rate, {outstanding} AS outstanding
+			si.currency, si.party_account_currency, si.conversion_rate, {", ".join(outstanding)}
 		FROM `tabSales Invoice` si {settled_after}
-		WHERE si.docstatus = 1 AND si.is_return = 0 AND si.posting_date <= %(today)s
+		WHERE si.docstatus = 1 AND si.is_return = 0 AND si.posting_date <= %(day{len(days) - 1})s
 			{_customer_filter("si.customer", customers)}
 	"""
 
@@ -222,54 +232,88 @@ def billing_measures(customers: Sequence[str] | None, today: date) -> RawValues:
 	before it is compared with base totals, and companies, possibly in other currencies, are never
 	added up: the share is that of the company where it is worst); and how late invoices of the 365
 	days to the day that were paid in full by then were paid."""
-	params = _params(customers, today)
-	invoices = _invoices_as_of(customers, today)
-	overdue = "inv.outstanding > 0 AND inv.due_date < %(today)s"
-	base_outstanding = (
-		"IF(inv.party_account_currency = inv.currency AND inv.currency != company.default_currency, "
-		"inv.outstanding * inv.conversion_rate, inv.outstanding)"
-	)
-	rows = frappe.db.sql(
+	today = getdate(today)
+	return billing_measures_on(customers, [today])[today]
+
+
+def billing_measures_on(customers: Sequence[str] | None, days: Sequence[date]) -> dict[date, RawValues]:
+	"""billing_measures as of each of several days, in one pass over the invoices: the back-fill's dozen
+	month starts would otherwise read the whole invoice table a dozen times, and on a site whose invoices
+	outgrow the database's memory each of those reads comes from disk (BENCHMARKS.md, the first run)."""
+	days = sorted({getdate(day) for day in days})
+	params = _params(customers, days[-1])
+	for i, day in enumerate(days):
+		params |= {f"day{i}": day, f"end{i}": f"{day} 23:59:59.999999", f"d365_{i}": add_days(day, -365)}
+	invoices = _invoices_as_of(customers, days)
+	columns = []
+	for i in range(len(days)):
+		overdue = f"inv.posting_date <= %(day{i})s AND inv.outstanding_{i} > 0 AND inv.due_date < %(day{i})s"
+		base_outstanding = (
+			"IF(inv.party_account_currency = inv.currency AND inv.currency != company.default_currency, "
+			f"inv.outstanding_{i} * inv.conversion_rate, inv.outstanding_{i})"
+		)
+		columns += [
+			f"SUM(inv.posting_date <= %(day{i})s) AS invoices_{i}",
+			f"SUM({overdue}) AS overdue_invoices_{i}",
+			f"SUM(IF({overdue}, {base_outstanding}, 0)) AS overdue_amount_{i}",
+			f"""SUM(IF(inv.posting_date <= %(day{i})s AND (inv.posting_date > %(d365_{i})s OR ({overdue})),
+				inv.base_grand_total, 0)) AS billed_amount_{i}""",
+		]
+	values: dict[date, RawValues] = {day: defaultdict(dict) for day in days}
+	for row in frappe.db.sql(
 		f"""
-		SELECT inv.customer,
-			SUM({overdue}) AS overdue_invoices,
-			SUM(IF({overdue}, {base_outstanding}, 0)) AS overdue_amount,
-			SUM(IF(inv.posting_date > %(d365)s OR ({overdue}), inv.base_grand_total, 0)) AS billed_amount
+		SELECT inv.customer, {", ".join(columns)}
 		FROM ({invoices}) inv
 		JOIN `tabCompany` company ON company.name = inv.company
 		GROUP BY inv.customer, inv.company
 		""",
 		params,
-		as_dict=True,
-	)
-	values: RawValues = defaultdict(dict)
-	for row in rows:
-		v = values[row.customer]
-		v["overdue_invoices"] = v.get("overdue_invoices", 0.0) + float(row.overdue_invoices or 0)
-		if row.billed_amount and row.billed_amount > 0:
-			share = min(100.0, 100.0 * float(row.overdue_amount or 0) / float(row.billed_amount))
-			v["overdue_share"] = max(share, v.get("overdue_share", 0.0))
+	):
+		customer = row[0]
+		for i, day in enumerate(days):
+			invoiced, overdue_invoices, overdue_amount, billed = row[1 + 4 * i : 5 + 4 * i]
+			if not invoiced:
+				continue  # nothing posted by that day at this company
+			v = values[day][customer]
+			v["overdue_invoices"] = v.get("overdue_invoices", 0.0) + float(overdue_invoices or 0)
+			if billed and billed > 0:
+				share = min(100.0, 100.0 * float(overdue_amount or 0) / float(billed))
+				v["overdue_share"] = max(share, v.get("overdue_share", 0.0))
 
-	late_rows = frappe.db.sql(
+	# Paid in full by the day, posted in the 365 days to it: the day's latest payment against the due date.
+	paid_on = ", ".join(
+		f"MAX(IF(pe.posting_date <= %(day{i})s, pe.posting_date, NULL)) AS paid_on_{i}"
+		for i in range(len(days))
+	)
+	settled = ", ".join(
+		f"""MAX(inv.outstanding_{i} <= 0 AND inv.posting_date > %(d365_{i})s
+			AND inv.posting_date <= %(day{i})s) AS settled_{i}"""
+		for i in range(len(days))
+	)
+	late = ", ".join(
+		f"AVG(IF(paid.settled_{i}, GREATEST(0, DATEDIFF(paid.paid_on_{i}, paid.due_date)), NULL))"
+		for i in range(len(days))
+	)
+	for customer, *lateness in frappe.db.sql(
 		f"""
-		SELECT paid.customer, AVG(GREATEST(0, DATEDIFF(paid.paid_on, paid.due_date))) AS avg_days_late
+		SELECT paid.customer, {late}
 		FROM (
-			SELECT inv.customer, inv.due_date, MAX(pe.posting_date) AS paid_on
+			SELECT inv.customer, inv.due_date, {paid_on}, {settled}
 			FROM ({invoices}) inv
 			JOIN `tabPayment Entry Reference` per
 				ON per.reference_doctype = 'Sales Invoice' AND per.reference_name = inv.name
 			JOIN `tabPayment Entry` pe ON pe.name = per.parent AND pe.docstatus = 1
-				AND pe.posting_date <= %(today)s
-			WHERE inv.outstanding <= 0 AND inv.posting_date > %(d365)s
+				AND pe.posting_date <= %(day{len(days) - 1})s
+			WHERE inv.posting_date > %(d365_0)s AND ({" OR ".join(f"inv.outstanding_{i} <= 0" for i in range(len(days)))})
 			GROUP BY inv.name, inv.customer, inv.due_date
 		) paid
 		GROUP BY paid.customer
 		""",
 		params,
-		as_dict=True,
-	)
-	for row in late_rows:
-		values[row.customer]["avg_days_paid_late"] = float(row.avg_days_late)
+	):
+		for day, days_late in zip(days, lateness, strict=True):
+			if days_late is not None:
+				values[day][customer]["avg_days_paid_late"] = float(days_late)
 	return values
 
 

@@ -411,6 +411,17 @@ class TestBackfill(FrappeTestCase):
 		self.assertEqual(raw(day0, "days_since_activity"), 20.0)
 		self.assertEqual(raw(day1, "days_since_activity"), 3.0)
 
+		# The back-fill reads billing for several days at once: the same values as a day at a time, the
+		# live day (nothing settled after it) among them. The payment after day0 is taken back on day0 only.
+		from cs_success.health.measure_data import billing_measures, billing_measures_on
+
+		live = getdate(frappe.utils.today())
+		together = billing_measures_on([customer], [day1, live, day0])
+		for day in (day0, day1, live):
+			self.assertEqual(dict(together[day]), dict(billing_measures([customer], day)), day)
+		self.assertEqual(together[day0][customer]["overdue_invoices"], 1.0)
+		self.assertEqual(together[live][customer]["avg_days_paid_late"], (day1 - day0).days + 2)
+
 
 class TestSnapshotOutcomes(FrappeTestCase):
 	"""What followed a snapshot comes from the ledger and moves with it: recorded live, back-filled, and
