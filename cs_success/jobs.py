@@ -223,7 +223,8 @@ BAND_OUTCOMES_JOB = "cs_success:band_outcomes"
 def daily() -> None:
 	"""The scheduler's daily run, in the pipeline's order: the ledger settles renewals that came due, plans
 	flag overdue tasks, everyone is scored (values drift with time), then the time-based plays, then the
-	band outcomes of the start days whose windows passed (health/band_outcomes.py)."""
+	band outcomes of the start days whose windows passed, and the plays' reached sums and the runs' facts
+	of the days that became final (health/band_outcomes.py)."""
 	from cs_success.growth.signals import evaluate_all
 	from cs_success.ledger.build import settle_pending_renewals
 	from cs_success.playbooks.evaluation import run_daily

@@ -19,7 +19,7 @@ LEDGER_TABLES = (
 	"Agreement Renewal",
 )
 # The band outcomes are health history summed per start day: one module computes, forgets and reads them.
-HISTORY_TABLES = ("Customer Health Snapshot", "Health Band Outcome")
+HISTORY_TABLES = ("Customer Health Snapshot", "Health Band Outcome", "Play Band Outcome")
 TABLES = LEDGER_TABLES + HISTORY_TABLES
 
 # Calls that read or write a doctype's rows when given its name first (or as `doctype=`).

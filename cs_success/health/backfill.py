@@ -6,9 +6,9 @@ engine, scorecards and measure queries as a live recompute (measure_data.AS_OF_S
 true on D: tickets open then, invoices overdue then, ledger standing and MRR then, survey answers,
 touchpoints, usage and other activity recorded by then), and stored as a Daily snapshot marked
 `is_backfilled` with the scorecard and version that scored it. A snapshot recorded live on that day is
-never overwritten; re-running the back-fill refreshes only back-filled rows. The stored band outcomes of
-the start days those snapshots can change are forgotten (health/band_outcomes.py), for the daily run to
-compute again.
+never overwritten; re-running the back-fill refreshes only back-filled rows. What Play Effectiveness stores
+for the start days those snapshots can change (band outcomes, the plays' reached sums, the runs' facts:
+health/band_outcomes.py) is forgotten, for the daily run to compute again.
 
 Not back-filled: success plans (a plan's progress and status have no history), so their measures
 drop out of back-filled scores and the coverage says so.
@@ -37,8 +37,8 @@ from cs_success.health.recompute import breakdown_state, stored_coverage, stored
 from cs_success.ledger.queries import FAR_FUTURE, active_on_days, events_between
 
 # The invoice read for this many dates at once: one pass over the invoices instead of one a date, with at
-# most this many dates' billing values held at a time (about 30 MB each at 100,000 customers).
-BILLING_DATES_PER_READ = 4
+# most this many dates' billing values held at a time (six: two passes for a year, at 600 MB peak at 100,000).
+BILLING_DATES_PER_READ = 6
 # What is read a date at a time: every source with history but billing.
 OTHER_SOURCES = tuple(source for source in AS_OF_SOURCES if source is not billing_measures)
 UPDATED_COLUMNS = (

@@ -2,14 +2,17 @@
 handed to cs_success/engine/play_effectiveness.py, which does the arithmetic.
 
 The comparison of a run is every customer in its band on its start day less those the play reached around
-it. The first part, the pool, depends on no play: cs_success/health/band_outcomes.py keeps it per start day
-once a window has passed (the daily run fills it), so the report reads the pool's rows for its start days
-and the Daily snapshots of only the customers it needs one by one (the runs' own and those left out of a
-comparison: the engine's Plan.needed). A start day not stored (one the daily run has not reached, older
-than the stored year, forgotten by a back-fill) is computed on the fly from every customer's snapshots.
+it. cs_success/health/band_outcomes.py keeps both parts: the first, the pool, per start day once a window
+has passed; the second, per play and start day, and each run's own facts, once the day is final (every
+window and MATCH_DAYS after it have passed). So for a final start day the report reads stored rows and no
+snapshot history at all; it reads the Daily snapshots of only the customers still needed one by one (the
+runs of days not final yet and the customers their plays reached around them: the engine's Plan.needed),
+over the span of those days. A start day not stored (one the daily run has not reached, older than the
+stored year, forgotten by a back-fill, a (play, day) whose reached customers changed since it was stored)
+is computed on the fly.
 
 A user restricted by User Permissions on Customer gets the full computation over the customers allowed
-(the stored pool counts everyone): one stream of those customers' Daily snapshots of the span, in which the
+(the stored rows count everyone): one stream of those customers' Daily snapshots of the span, in which the
 engine finds each customer's band and later scores on every start day by bisection (about 3 microseconds
 per customer and start day)."""
 
@@ -30,7 +33,9 @@ from cs_success.engine.play_effectiveness import (
 	PlayFigures,
 	Run,
 	evaluate,
+	facts_from_text,
 	plan,
+	reach_key,
 	window_passed,
 )
 from cs_success.health import band_outcomes
@@ -46,33 +51,58 @@ def effectiveness(
 	`stored=False`: the full computation, without the stored pool (the benchmark's and the tests' reference)."""
 	from_date, to_date, today = getdate(from_date), getdate(to_date), getdate(today)
 	customers = permitted_values("Customer")
+	use_stored = stored and customers is None
 	nearby = load_runs(
-		from_date - timedelta(days=MATCH_DAYS), to_date + timedelta(days=MATCH_DAYS), play, customers
+		from_date - timedelta(days=MATCH_DAYS),
+		to_date + timedelta(days=MATCH_DAYS),
+		play,
+		customers,
+		with_facts=use_stored,
 	)
 	runs = [run for run in nearby if from_date <= run.start_day <= to_date]
 	starts = [run.start_day for run in runs if window_passed(run.start_day, min(WINDOWS), today)]
 	nearby_starts = [(run.play, run.customer, run.start_day) for run in nearby]
 	if not starts:
 		return evaluate(runs, nearby_starts, [], {}, today)
-	first = min(starts) - timedelta(days=LOOKBACK_DAYS)
-	last = min(max(starts) + timedelta(days=max(WINDOWS)), today)
-	if stored and customers is None:
+	pool = reached = None
+	if use_stored:
 		planned = plan(runs, nearby_starts, today)
 		pool = band_outcomes.pool(planned.days, today)
-		customers = sorted(planned.needed)
-	else:
-		pool = None
+		keys = {pair: reach_key(excluded) for pair, excluded in planned.excluded.items()}
+		reached = band_outcomes.stored_reached(keys, today)
+		# Only the customers of what is not stored, over the span of their days: nobody at all when every
+		# start day is final and stored.
+		needed = plan(runs, nearby_starts, today, reached=reached).needed
+		if not needed:
+			return evaluate(runs, nearby_starts, [], {}, today, pool=pool, reached=reached)
+		customers = sorted(needed)
+		starts = sorted(set().union(*needed.values()))
+	first = min(starts) - timedelta(days=LOOKBACK_DAYS)
+	last = min(max(starts) + timedelta(days=max(WINDOWS)), today)
 	churn = load_churn(min(starts), last, customers)
 	# Unbuffered: every snapshot of the span passes through once, never held in memory all at once. The
 	# engine reads nothing else meanwhile (the connection is busy with the stream).
 	with frappe.db.unbuffered_cursor():
 		return evaluate(
-			runs, nearby_starts, snapshot_histories(first, last, customers), churn, today, pool=pool
+			runs,
+			nearby_starts,
+			snapshot_histories(first, last, customers),
+			churn,
+			today,
+			pool=pool,
+			reached=reached,
 		)
 
 
-def load_runs(from_date: date, to_date: date, play: str | None, customers: list[str] | None) -> list[Run]:
-	"""The runs started from `from_date` to `to_date` (days, inclusive), of one play or all."""
+def load_runs(
+	from_date: date,
+	to_date: date,
+	play: str | None,
+	customers: list[str] | None,
+	with_facts: bool = False,
+) -> list[Run]:
+	"""The runs started from `from_date` to `to_date` (days, inclusive), of one play or all; `with_facts`:
+	with the facts stored on each run (band_outcomes), where they are for its start day and customer."""
 	filters = [
 		["enrolled_on", ">=", from_date],
 		["enrolled_on", "<", to_date + timedelta(days=1)],
@@ -91,6 +121,7 @@ def load_runs(from_date: date, to_date: date, play: str | None, customers: list[
 			outcome=row.outcome or None,
 			band_at_start=row.band_at_start or None,
 			score_at_start=row.score_at_start,
+			facts=stored_facts(row) if with_facts else None,
 		)
 		for row in frappe.get_all(
 			"Play Run",
@@ -104,10 +135,22 @@ def load_runs(from_date: date, to_date: date, play: str | None, customers: list[
 				"outcome",
 				"band_at_start",
 				"score_at_start",
+				"effect_day",
+				"effect_customer",
+				"effect_facts",
 			],
 			order_by="enrolled_on asc",
 		)
 	]
+
+
+def stored_facts(row):
+	"""The run's stored facts (band_outcomes), when they are for its start day and its customer now."""
+	if not row.effect_day or row.effect_customer != row.customer:
+		return None
+	if getdate(row.effect_day) != get_datetime(row.enrolled_on).date():
+		return None
+	return facts_from_text(row.effect_facts)
 
 
 def load_churn(after: date, until: date, customers: list[str] | None) -> dict[str, list[date]]:

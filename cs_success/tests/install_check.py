@@ -49,6 +49,7 @@ OUR_DOCTYPES = (
 	"Expansion Propensity Model",
 	"Advocacy Ask",
 	"Health Band Outcome",
+	"Play Band Outcome",
 )
 # What the round trip leaves in ERPNext's pipeline: an expansion Opportunity and a referred Lead, made
 # while the app was installed; uninstall must leave them, and the type and source they use.

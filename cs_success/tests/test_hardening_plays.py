@@ -167,6 +167,8 @@ class TestAgentCannotTakeOverARun(HardeningTestCase):
 			{"checked_on": str(self.today), "churned_within_90": 1},
 			{"open_key": "anything"},
 			{"enrolled_on": "2020-01-01 00:00:00"},
+			# Play Effectiveness' stored facts (health/band_outcomes.py writes them, nobody else)
+			{"effect_day": "2020-01-01", "effect_customer": self.victim, "effect_facts": "{}"},
 		):
 			with self.subTest(values=values), self.assertRaises(ServerOwnedFieldError):
 				set_value("Play Run", self.run, json.dumps(values))

@@ -3,7 +3,9 @@
 Everything happens in 2017, where no other test writes; each test rolls back its rows. The comparison
 reads every customer's snapshots, so only the ones planted here are in it."""
 
+from contextlib import contextmanager
 from datetime import date, datetime
+from unittest.mock import patch
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
@@ -232,8 +234,8 @@ MORE_CHURNED = {"M": D(2017, 1, 25)}
 S1, S2 = D(2017, 1, 10), D(2017, 5, 15)
 
 
-class TestStoredBandOutcomes(PlantedScenario):
-	"""The same figures from the stored pool as from every customer's snapshots, whichever days are stored."""
+class MorePlanted(PlantedScenario):
+	"""The scenario plus R, N and M above."""
 
 	def setUp(self):
 		super().setUp()
@@ -274,6 +276,10 @@ class TestStoredBandOutcomes(PlantedScenario):
 				)
 			],
 		)
+
+
+class TestStoredBandOutcomes(MorePlanted):
+	"""The same figures from the stored pool as from every customer's snapshots, whichever days are stored."""
 
 	def both_ways(self, on=AS_OF, **filters):
 		"""The report from the stored pool (nothing computed on the fly unless `on_the_fly`) and in full."""
@@ -378,3 +384,163 @@ class TestStoredBandOutcomes(PlantedScenario):
 		# would have said -0.2 and 22.22 %.
 		self.assertEqual((p["comparison_health_change_30"], p["comparison_churn_rate_30"]), (5.3, 0))
 		self.assertEqual(p["comparison_health_change_90"], 8)
+
+
+@contextmanager
+def snapshot_queries():
+	"""Every query on the snapshot table meanwhile, recorded (the database object's own sql, wrapped)."""
+	seen = []
+	db = frappe.local.db
+	real = db.sql
+
+	def spy(query, *args, **kwargs):
+		if "Customer Health Snapshot" in str(query):
+			seen.append(str(query))
+		return real(query, *args, **kwargs)
+
+	with patch.object(db, "sql", side_effect=spy):
+		yield seen
+
+
+JANUARY = {"from_date": D(2017, 1, 1), "to_date": D(2017, 1, 31)}
+
+
+class TestStoredPlayOutcomes(MorePlanted):
+	"""The plays' reached sums (Play Band Outcome) and the runs' own facts, stored once a start day is
+	final: the report then reads no snapshot for that day, and gives the full computation's figures."""
+
+	def run_of(self, label, play=None):
+		return frappe.db.get_value("Play Run", {"customer": self.c[label], "play": play or self.p})
+
+	def reached(self, play, day, band, window):
+		return frappe.db.get_value(
+			"Play Band Outcome",
+			{"play": play, "start_day": day, "band": band, "window_days": window},
+			["customers", "churned", "change_sum", "changes"],
+		)
+
+	def add_run(self, label, enrolled_on, play=None):
+		now, user = frappe.utils.now_datetime(), frappe.session.user
+		insert_rows(
+			"Play Run",
+			[*STANDARD, "play", "customer", "status", "enrolled_on", "band_at_start", "score_at_start"],
+			[
+				(frappe.generate_hash(length=20), now, now, user, user, 0, play or self.p, self.c[label],
+				"Open", enrolled_on, None, 0)
+			],
+		)  # fmt: skip
+
+	def test_final_days_are_read_without_any_snapshot(self):
+		from cs_success.engine.play_effectiveness import facts_from_text
+		from cs_success.health import band_outcomes
+		from cs_success.playbooks import effectiveness
+
+		band_outcomes.fill_due(on=AS_OF)
+		# S1 (01-10) and Q's 01-20 are final on 07-01 (their 90 days and MATCH_DAYS ended in April); S2 not.
+		# P reached A, B and V around S1: 30 days A +15, V +60, B none: 75 over 2, nobody churned; 90 days
+		# A +20: churned B (03-01).
+		self.assertEqual(self.reached(self.p, S1, CRITICAL, 30), (3, 0, 75, 2))
+		self.assertEqual(self.reached(self.p, S1, CRITICAL, 90), (3, 1, 20, 1))
+		self.assertEqual(self.reached(self.r, S1, NO_DATA, 30), (1, 0, 0, 0))  # N
+		self.assertFalse(frappe.db.exists("Play Band Outcome", {"start_day": S2}))
+		a = frappe.db.get_value(
+			"Play Run", self.run_of("A"), ["effect_day", "effect_customer", "effect_facts"]
+		)
+		self.assertEqual((a[0], a[1]), (S1, self.c["A"]))
+		facts = facts_from_text(a[2])
+		self.assertEqual(
+			(facts.band, facts.score, facts.later, facts.churned), (CRITICAL, 40, (55, 60), (False, False))
+		)
+		self.assertIsNone(frappe.db.get_value("Play Run", self.run_of("C"), "effect_day"))
+
+		filters = {"from_date": D(2017, 1, 1), "to_date": D(2017, 3, 31)}
+		with snapshot_queries() as seen:
+			stored = report_as_of(filters, AS_OF)
+		self.assertEqual(seen, [])
+		self.assertEqual(stored, report_as_of(filters, AS_OF, stored=False))
+		# The whole half year: only S2 is not final, and only C (its run, the one P reached around it) is
+		# read, over S2's span.
+		whole = {"from_date": D(2017, 1, 1), "to_date": D(2017, 6, 30)}
+		with patch.object(
+			effectiveness, "snapshot_histories", wraps=effectiveness.snapshot_histories
+		) as reads:
+			stored = report_as_of(whole, AS_OF)
+		reads.assert_called_once_with(D(2017, 4, 14), AS_OF, [self.c["C"]])
+		self.assertEqual(stored, report_as_of(whole, AS_OF, stored=False))
+
+	def test_a_later_enrolment_within_the_match_days_is_not_served_stale(self):
+		from cs_success.health import band_outcomes
+
+		# On 04-01, S1's 30 days have passed but not its 90 nor MATCH_DAYS (04-10): P's runs may still reach
+		# customers around it, so nothing of P's is stored for S1, and no run's facts.
+		band_outcomes.fill_due(on=D(2017, 4, 1))
+		self.assertEqual(band_outcomes.stored_windows(S1, S1), {S1: {30}})
+		self.assertFalse(frappe.db.exists("Play Band Outcome", {"start_day": S1}))
+		self.assertIsNone(frappe.db.get_value("Play Run", self.run_of("A"), "effect_day"))
+		# And so it does: P enrols X on 04-05, 85 days after S1. X leaves S1's comparison.
+		self.add_run("X", datetime(2017, 4, 5, 10))
+		on = D(2017, 4, 15)
+		stored, full = (
+			report_as_of({**JANUARY, "play": self.p}, on),
+			report_as_of({**JANUARY, "play": self.p}, on, stored=False),
+		)
+		self.assertEqual(stored, full)
+		(p,) = stored[1]
+		# A's and B's comparison: Critical on S1 less A, B, V and now X: Y -15 and U +10, Y churned: -2.5
+		# and 50 % at 30 days; at 90 days U +2 (Y none), Y churned: 2 and 50 %.
+		self.assertEqual((p["comparison_health_change_30"], p["comparison_churn_rate_30"]), (-2.5, 50))
+		self.assertEqual((p["comparison_health_change_90"], p["comparison_churn_rate_90"]), (2, 50))
+
+		# On 04-15 S1 is final: the daily run stores it with X, and the report reads no snapshot for it.
+		band_outcomes.fill_due(on=on)
+		self.assertEqual(self.reached(self.p, S1, CRITICAL, 30)[0], 4)  # A, B, V, X
+		with snapshot_queries() as seen:
+			stored = report_as_of({**JANUARY, "play": self.p}, on)
+		self.assertEqual(seen, [])
+		self.assertEqual(stored, full)
+
+	def test_a_run_deleted_or_moved_after_its_day_was_stored_is_not_served_stale(self):
+		from cs_success.health import band_outcomes
+
+		band_outcomes.fill_due(on=AS_OF)
+		filters = {**JANUARY, "play": self.p}
+		before = report_as_of(filters, AS_OF)
+		# V's run of 2016-11-01 deleted: V is back in S1's comparison. The stored (P, S1) no longer matches
+		# the runs there are: computed on the fly, the full computation's figures.
+		frappe.db.delete("Play Run", {"name": self.run_of("V")})
+		stored, full = report_as_of(filters, AS_OF), report_as_of(filters, AS_OF, stored=False)
+		self.assertEqual(stored, full)
+		self.assertNotEqual(stored, before)
+		(p,) = stored[1]
+		# X +10, Y -15, U +10, V +60: 65 / 4 = 16.25, shown 16.2; Y churned: 25 %.
+		self.assertEqual((p["comparison_health_change_30"], p["comparison_churn_rate_30"]), (16.2, 25))
+		# The next daily run replaces it (A and B alone now) and reads none of S1's snapshots for the report.
+		band_outcomes.fill_due(on=AS_OF)
+		self.assertEqual(self.reached(self.p, S1, CRITICAL, 30)[0], 2)
+		with snapshot_queries() as seen:
+			self.assertEqual(report_as_of(filters, AS_OF), full)
+		self.assertEqual(seen, [])
+		# A's run moved to Z, as a customer merge moves runs: its stored facts were A's, not used for Z.
+		frappe.db.set_value("Play Run", self.run_of("A"), "customer", self.c["Z"], update_modified=False)
+		self.assertEqual(report_as_of(filters, AS_OF), report_as_of(filters, AS_OF, stored=False))
+		band_outcomes.fill_due(on=AS_OF)
+		self.assertEqual(frappe.db.get_value("Play Run", self.run_of("Z"), "effect_customer"), self.c["Z"])
+		with snapshot_queries() as seen:
+			self.assertEqual(report_as_of(filters, AS_OF), report_as_of(filters, AS_OF, stored=False))
+		# only the full computation's own read
+		self.assertEqual(len(seen), 1)
+
+	def test_forgetting_clears_the_plays_sums_and_the_runs_facts(self):
+		from cs_success.health import band_outcomes
+
+		band_outcomes.fill_due(on=AS_OF)
+		self.assertTrue(frappe.db.exists("Play Band Outcome", {"start_day": S1}))
+		band_outcomes.forget_snapshot_days(D(2017, 4, 1), D(2017, 4, 1))
+		self.assertFalse(frappe.db.exists("Play Band Outcome", {"start_day": S1}))
+		self.assertIsNone(frappe.db.get_value("Play Run", self.run_of("A"), "effect_day"))
+		self.assertEqual(report_as_of(JANUARY, AS_OF), report_as_of(JANUARY, AS_OF, stored=False))
+		band_outcomes.fill_due(on=AS_OF)
+		self.assertEqual(frappe.db.get_value("Play Run", self.run_of("A"), "effect_day"), S1)
+		band_outcomes.forget()
+		self.assertEqual(frappe.db.count("Play Band Outcome"), 0)
+		self.assertIsNone(frappe.db.get_value("Play Run", self.run_of("A"), "effect_day"))
