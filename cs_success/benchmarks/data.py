@@ -515,15 +515,20 @@ SNAPSHOT_COLUMNS = (
 
 
 def grow_effectiveness_to(
-	customers: int, days: int = 365, plays: int = 3, run_share: float = 0.05
+	customers: int, days: int = 365, plays: int = 3, run_share: float | None = None
 ) -> float | None:
 	"""Bulk-insert Play Effectiveness customers up to `customers`, each with a Daily snapshot for every day
 	of the last `days` that it was a customer: a score that wanders a little each day (bands by the default
 	thresholds), No Data for the first 30 days of 3 % of them, a tenth joining during the year and 8 %
 	churning (a Churned event in the ledger, no snapshot after it). A share `run_share` of them has a run of
 	one of `plays` plays, started on a day of their history with the band and score of that day; 60 % of the
-	runs are closed, with an outcome. Returns the seconds it took, or None if there were enough already."""
+	runs are closed, with an outcome; by default 5 % over a year, as many a day over a shorter span (a run
+	for 5 % x days / 365 of them: the plays enrol as many customers a day however much history there is).
+	Returns the seconds it took, or None if there were enough already."""
 	from cs_success.engine.health_score import NO_DATA, Bands
+
+	if run_share is None:
+		run_share = 0.05 * days / 365
 
 	existing = count_customers(f"{EFFECT_PREFIX}%")
 	if existing >= customers:

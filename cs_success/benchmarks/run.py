@@ -39,7 +39,7 @@ from cs_success.benchmarks.first_run import first_run_benchmark
 from cs_success.benchmarks.full_recompute import full_recompute
 from cs_success.benchmarks.harness import machine
 from cs_success.benchmarks.hook_overhead import _request_overhead, hook_overhead
-from cs_success.benchmarks.play_effectiveness import play_effectiveness
+from cs_success.benchmarks.play_effectiveness import effect_days, play_effectiveness
 from cs_success.benchmarks.report_latency import report_latency
 from cs_success.benchmarks.revenue_ledger import ledger_rebuild
 from cs_success.benchmarks.score_validation import score_validation
@@ -108,7 +108,9 @@ def run_all(
 			if count_customers(f"{PREFIX}%") > count_customers(f"{EFFECT_PREFIX}%"):
 				cleanup()
 			for scale in sorted(scales):
-				record(scale, "effectiveness_data_generation_s", grow_effectiveness_to(scale))
+				record(
+					scale, "effectiveness_data_generation_s", grow_effectiveness_to(scale, effect_days(scale))
+				)
 				record(scale, "9_play_effectiveness", play_effectiveness(scale))
 		if 5 not in skip:
 			RESULTS["5_survey_load"] = survey_load()
