@@ -510,18 +510,9 @@ def test_evaluate_from_a_stored_pool_reads_only_the_needed_customers():
 	)
 
 
-@given(
-	st.fixed_dictionaries({name: snapshots for name in NAMES}),
-	st.dictionaries(st.sampled_from(NAMES), st.lists(st.integers(0, 220), max_size=3)),
-	runs_strategy,
-	st.integers(60, 240),
-	st.booleans(),
-)
-def test_a_stored_pool_gives_exactly_the_streamed_figures(raw_histories, raw_churn, raw_runs, offset, later):
-	"""Whatever the data: the pool computed beforehand, with only the needed customers read, gives the
-	figures of the full pass to the last digit (scores with tenths: a float sum would differ by order). The
-	full pass reads up to today, as the report does; the pool may have been stored on a later day (`later`),
-	with snapshots and churn after today and windows that had not passed: the figures never read those."""
+def generated(raw_histories, raw_churn, raw_runs, offset):
+	"""The generated histories, churn and runs as dates from BASE, the report's day `offset` days on, what
+	was known by then, and the full pass's figures on it: what the property tests below compare against."""
 	rows = {
 		name: [(BASE + timedelta(days=day), score + day / 10, band) for day, score, band in found]
 		for name, found in raw_histories.items()
@@ -541,6 +532,24 @@ def test_a_stored_pool_gives_exactly_the_streamed_figures(raw_histories, raw_chu
 		runs, nearby, ((name, History(found)) for name, found in sorted(until_today.items()) if found),
 		churn_until_today, today,
 	)  # fmt: skip
+	return rows, churn, runs, nearby, today, until_today, churn_until_today, full
+
+
+@given(
+	st.fixed_dictionaries({name: snapshots for name in NAMES}),
+	st.dictionaries(st.sampled_from(NAMES), st.lists(st.integers(0, 220), max_size=3)),
+	runs_strategy,
+	st.integers(60, 240),
+	st.booleans(),
+)
+def test_a_stored_pool_gives_exactly_the_streamed_figures(raw_histories, raw_churn, raw_runs, offset, later):
+	"""Whatever the data: the pool computed beforehand, with only the needed customers read, gives the
+	figures of the full pass to the last digit (scores with tenths: a float sum would differ by order). The
+	full pass reads up to today, as the report does; the pool may have been stored on a later day (`later`),
+	with snapshots and churn after today and windows that had not passed: the figures never read those."""
+	rows, churn, runs, nearby, today, until_today, churn_until_today, full = generated(
+		raw_histories, raw_churn, raw_runs, offset
+	)
 	planned = plan(runs, nearby, today)
 	seen, seen_churn = (rows, churn) if later else (until_today, churn_until_today)
 	pool = band_tallies(
@@ -668,25 +677,9 @@ def test_stored_reached_sums_and_facts_give_exactly_the_streamed_figures(
 	"""Whatever the data: with the pool, the final (play, day)s' reached sums and the final runs' facts
 	stored (on the report's day or later, from everything known then), the report reads the snapshots of
 	no customer for a final day, and its figures are the full pass's to the last digit."""
-	rows = {
-		name: [(BASE + timedelta(days=day), score + day / 10, band) for day, score, band in found]
-		for name, found in raw_histories.items()
-		if found
-	}
-	churn = {name: [BASE + timedelta(days=day) for day in days] for name, days in raw_churn.items()}
-	runs = [
-		Run(play, customer, datetime.combine(BASE + timedelta(days=day), datetime.min.time()), "Open", None,
-			None, band, score)
-		for play, customer, day, band, score in raw_runs
-	]  # fmt: skip
-	nearby = [(run.play, run.customer, run.start_day) for run in runs]
-	today = BASE + timedelta(days=offset)
-	until_today = {name: [row for row in found if row[0] <= today] for name, found in rows.items()}
-	churn_until_today = {name: [day for day in days if day <= today] for name, days in churn.items()}
-	full = evaluate(
-		runs, nearby, ((name, History(found)) for name, found in sorted(until_today.items()) if found),
-		churn_until_today, today,
-	)  # fmt: skip
+	rows, churn, runs, nearby, today, until_today, churn_until_today, full = generated(
+		raw_histories, raw_churn, raw_runs, offset
+	)
 
 	stored_on = today + timedelta(days=stored_later)
 	planned = plan(runs, nearby, today)

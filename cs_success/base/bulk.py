@@ -19,6 +19,11 @@ def time_stamp(moment) -> str:
 	return moment.strftime("%Y%m%d%H%M%S")
 
 
+def day_stamp(day) -> str:
+	"""`day` (a date) as the digits clustered_name starts with, for rows that belong to a day."""
+	return day.strftime("%Y%m%d")
+
+
 def insert_rows(
 	doctype: str, columns: list[str], rows: list[tuple], chunk: int = 2000, shared: dict | None = None
 ) -> None:

@@ -6,12 +6,11 @@ first full recompute, `backfill --months 12`)."""
 from __future__ import annotations
 
 import os
-import time
 
 import frappe
 
 from cs_success.benchmarks.data import LEDGER_PREFIX, OURS, not_at_ledger_scale
-from cs_success.benchmarks.harness import peak_rss_mb
+from cs_success.benchmarks.harness import peak_rss_mb, timed_commit
 from cs_success.benchmarks.revenue_ledger import empty_ledger
 
 # What a first run finds on a site with history: no ledger, no scores, no snapshots of ours.
@@ -34,23 +33,17 @@ def first_run_benchmark(scale: int, months: int = 12) -> dict:
 		print(f"8. first run at {scale}: skipped", figures)
 		return figures
 
-	def timed(work) -> float:
-		started = time.perf_counter()
-		work()
-		frappe.db.commit()
-		return time.perf_counter() - started
-
 	load_before = os.getloadavg()
 	as_if_new()
 	steps = {
-		"ledger_rebuild_s": timed(lambda: rebuild_all(1)),
-		"first_recompute_s": timed(lambda: refresh_all(raise_alerts=False)),
-		"backfill_s": timed(lambda: backfill(months)),
+		"ledger_rebuild_s": timed_commit(lambda: rebuild_all(1)),
+		"first_recompute_s": timed_commit(lambda: refresh_all(raise_alerts=False)),
+		"backfill_s": timed_commit(lambda: backfill(months)),
 	}
 	separate = sum(steps.values())
 	as_if_new()
 	done = {}
-	whole = timed(lambda: done.update(first_run(months)))
+	whole = timed_commit(lambda: done.update(first_run(months)))
 	figures = {
 		"customers": scale,
 		"backfill_months": months,

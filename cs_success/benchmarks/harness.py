@@ -29,6 +29,14 @@ def machine() -> dict:
 	}
 
 
+def timed_commit(work) -> float:
+	"""Seconds one call of `work` takes, its commit included (what a job would do after it)."""
+	started = time.perf_counter()
+	work()
+	frappe.db.commit()
+	return time.perf_counter() - started
+
+
 def median_of(fn, runs: int) -> float:
 	times = []
 	for _ in range(runs):

@@ -10,14 +10,13 @@ compared."""
 from __future__ import annotations
 
 import os
-import time
 from datetime import timedelta
 
 import frappe
 from frappe.utils import add_months, getdate, today
 
 from cs_success.benchmarks.data import EFFECT_PREFIX, count_customers
-from cs_success.benchmarks.harness import median_of, peak_rss_mb
+from cs_success.benchmarks.harness import median_of, peak_rss_mb, timed_commit
 
 # Start days a daily refresh would recompute: those whose 90-day window passed within the last month and
 # those whose 30-day window has passed but not the 90-day one.
@@ -50,18 +49,12 @@ def play_effectiveness(scale: int, runs: int = 3, full_runs: int = 1) -> dict:
 		print(f"9. play effectiveness at {scale}: skipped", figures)
 		return figures
 
-	def timed(work) -> float:
-		started = time.perf_counter()
-		work()
-		frappe.db.commit()
-		return time.perf_counter() - started
-
 	on = getdate(today())
 	filters = {"from_date": add_months(on, -12), "to_date": on}
 	load_before = os.getloadavg()
 	band_outcomes.forget()
 	frappe.db.commit()
-	fill_s = timed(lambda: band_outcomes.fill_due(on))
+	fill_s = timed_commit(lambda: band_outcomes.fill_due(on))
 	stored_rows = frappe.db.count("Health Band Outcome")
 	reached_rows = frappe.db.count("Play Band Outcome")
 	run_facts = frappe.db.count("Play Run", {"effect_day": ("is", "set")})
@@ -70,11 +63,11 @@ def play_effectiveness(scale: int, runs: int = 3, full_runs: int = 1) -> dict:
 	band_outcomes.forget_days([on - timedelta(days=31), on - timedelta(days=91)])
 	frappe.db.commit()
 	daily_days = {}
-	daily_s = timed(lambda: daily_days.update(days=band_outcomes.fill_due(on)))
+	daily_s = timed_commit(lambda: daily_days.update(days=band_outcomes.fill_due(on)))
 	refresh_s = None
 	if scale <= FULL_COMPUTATION_UP_TO:
 		refresh = [on - timedelta(days=offset) for offset in range(31, 31 + REFRESH_DAYS)]
-		refresh_s = timed(lambda: band_outcomes.fill(refresh, on))
+		refresh_s = timed_commit(lambda: band_outcomes.fill(refresh, on))
 
 	from_date, to_date = getdate(filters["from_date"]), getdate(filters["to_date"])
 	nearby = load_runs(from_date - timedelta(days=90), to_date + timedelta(days=90), None, None, True)

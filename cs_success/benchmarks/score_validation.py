@@ -11,7 +11,7 @@ import frappe
 from frappe.utils import add_months, getdate, today
 
 from cs_success.benchmarks.data import LEDGER_PREFIX, OURS, add_validation_tickets, not_at_ledger_scale
-from cs_success.benchmarks.harness import median_of, peak_rss_mb
+from cs_success.benchmarks.harness import median_of, peak_rss_mb, timed_commit
 
 
 def score_validation(scale: int, months: int = 12, runs: int = 3) -> dict:
@@ -114,17 +114,11 @@ def churn_risk_figures() -> dict:
 	from cs_success.risk.model import fit as fit_risk
 	from cs_success.risk.scoring import score_customers
 
-	def timed(work) -> float:
-		started = time.perf_counter()
-		work()
-		frappe.db.commit()
-		return time.perf_counter() - started
-
 	frappe.db.delete("Churn Risk Model")
-	timed(refresh_all)  # the first scoring makes every Customer Health record
+	timed_commit(refresh_all)  # the first scoring makes every Customer Health record
 	without_risk = median_of(lambda: (refresh_all(), frappe.db.commit()), 2)
 	models = {}
-	fit_s = {horizon: timed(lambda h=horizon: models.update({h: fit_risk(h)})) for horizon in (30, 90)}
+	fit_s = {horizon: timed_commit(lambda h=horizon: models.update({h: fit_risk(h)})) for horizon in (30, 90)}
 	verdicts = {
 		h: frappe.db.get_value("Churn Risk Model", name, "verdict") for h, name in models.items() if name
 	}
@@ -132,7 +126,7 @@ def churn_risk_figures() -> dict:
 		if name:
 			frappe.db.set_value("Churn Risk Model", name, "verdict", "Usable")
 	frappe.db.commit()
-	score_all_s = timed(lambda: score_customers(None))
+	score_all_s = timed_commit(lambda: score_customers(None))
 	with_risk = median_of(lambda: (refresh_all(), frappe.db.commit()), 2)
 	return {
 		"risk_fit_30_s": fit_s[30],

@@ -20,7 +20,7 @@ from datetime import date
 import frappe
 from frappe.utils import add_days, add_months, get_first_day, getdate, now_datetime, today
 
-from cs_success.base.bulk import clustered_name
+from cs_success.base.bulk import clustered_name, day_stamp
 from cs_success.engine.health_score import compute_health
 from cs_success.engine.ledger import CHURNED
 from cs_success.engine.scorecards import CustomerSegment, select_scorecard
@@ -121,7 +121,7 @@ def score_on(
 	customer -> its churn dates, for the first one after `day` (what followed: ledger/snapshot_outcomes.py);
 	`segments`: _segments of them."""
 	rows, now = [], now_datetime()
-	prefix = day.strftime("%Y%m%d")
+	prefix = day_stamp(day)
 	for name in customers:
 		if name not in segments:
 			continue  # ledger rows of a customer that is gone

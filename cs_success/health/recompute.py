@@ -16,7 +16,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, get_datetime, getdate, now_datetime
 
-from cs_success.base.bulk import clustered_name, insert_rows, time_stamp
+from cs_success.base.bulk import clustered_name, day_stamp, insert_rows, time_stamp
 from cs_success.base.queue import enqueue_once_after_commit
 from cs_success.engine.health_score import (
 	NO_DATA,
@@ -555,7 +555,7 @@ def _upsert_snapshots(outcomes: list[Outcome], today: date, now: datetime, user:
 			""",
 			{
 				"day": today,
-				"prefix": today.strftime("%Y%m%d"),
+				"prefix": day_stamp(today),
 				"kind": kind,
 				"now": now,
 				"user": user,

@@ -64,26 +64,8 @@ class PlantedScenario(FrappeTestCase):
 
 	def setUp(self):
 		self.p, self.q = make_play("P").name, make_play("Q").name
-		self.c = {label: make_customer(f"PE {label}") for label in SNAPSHOTS}
-		now, user = frappe.utils.now_datetime(), frappe.session.user
-		base = (now, now, user, user, 0)
-		insert_rows(
-			"Customer Health Snapshot",
-			[*STANDARD, "customer", "snapshot_date", "kind", "score", "band"],
-			[
-				(frappe.generate_hash(length=20), *base, self.c[label], day, "Daily", score, band)
-				for label, rows in SNAPSHOTS.items()
-				for day, score, band in rows
-			],
-		)
-		insert_rows(
-			"Customer Lifecycle Event",
-			[*STANDARD, "customer", "event_date", "event_type"],
-			[
-				(frappe.generate_hash(length=20), *base, self.c[label], day, "Churned")
-				for label, day in CHURNED.items()
-			],
-		)
+		self.c = {}
+		base = self.plant(SNAPSHOTS, CHURNED)
 		p, q, c = self.p, self.q, self.c
 		# A run that recorded no band stores score 0 (a Float column): C's comes from its snapshot.
 		runs = [
@@ -110,6 +92,31 @@ class PlantedScenario(FrappeTestCase):
 			],
 			[(frappe.generate_hash(length=20), *base, *row) for row in runs],
 		)  # fmt: skip
+
+	def plant(self, snapshots: dict, churned: dict) -> tuple:
+		"""A customer per label of `snapshots` (into self.c), its Daily snapshots and the Churned events of
+		`churned`; returns the standard column values the rows were written with."""
+		self.c.update({label: make_customer(f"PE {label}") for label in snapshots})
+		now, user = frappe.utils.now_datetime(), frappe.session.user
+		base = (now, now, user, user, 0)
+		insert_rows(
+			"Customer Health Snapshot",
+			[*STANDARD, "customer", "snapshot_date", "kind", "score", "band"],
+			[
+				(frappe.generate_hash(length=20), *base, self.c[label], day, "Daily", score, band)
+				for label, rows in snapshots.items()
+				for day, score, band in rows
+			],
+		)
+		insert_rows(
+			"Customer Lifecycle Event",
+			[*STANDARD, "customer", "event_date", "event_type"],
+			[
+				(frappe.generate_hash(length=20), *base, self.c[label], day, "Churned")
+				for label, day in churned.items()
+			],
+		)
+		return base
 
 	def tearDown(self):
 		frappe.db.rollback()
@@ -240,26 +247,7 @@ class MorePlanted(PlantedScenario):
 	def setUp(self):
 		super().setUp()
 		self.r = make_play("R").name
-		self.c.update({label: make_customer(f"PE {label}") for label in MORE_SNAPSHOTS})
-		now, user = frappe.utils.now_datetime(), frappe.session.user
-		base = (now, now, user, user, 0)
-		insert_rows(
-			"Customer Health Snapshot",
-			[*STANDARD, "customer", "snapshot_date", "kind", "score", "band"],
-			[
-				(frappe.generate_hash(length=20), *base, self.c[label], day, "Daily", score, band)
-				for label, rows in MORE_SNAPSHOTS.items()
-				for day, score, band in rows
-			],
-		)
-		insert_rows(
-			"Customer Lifecycle Event",
-			[*STANDARD, "customer", "event_date", "event_type"],
-			[
-				(frappe.generate_hash(length=20), *base, self.c[label], day, "Churned")
-				for label, day in MORE_CHURNED.items()
-			],
-		)
+		base = self.plant(MORE_SNAPSHOTS, MORE_CHURNED)
 		insert_rows(
 			"Play Run",
 			[*STANDARD, "play", "customer", "status", "enrolled_on", "band_at_start", "score_at_start"],
