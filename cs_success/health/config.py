@@ -89,7 +89,10 @@ def _tree_with_descendants(doctype: str, node: str | None) -> frozenset[str] | N
 def load_scorecards() -> list[Scorecard]:
 	"""Enabled scorecards; the built-in defaults when none is configured, so scoring never stops."""
 	scorecards = []
-	for name in frappe.get_all("Health Scorecard", filters={"enabled": 1}, pluck="name"):
+	# Plain SQL: read on every recompute, even of one customer (get_all's own cost would be most of it).
+	for (name,) in frappe.db.sql(
+		"SELECT name FROM `tabHealth Scorecard` WHERE enabled = 1 ORDER BY priority, name"
+	):
 		doc = frappe.get_cached_doc("Health Scorecard", name)
 		scorecards.append(
 			Scorecard(

@@ -54,8 +54,10 @@ EVENT_WINDOW_DAYS = 30
 
 
 def active_plays(triggers) -> list:
-	names = frappe.get_all(
-		"Play", filters={"trigger": ("in", triggers), "is_paused": 0}, pluck="name", order_by="name"
+	# Plain SQL: asked after every recompute batch, even of one customer.
+	names = frappe.db.sql_list(
+		"SELECT name FROM `tabPlay` WHERE `trigger` IN %(triggers)s AND is_paused = 0 ORDER BY name",
+		{"triggers": tuple(triggers) or ("",)},
 	)
 	return [frappe.get_cached_doc("Play", name) for name in names]
 
@@ -135,27 +137,32 @@ def unhappy_answers(play, outcomes, today: date) -> list[Candidate]:
 	customers = [o.customer.name for o in outcomes]
 	if not customers:
 		return []
-	# Answers with a headline score. Not `headline_score is set`: Frappe makes that `!= ''`, which MariaDB
-	# compares as a number, `!= 0`, and drops every NPS 0 (the unhappiest answer there is). The score is an
-	# Int column (NOT NULL, default 0), so only its type tells whether the headline was answered.
-	conditions = {
-		"customer": ("in", customers),
-		"creation": (">=", add_days(now_datetime(), -ANSWER_WINDOW_DAYS)),
-		"headline_type": play.question_type or ("is", "set"),
-	}
-	answers = frappe.get_all(
-		"Survey Response",
-		filters=conditions,
-		fields=["name", "customer", "campaign", "headline_type", "headline_score", "category"],
-		order_by="creation asc",
+	# Answers with a headline score: only the headline type tells, as the score is an Int column (NOT NULL,
+	# default 0) and an NPS 0 is the unhappiest answer there is. Plain SQL, not frappe.get_all: this runs
+	# after every recompute batch, even of one customer, and get_all's own cost would be most of it.
+	answers = frappe.db.sql(
+		f"""SELECT name, customer, campaign, headline_type, headline_score, category
+		FROM `tabSurvey Response`
+		WHERE customer IN %(customers)s AND creation >= %(since)s
+			AND {"headline_type = %(type)s" if play.question_type else "IFNULL(headline_type, '') != ''"}
+		ORDER BY creation""",
+		{
+			"customers": tuple(customers),
+			"since": add_days(now_datetime(), -ANSWER_WINDOW_DAYS),
+			"type": play.question_type,
+		},
+		as_dict=True,
 	)
+	if not answers:
+		return []
+	campaigns = tuple({a.campaign for a in answers if a.campaign})
 	thresholds = dict(
-		frappe.get_all(
-			"Survey Campaign",
-			filters={"name": ("in", list({a.campaign for a in answers if a.campaign}) or [""])},
-			fields=["name", "follow_up_threshold"],
-			as_list=True,
+		frappe.db.sql(
+			"SELECT name, follow_up_threshold FROM `tabSurvey Campaign` WHERE name IN %(campaigns)s",
+			{"campaigns": campaigns},
 		)
+		if campaigns
+		else ()
 	)
 	return [
 		Candidate(

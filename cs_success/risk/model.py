@@ -230,10 +230,12 @@ def current_model_row(horizon: int):
 def current_models() -> dict[int, RiskModel]:
 	"""horizon -> the current model, only where it is usable: an unusable model shows no probability."""
 	models = {}
-	for row in frappe.get_all(
-		"Churn Risk Model",
-		filters={"is_current": 1, "verdict": USABLE_VERDICT},
-		fields=["horizon_days", "model", "auc", "calibration"],
+	# Plain SQL: read after every recompute batch, even of one customer.
+	for row in frappe.db.sql(
+		"""SELECT horizon_days, model, auc, calibration FROM `tabChurn Risk Model`
+		WHERE is_current = 1 AND verdict = %(usable)s ORDER BY modified DESC""",
+		{"usable": USABLE_VERDICT},
+		as_dict=True,
 	):
 		models[row.horizon_days] = stored_model(
 			row.model, row.horizon_days, auc=row.auc, calibration=row.calibration
