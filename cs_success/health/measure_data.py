@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import frappe
 from frappe.utils import add_days, getdate
@@ -55,13 +55,16 @@ def _customer_filter(column: str, customers: Sequence[str] | None) -> str:
 def _params(customers: Sequence[str] | None, today: date) -> dict:
 	"""Query parameters for values as of `today`: the live day, or a past one for the back-fill.
 	Windows are the N days up to and including the day: (day - N, day]."""
+	today = getdate(today)
+	# timedelta, not frappe's add_days: this runs for every source of every recompute, and add_days parses
+	# and builds a relativedelta each time.
 	params = {
 		"today": today,
 		"end": f"{today} 23:59:59.999999",
-		"d30": add_days(today, -30),
-		"d90": add_days(today, -90),
-		"d180": add_days(today, -180),
-		"d365": add_days(today, -365),
+		"d30": today - timedelta(days=30),
+		"d90": today - timedelta(days=90),
+		"d180": today - timedelta(days=180),
+		"d365": today - timedelta(days=365),
 	}
 	if customers is not None:
 		params["customers"] = tuple(customers) or ("",)
@@ -348,28 +351,28 @@ def renewal_measures(customers: Sequence[str] | None, today: date) -> RawValues:
 def usage_measures(customers: Sequence[str] | None, today: date) -> RawValues:
 	"""Per usage metric, the latest value recorded in the 30 days to the day. Each metric feeds the
 	measure that names it (the built-in "Product Usage" reads the metric "usage")."""
-	measure_of_metric = usage_metric_measures()
-	if not measure_of_metric:
-		return {}
-	params = {**_params(customers, today), "metrics": tuple(measure_of_metric)}
+	# The measures that name a metric are joined in rather than read first: one query less on every
+	# recompute. A metric has at most one measure (Health Measure validates it).
 	rows = frappe.db.sql(
 		f"""
-		SELECT u.customer, u.metric, u.value
+		SELECT u.customer, m.name, u.value
 		FROM `tabCustomer Usage Record` u
 		JOIN (
 			SELECT customer, metric, MAX(recorded_on) AS recorded_on FROM `tabCustomer Usage Record`
-			WHERE recorded_on > %(d30)s AND recorded_on <= %(end)s AND metric IN %(metrics)s
+			WHERE recorded_on > %(d30)s AND recorded_on <= %(end)s
+				AND metric IN (SELECT usage_metric FROM `tabHealth Measure` WHERE IFNULL(usage_metric, '') != '')
 				{_customer_filter("customer", customers)}
 			GROUP BY customer, metric
 		) latest ON latest.customer = u.customer AND latest.metric = u.metric
 			AND latest.recorded_on = u.recorded_on
+		JOIN `tabHealth Measure` m ON m.usage_metric = u.metric
 		""",
-		params,
+		_params(customers, today),
 	)
 	values: RawValues = defaultdict(dict)
-	for customer, metric, value in rows:
+	for customer, measure, value in rows:
 		if value is not None:
-			values[customer][measure_of_metric[metric]] = float(value)
+			values[customer][measure] = float(value)
 	return values
 
 
