@@ -81,13 +81,10 @@ def get_customers(customers: Sequence[str] | None, today: date) -> list[Customer
 	rows = frappe.db.sql(
 		f"""
 		SELECT c.name, c.customer_name, c.customer_group, c.territory, c.account_manager,
-			GREATEST(0, DATEDIFF(%(today)s, LEAST(DATE(c.creation), COALESCE(first_invoice.posting_date, DATE(c.creation)))))
+			GREATEST(0, DATEDIFF(%(today)s, LEAST(DATE(c.creation), COALESCE(
+				(SELECT MIN(si.posting_date) FROM `tabSales Invoice` si WHERE si.customer = c.name AND si.docstatus = 1),
+				DATE(c.creation)))))
 		FROM `tabCustomer` c
-		LEFT JOIN (
-			SELECT customer, MIN(posting_date) AS posting_date FROM `tabSales Invoice`
-			WHERE docstatus = 1 {_customer_filter("customer", customers)}
-			GROUP BY customer
-		) first_invoice ON first_invoice.customer = c.name
 		WHERE c.disabled = 0 {_customer_filter("c.name", customers)}
 		""",
 		_params(customers, today),
@@ -456,30 +453,40 @@ def activity_measures(customers: Sequence[str] | None, today: date) -> RawValues
 	"""Days from the latest sign of life to the day: an invoice, a ticket, a touchpoint or a usage
 	record. A customer with none of them ever has no data."""
 	params = _params(customers, today)
+	# Per customer, the latest of each from its (customer, date) index: one short index read each, rather
+	# than four grouped reads put together and grouped again (a third of the cost for one customer).
+	never = "DATE('0001-01-01')"
 	latest = [
-		f"""SELECT customer, MAX(posting_date) AS day FROM `tabSales Invoice`
-		WHERE docstatus = 1 AND posting_date <= %(today)s {_customer_filter("customer", customers)}
-		GROUP BY customer""",
-		f"""SELECT customer, MAX(opening_date) FROM `tabIssue`
-		WHERE opening_date <= %(today)s AND IFNULL(customer, '') != '' {_customer_filter("customer", customers)}
-		GROUP BY customer""",
-		f"""SELECT customer, DATE(MAX(touchpoint_date)) FROM `tabTouchpoint`
-		WHERE touchpoint_date <= %(end)s {_customer_filter("customer", customers)} GROUP BY customer""",
-		f"""SELECT customer, DATE(MAX(recorded_on)) FROM `tabCustomer Usage Record`
-		WHERE recorded_on <= %(end)s {_customer_filter("customer", customers)} GROUP BY customer""",
+		"""SELECT MAX(posting_date) FROM `tabSales Invoice`
+		WHERE customer = c.name AND docstatus = 1 AND posting_date <= %(today)s""",
+		"SELECT MAX(opening_date) FROM `tabIssue` WHERE customer = c.name AND opening_date <= %(today)s",
+		"""SELECT DATE(MAX(touchpoint_date)) FROM `tabTouchpoint`
+		WHERE customer = c.name AND touchpoint_date <= %(end)s""",
+		"""SELECT DATE(MAX(recorded_on)) FROM `tabCustomer Usage Record`
+		WHERE customer = c.name AND recorded_on <= %(end)s""",
 	]
-	if hd_tickets := helpdesk_ticket_select(customers):
-		latest.append(
-			f"""SELECT customer, MAX(opened_on) FROM ({hd_tickets}) hd
-			WHERE opened_on <= %(today)s GROUP BY customer"""
+	last_seen: dict[str, date] = {
+		customer: day
+		for customer, day in frappe.db.sql(
+			f"""SELECT c.name, NULLIF(GREATEST({", ".join(f"COALESCE(({q}), {never})" for q in latest)}), {never})
+			FROM `tabCustomer` c WHERE TRUE {_customer_filter("c.name", customers)}""",
+			params,
 		)
-	rows = frappe.db.sql(
-		f"""SELECT customer, DATEDIFF(%(today)s, MAX(day)) FROM ({" UNION ALL ".join(latest)}) signs
-		WHERE customer IS NOT NULL GROUP BY customer""",
-		params,
-	)
+		if day is not None
+	}
+	# Helpdesk tickets map to customers through HD Customer (helpdesk_ticket_select), not by an index.
+	if hd_tickets := helpdesk_ticket_select(customers):
+		for customer, day in frappe.db.sql(
+			f"""SELECT customer, MAX(opened_on) FROM ({hd_tickets}) hd
+			WHERE opened_on <= %(today)s AND customer IS NOT NULL GROUP BY customer""",
+			params,
+		):
+			if day is not None and (customer not in last_seen or day > last_seen[customer]):
+				last_seen[customer] = day
+	today = params["today"]
 	return {
-		customer: {"days_since_activity": float(max(0, days))} for customer, days in rows if days is not None
+		customer: {"days_since_activity": float(max(0, (today - getdate(day)).days))}
+		for customer, day in last_seen.items()
 	}
 
 

@@ -83,3 +83,33 @@ class TestHelpdeskTickets(FrappeTestCase):
 			set_override(customer, 10, "Escalated to the CEO", str(add_days(now_datetime(), 3)))
 		for ticket in tickets.values():
 			self.assertEqual(frappe.db.get_value("HD Ticket", ticket.name, "cs_health_band"), "Critical")
+
+	def test_hd_ticket_is_a_sign_of_life(self):
+		"""Days since activity takes the latest of the customer's own signs and its HD Tickets (mapped
+		through HD Customer, read apart from the indexed signs)."""
+		from frappe.utils import add_days, getdate, today
+
+		from cs_success.health.measure_data import activity_measures
+
+		customer = make_customer("HD Activity")
+		hd_customer = frappe.get_doc(
+			{"doctype": "HD Customer", "customer_name": f"_CS HD {customer}", "cs_customer": customer}
+		).insert(ignore_permissions=True)
+		frappe.get_doc(
+			{"doctype": "Touchpoint", "customer": customer, "touchpoint_type": "Call",
+			 "touchpoint_date": add_days(today(), -40), "summary": "Quarterly call"}
+		).insert(ignore_permissions=True)  # fmt: skip
+		on = getdate(today())
+		# Only the call, 40 days ago.
+		self.assertEqual(activity_measures([customer], on)[customer]["days_since_activity"], 40.0)
+		ticket = self.make_hd_ticket(hd_customer.name)
+		frappe.db.set_value("HD Ticket", ticket.name, "opening_date", add_days(on, -6))
+		# The ticket opened 6 days ago is later than the call: 6. Seen 10 days later, from then: 16.
+		self.assertEqual(activity_measures([customer], on)[customer]["days_since_activity"], 6.0)
+		self.assertEqual(
+			activity_measures([customer], add_days(on, 10))[customer]["days_since_activity"], 16.0
+		)
+		# On a day before the ticket was opened, only the call counts: 40 - 7 = 33.
+		self.assertEqual(
+			activity_measures([customer], add_days(on, -7))[customer]["days_since_activity"], 33.0
+		)
