@@ -21,6 +21,7 @@ from datetime import date
 import frappe
 from frappe.utils import getdate, now_datetime
 
+from cs_success.base.bulk import large_temp_tables
 from cs_success.base.isolation import run_as_administrator, transaction_lost
 from cs_success.base.queue import DRAIN_BATCH, PENDING_KEY, SCHEDULED_KEY, pop_pending, run_tasks
 from cs_success.health import band_outcomes, recompute
@@ -110,13 +111,14 @@ def refresh_all(**kwargs) -> int:
 
 	One set-based pass for everyone; if that fails with an ordinary error, batches with each customer
 	isolated (refresh), so one customer's bad data cannot leave everyone unscored."""
-	frappe.db.savepoint(ALL_SAVEPOINT)
-	try:
-		return recompute.recompute_customers(None, publish=False, **kwargs)
-	except Exception as error:
-		if transaction_lost(error):
-			raise
-		frappe.db.rollback(save_point=ALL_SAVEPOINT)
+	with large_temp_tables():
+		frappe.db.savepoint(ALL_SAVEPOINT)
+		try:
+			return recompute.recompute_customers(None, publish=False, **kwargs)
+		except Exception as error:
+			if transaction_lost(error):
+				raise
+			frappe.db.rollback(save_point=ALL_SAVEPOINT)
 	names = [row.name for row in get_customers(None, getdate(now_datetime()))]
 	scored = 0
 	for start in range(0, len(names), ISOLATED_BATCH):
@@ -166,39 +168,42 @@ def first_run(backfill_months: int = FIRST_RUN_BACKFILL_MONTHS, since: date | st
 	since = getdate(since) if since else None
 	customers = frappe.db.count("Customer", {"disabled": 0})
 	done = {}
-	try:
-		_set_progress("ledger", 0, customers)
-		done["ledger_customers"] = ledger.rebuild_all()
-		# A new ledger may move any churn event: every stored band outcome goes (the daily run refills them).
-		band_outcomes.forget()
-		_commit()
-		_set_progress("scores", 0, customers)
-		done["scored"] = refresh_all(raise_alerts=False)
-		_commit()
-		_set_progress("history", 0, customers)
-		from cs_success.health.backfill import backfill
+	with large_temp_tables():
+		try:
+			_set_progress("ledger", 0, customers)
+			done["ledger_customers"] = ledger.rebuild_all()
+			# A new ledger may move any churn event: every stored band outcome goes (the daily run refills them).
+			band_outcomes.forget()
+			_commit()
+			_set_progress("scores", 0, customers)
+			done["scored"] = refresh_all(raise_alerts=False)
+			_commit()
+			_set_progress("history", 0, customers)
+			from cs_success.health.backfill import backfill
 
-		written = backfill(
-			backfill_months,
-			since=since,
-			progress=lambda step, steps: _set_progress("history", round(customers * step / steps), customers),
-		)
-		done["history_months"] = len(written)
-		done["snapshots"] = sum(written.values())
-		_commit()
-		# The history is there: learn churn risk from it (each model says whether it beats chance).
-		from cs_success.risk.refit import refit_all
+			written = backfill(
+				backfill_months,
+				since=since,
+				progress=lambda step, steps: _set_progress(
+					"history", round(customers * step / steps), customers
+				),
+			)
+			done["history_months"] = len(written)
+			done["snapshots"] = sum(written.values())
+			_commit()
+			# The history is there: learn churn risk from it (each model says whether it beats chance).
+			from cs_success.risk.refit import refit_all
 
-		done["risk_models"] = refit_all()
-		_commit()
-		# And expansion: the propensity learned, everyone's signals evaluated.
-		from cs_success.growth.refit import refit_propensity
+			done["risk_models"] = refit_all()
+			_commit()
+			# And expansion: the propensity learned, everyone's signals evaluated.
+			from cs_success.growth.refit import refit_propensity
 
-		done["expansion_model"] = refit_propensity()
-		_commit()
-	except Exception:
-		_set_progress("failed", 0, customers)
-		raise
+			done["expansion_model"] = refit_propensity()
+			_commit()
+		except Exception:
+			_set_progress("failed", 0, customers)
+			raise
 	_set_progress("done", customers, customers)
 	return done
 
@@ -230,15 +235,17 @@ def daily() -> None:
 	from cs_success.playbooks.evaluation import run_daily
 	from cs_success.success_plans.planning import refresh_overdue_flags
 
-	settle_pending_renewals()
-	refresh_overdue_flags()
-	_commit()
-	refresh_all()
-	_commit()
-	# Room to grow, read by the plays' Expansion Signal trigger.
-	evaluate_all()
-	_commit()
-	run_daily()
+	# Site-wide reads of a large site group more rows than fit MariaDB's default in-memory temporary table.
+	with large_temp_tables():
+		settle_pending_renewals()
+		refresh_overdue_flags()
+		_commit()
+		refresh_all()
+		_commit()
+		# Room to grow, read by the plays' Expansion Signal trigger.
+		evaluate_all()
+		_commit()
+		run_daily()
 	# Last: what followed each start day whose window passed, for Play Effectiveness, once the day's renewals
 	# have settled (a churn they record counts in it). A job of its own: after install or a back-fill it
 	# computes a year of start days from every customer's snapshots (minutes at 100,000 customers,

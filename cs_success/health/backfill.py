@@ -20,7 +20,7 @@ from datetime import date
 import frappe
 from frappe.utils import add_days, add_months, get_first_day, getdate, now_datetime, today
 
-from cs_success.base.bulk import clustered_name, day_stamp
+from cs_success.base.bulk import clustered_name, day_stamp, large_temp_tables
 from cs_success.engine.health_score import compute_health
 from cs_success.engine.ledger import CHURNED
 from cs_success.engine.scorecards import CustomerSegment, select_scorecard
@@ -94,20 +94,21 @@ def backfill(
 	# names in every query's IN list cost more than the rows of the few who are not.
 	names = None if customers is None else everyone
 	written, billing = {}, {}
-	for done, day in enumerate(dates, 1):
-		customers = sorted(active.get(day, ()))
-		written[day] = len(customers)
-		if customers:
-			if day not in billing:
-				# The invoices read once for several dates (measure_data.billing_measures_on), not once a date.
-				billing = billing_measures_on(names, dates[done - 1 : done - 1 + BILLING_DATES_PER_READ])
-			raw = gather_raw_values(customers, names, day, OTHER_SOURCES)
-			for customer, values in billing.pop(day).items():
-				if customer in raw:
-					raw[customer].update(values)
-			_upsert(score_on(day, customers, raw, scorecards, versions, bands, churns, segments))
-		if progress:
-			progress(done, len(dates))
+	with large_temp_tables():
+		for done, day in enumerate(dates, 1):
+			customers = sorted(active.get(day, ()))
+			written[day] = len(customers)
+			if customers:
+				if day not in billing:
+					# The invoices read once for several dates (measure_data.billing_measures_on), not once a date.
+					billing = billing_measures_on(names, dates[done - 1 : done - 1 + BILLING_DATES_PER_READ])
+				raw = gather_raw_values(customers, names, day, OTHER_SOURCES)
+				for customer, values in billing.pop(day).items():
+					if customer in raw:
+						raw[customer].update(values)
+				_upsert(score_on(day, customers, raw, scorecards, versions, bands, churns, segments))
+			if progress:
+				progress(done, len(dates))
 	if scored := [day for day, count in written.items() if count]:
 		# Snapshots of past days change what followed those days: the stored band outcomes go.
 		forget_snapshot_days(min(scored), max(scored))

@@ -191,3 +191,45 @@ class TestFirstRunOnASiteWithHistory(FrappeTestCase):
 		progress = first_run_progress()
 		self.assertEqual(progress["stage"], "done")
 		self.assertEqual(progress["done"], progress["total"])
+
+
+class TestSiteWideTemporaryTables(FrappeTestCase):
+	"""A site-wide run groups every customer's rows at once: its session lets MariaDB keep such a grouping in
+	memory (base/bulk.large_temp_tables), and gives the server's limit back after."""
+
+	@staticmethod
+	def session_limits() -> tuple[int, int]:
+		tmp, heap = frappe.db.sql("SELECT @@SESSION.tmp_table_size, @@SESSION.max_heap_table_size")[0]
+		return int(tmp), int(heap)
+
+	def test_the_daily_scoring_of_everyone_reads_with_large_temporary_tables(self):
+		from unittest.mock import patch
+
+		from cs_success import jobs
+		from cs_success.base.bulk import SITE_WIDE_TEMP_TABLE_BYTES
+		from cs_success.health import recompute
+
+		before = self.session_limits()
+		self.assertLess(min(before), SITE_WIDE_TEMP_TABLE_BYTES)  # the server's default (16 MB) here
+		seen = []
+		scoring = recompute.recompute_customers
+
+		def spy(*args, **kwargs):
+			seen.append(self.session_limits())
+			return scoring(*args, **kwargs)
+
+		with patch.object(recompute, "recompute_customers", spy):
+			jobs.refresh_all(raise_alerts=False)
+		self.assertEqual(seen, [(SITE_WIDE_TEMP_TABLE_BYTES, SITE_WIDE_TEMP_TABLE_BYTES)])
+		self.assertEqual(self.session_limits(), before)
+
+	def test_nested_or_already_larger_changes_nothing(self):
+		from cs_success.base.bulk import large_temp_tables
+
+		before = self.session_limits()
+		with large_temp_tables(limit=2**30):
+			self.assertEqual(self.session_limits(), (2**30, 2**30))
+			with large_temp_tables(limit=2**20):  # the session allows more already
+				self.assertEqual(self.session_limits(), (2**30, 2**30))
+			self.assertEqual(self.session_limits(), (2**30, 2**30))
+		self.assertEqual(self.session_limits(), before)
