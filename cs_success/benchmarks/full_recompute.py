@@ -48,11 +48,14 @@ def core_aggregates() -> None:
 
 
 def read_measures() -> None:
-	"""What the recompute reads: every measure source for every customer, without computing or writing."""
+	"""What the recompute reads: every measure source for every customer, without computing or writing, in
+	the session the daily run reads in (its temporary tables kept in memory: base/bulk.large_temp_tables)."""
+	from cs_success.base.bulk import large_temp_tables
 	from cs_success.health.measure_data import gather_raw_values, get_customers
 
 	on = getdate(today())
-	gather_raw_values(get_customers(None, on), None, on)
+	with large_temp_tables():
+		gather_raw_values(get_customers(None, on), None, on)
 
 
 def full_recompute(scale: int, runs: int = 3) -> dict:
