@@ -532,3 +532,34 @@ class TestStoredPlayOutcomes(MorePlanted):
 		band_outcomes.forget()
 		self.assertEqual(frappe.db.count("Play Band Outcome"), 0)
 		self.assertIsNone(frappe.db.get_value("Play Run", self.run_of("A"), "effect_day"))
+
+
+class TestSnapshotHistoryIndex(FrappeTestCase):
+	"""A customer's snapshot history is read from one covering index, and the (snapshot_date, kind) index that
+	repeated `validation_index`'s first columns is gone (patches/snapshot_history_index.py)."""
+
+	TABLE = "tabCustomer Health Snapshot"
+
+	def index_columns(self, index: str) -> list[str]:
+		rows = frappe.db.sql(f"SHOW INDEX FROM `{self.TABLE}` WHERE Key_name = %s", index, as_dict=True)
+		return [row.Column_name for row in sorted(rows, key=lambda row: row.Seq_in_index)]
+
+	def test_the_history_index_covers_the_history_read(self):
+		# health/snapshots.py daily_history reads customer, snapshot_date, score and band by customer and kind.
+		self.assertEqual(
+			self.index_columns("customer_history_index"),
+			["customer", "kind", "snapshot_date", "score", "band"],
+		)
+		self.assertEqual(self.index_columns("snapshot_date_kind_index"), [])
+
+	def test_the_patch_drops_the_repeated_index_and_runs_twice(self):
+		from cs_success.patches import snapshot_history_index
+
+		frappe.db.sql_ddl(
+			f"ALTER TABLE `{self.TABLE}` ADD INDEX `snapshot_date_kind_index` (snapshot_date, kind)"
+		)
+		self.assertEqual(self.index_columns("snapshot_date_kind_index"), ["snapshot_date", "kind"])
+		snapshot_history_index.execute()
+		self.assertEqual(self.index_columns("snapshot_date_kind_index"), [])
+		snapshot_history_index.execute()
+		self.assertEqual(self.index_columns("customer_history_index")[0], "customer")
