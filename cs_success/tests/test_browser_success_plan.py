@@ -46,6 +46,8 @@ class TestSuccessPlanPortal(FrappeTestCase):
 
 			row = page.locator(f".cs-plan-task[data-task='{task.name}']")
 			row.wait_for(timeout=30000)
+			# The buttons are wired in frappe.ready: on a loaded machine a click before it did nothing.
+			page.locator(".cs-plan[data-ready='1']").wait_for(timeout=30000)
 			self.assertEqual(page.locator(".cs-plan-progress").get_attribute("aria-valuenow"), "0")
 			self.assertEqual(
 				page.locator(".cs-complete-task").count(),
