@@ -570,3 +570,46 @@ class TestSnapshotHistoryIndex(FrappeTestCase):
 		)
 		snapshot_history_index.execute()
 		self.assertEqual(self.index_columns("customer_history_index")[0], "customer")
+
+	def test_a_history_cut_by_the_server_is_an_error_not_a_shorter_history(self):
+		from cs_success.health import snapshots
+
+		customer = make_customer("CS-PE-HISTORY-CUT")
+		self.addCleanup(frappe.db.rollback)
+		now, user = frappe.utils.now_datetime(), frappe.session.user
+		insert_rows(
+			"Customer Health Snapshot",
+			[*STANDARD, "customer", "snapshot_date", "kind", "score", "band"],
+			[
+				(
+					frappe.generate_hash(length=20),
+					now,
+					now,
+					user,
+					user,
+					0,
+					customer,
+					day,
+					"Daily",
+					score,
+					band,
+				)
+				for day, score, band in [
+					(date(2026, 3, 1), 72.5, "Healthy"),
+					(date(2026, 3, 2), 0, "No Data"),  # the column is never null
+					(date(2026, 3, 3), 40.0, "At Risk"),
+				]
+			],
+		)
+		history = dict(snapshots.daily_history(date(2026, 3, 1), date(2026, 3, 3), [customer]))
+		self.assertEqual(
+			history[customer],
+			[
+				(date(2026, 3, 1), 72.5, "Healthy"),
+				(date(2026, 3, 2), 0.0, "No Data"),
+				(date(2026, 3, 3), 40.0, "At Risk"),
+			],
+		)
+		# Each entry is about 20 bytes ("739946 72.500000000 Healthy"): 30 bytes keep one and a piece.
+		with patch.object(snapshots, "HISTORY_TEXT_LIMIT", 30), self.assertRaises(ValueError):
+			list(snapshots.daily_history(date(2026, 3, 1), date(2026, 3, 3), [customer]))
