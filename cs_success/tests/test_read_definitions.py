@@ -163,3 +163,34 @@ class TestTicketResolved(FrappeTestCase):
 			ticket_is_resolved(frappe._dict(doctype="HD Ticket", status="Open", status_category="Open"))
 		)
 		self.assertEqual(resolved_condition("Issue", "t"), "t.status IN ('Resolved', 'Closed')")
+
+
+class TestActiveOnDays(FrappeTestCase):
+	"""ledger/queries.active_on_days gives each day's active customers from one integer per customer (a bit
+	per day, DAYS_PER_MASK days to an integer): days past the first integer, a customer with two spans and a
+	gap, and a span that ends on a day must all come back where they belong."""
+
+	def test_days_across_two_masks_spans_with_a_gap(self):
+		from cs_success.ledger.queries import DAYS_PER_MASK, active_on_days
+
+		self.addCleanup(frappe.db.rollback)
+		gap, ended = make_customer("Active With A Gap"), make_customer("Active Until Day 64")
+		days = [day(-100 + offset) for offset in range(DAYS_PER_MASK + 10)]  # 70 days: two integers
+		spans = [
+			# gap: active on days 0..9 and 62..69 (the second span open-ended), not on 10..61.
+			(gap, days[0], days[9]),
+			(gap, days[62], None),
+			# ended: active on days 5..64, its last day in the second integer.
+			(ended, days[5], days[64]),
+		]
+		insert_rows(
+			"Customer Active Span",
+			["name", "customer", "from_date", "to_date", *AUDIT],
+			[(frappe.generate_hash(length=10), c, start, end, *audit()) for c, start, end in spans],
+		)
+		active = active_on_days(days, [gap, ended])
+		expected_gap = set(range(0, 10)) | set(range(62, 70))
+		expected_ended = set(range(5, 65))
+		for index, on in enumerate(days):
+			self.assertEqual(gap in active[on], index in expected_gap, (index, on))
+			self.assertEqual(ended in active[on], index in expected_ended, (index, on))
