@@ -21,8 +21,9 @@ def on_doctype_update():
 		["snapshot_date", "kind", "active_in_ledger", "band", "score", "churned_on", "scorecard", "customer"],
 		"validation_index",
 	)
-	# A customer's history (Play Effectiveness, health on a day for some customers) read from this index alone: by the unique
-	# index, every row was a lookup into a table larger than the buffer pool (BENCHMARKS.md, benchmark 9).
+	# A customer's history (Play Effectiveness, health on a day for some customers) read from this index
+	# alone: by the unique index, every row was a lookup into a table larger than the buffer pool
+	# (BENCHMARKS.md, benchmark 9).
 	frappe.db.add_index(
 		"Customer Health Snapshot",
 		["customer", "kind", "snapshot_date", "score", "band"],
