@@ -13,6 +13,7 @@ from frappe.utils import add_days, get_first_day, getdate, today
 from cs_success.ledger.build import rebuild_customers
 from cs_success.tests.utils import (
 	company,
+	index_columns,
 	make_contract,
 	make_customer,
 	make_subscription,
@@ -737,25 +738,21 @@ class TestNoData(LedgerReportTestCase):
 class TestMRRMovementIndex(FrappeTestCase):
 	"""The monthly sums by company read one covering index (patches/mrr_movement_covering_index.py)."""
 
-	TABLE = "tabMRR Movement"
-
-	def index_columns(self, index: str) -> list[str]:
-		rows = frappe.db.sql(f"SHOW INDEX FROM `{self.TABLE}` WHERE Key_name = %s", index, as_dict=True)
-		return [row.Column_name for row in sorted(rows, key=lambda row: row.Seq_in_index)]
+	DOCTYPE = "MRR Movement"
 
 	def test_the_patch_replaces_the_company_date_index_and_runs_twice(self):
 		from cs_success.patches import mrr_movement_covering_index
 
 		covering = ["company", "movement_date", "movement_type", "amount"]
-		self.assertEqual(self.index_columns("company_movement_index"), covering)
-		self.assertEqual(self.index_columns("company_movement_date_index"), [])
+		self.assertEqual(index_columns(self.DOCTYPE, "company_movement_index"), covering)
+		self.assertEqual(index_columns(self.DOCTYPE, "company_movement_date_index"), [])
 		# A site as it was before: the (company, movement_date) index only.
-		frappe.db.sql_ddl(f"ALTER TABLE `{self.TABLE}` DROP INDEX `company_movement_index`")
+		frappe.db.sql_ddl(f"ALTER TABLE `tab{self.DOCTYPE}` DROP INDEX `company_movement_index`")
 		frappe.db.sql_ddl(
-			f"ALTER TABLE `{self.TABLE}` ADD INDEX `company_movement_date_index` (company, movement_date)"
+			f"ALTER TABLE `tab{self.DOCTYPE}` ADD INDEX `company_movement_date_index` (company, movement_date)"
 		)
 		mrr_movement_covering_index.execute()
-		self.assertEqual(self.index_columns("company_movement_index"), covering)
-		self.assertEqual(self.index_columns("company_movement_date_index"), [])
+		self.assertEqual(index_columns(self.DOCTYPE, "company_movement_index"), covering)
+		self.assertEqual(index_columns(self.DOCTYPE, "company_movement_date_index"), [])
 		mrr_movement_covering_index.execute()
-		self.assertEqual(self.index_columns("company_movement_index"), covering)
+		self.assertEqual(index_columns(self.DOCTYPE, "company_movement_index"), covering)

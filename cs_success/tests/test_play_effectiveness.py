@@ -12,7 +12,7 @@ from frappe.tests.utils import FrappeTestCase
 
 from cs_success.base.bulk import insert_rows
 from cs_success.cs_success.report.play_effectiveness.play_effectiveness import execute, report_as_of
-from cs_success.tests.utils import make_customer
+from cs_success.tests.utils import index_columns, make_customer
 
 STANDARD = ["name", "creation", "modified", "owner", "modified_by", "docstatus"]
 CRITICAL, AT_RISK = "Critical", "At Risk"
@@ -538,38 +538,34 @@ class TestSnapshotHistoryIndex(FrappeTestCase):
 	"""A customer's snapshot history is read from one covering index, and the (snapshot_date, kind) index that
 	repeated `validation_index`'s first columns is gone (patches/snapshot_history_index.py)."""
 
-	TABLE = "tabCustomer Health Snapshot"
-
-	def index_columns(self, index: str) -> list[str]:
-		rows = frappe.db.sql(f"SHOW INDEX FROM `{self.TABLE}` WHERE Key_name = %s", index, as_dict=True)
-		return [row.Column_name for row in sorted(rows, key=lambda row: row.Seq_in_index)]
+	DOCTYPE = "Customer Health Snapshot"
 
 	def test_the_history_index_covers_the_history_read(self):
 		# health/snapshots.py daily_history reads customer, snapshot_date, score and band by customer and kind.
 		self.assertEqual(
-			self.index_columns("customer_history_index"),
+			index_columns(self.DOCTYPE, "customer_history_index"),
 			["customer", "kind", "snapshot_date", "score", "band"],
 		)
-		self.assertEqual(self.index_columns("snapshot_date_kind_index"), [])
+		self.assertEqual(index_columns(self.DOCTYPE, "snapshot_date_kind_index"), [])
 
 	def test_the_patch_adds_the_history_index_drops_the_repeated_one_and_runs_twice(self):
 		from cs_success.patches import snapshot_history_index
 
 		# A site as it was before: the repeated index there, the history index not (migrate does not run
 		# on_doctype_update for a doctype whose JSON is unchanged).
-		frappe.db.sql_ddl(f"ALTER TABLE `{self.TABLE}` DROP INDEX `customer_history_index`")
+		frappe.db.sql_ddl(f"ALTER TABLE `tab{self.DOCTYPE}` DROP INDEX `customer_history_index`")
 		frappe.db.sql_ddl(
-			f"ALTER TABLE `{self.TABLE}` ADD INDEX `snapshot_date_kind_index` (snapshot_date, kind)"
+			f"ALTER TABLE `tab{self.DOCTYPE}` ADD INDEX `snapshot_date_kind_index` (snapshot_date, kind)"
 		)
-		self.assertEqual(self.index_columns("customer_history_index"), [])
+		self.assertEqual(index_columns(self.DOCTYPE, "customer_history_index"), [])
 		snapshot_history_index.execute()
-		self.assertEqual(self.index_columns("snapshot_date_kind_index"), [])
+		self.assertEqual(index_columns(self.DOCTYPE, "snapshot_date_kind_index"), [])
 		self.assertEqual(
-			self.index_columns("customer_history_index"),
+			index_columns(self.DOCTYPE, "customer_history_index"),
 			["customer", "kind", "snapshot_date", "score", "band"],
 		)
 		snapshot_history_index.execute()
-		self.assertEqual(self.index_columns("customer_history_index")[0], "customer")
+		self.assertEqual(index_columns(self.DOCTYPE, "customer_history_index")[0], "customer")
 
 	def test_a_history_cut_by_the_server_is_an_error_not_a_shorter_history(self):
 		from cs_success.health import snapshots

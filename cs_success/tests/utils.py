@@ -472,3 +472,9 @@ def make_advocacy_ask(customer: str, contact: str | None = None, asked_on=None, 
 	doc.set_new_name()
 	doc.db_insert()
 	return doc.name
+
+
+def index_columns(doctype: str, index: str) -> list[str]:
+	"""The columns of one index of a doctype's table, in order; [] when there is no such index."""
+	rows = frappe.db.sql(f"SHOW INDEX FROM `tab{doctype}` WHERE Key_name = %s", index, as_dict=True)
+	return [row.Column_name for row in sorted(rows, key=lambda row: row.Seq_in_index)]
