@@ -29,6 +29,10 @@ DAILY = "Daily"
 PAIRS_PER_READ = 1000
 # Date arithmetic on date objects: frappe.utils.add_days parses and formats each (0.6 s for 20,000).
 LOOKBACK = timedelta(days=SNAPSHOT_LOOKBACK_DAYS)
+# Bytes of one customer's folded history (daily_history): far above any span a report reads.
+HISTORY_TEXT_LIMIT = 64 * 1024 * 1024
+# MariaDB's TO_DAYS counts from year 0, Python's ordinals from year 1.
+TO_DAYS_OFFSET = 365
 
 
 class HealthOn(NamedTuple):
@@ -133,12 +137,6 @@ def daily_history(first: date, last: date, customers: Sequence[str] | None) -> I
 		if len(text) >= HISTORY_TEXT_LIMIT or len(entries) != count:
 			raise ValueError(f"the history of {customer} was cut: {len(entries)} of {count} snapshots")
 		yield customer, [_history_entry(entry) for entry in entries]
-
-
-# Bytes of one customer's folded history (daily_history): far above any span a report reads.
-HISTORY_TEXT_LIMIT = 64 * 1024 * 1024
-# MariaDB's TO_DAYS counts from year 0, Python's ordinals from year 1.
-TO_DAYS_OFFSET = 365
 
 
 def _history_entry(entry: str) -> tuple[date, float | None, str | None]:
