@@ -26,12 +26,28 @@ def run_isolated(savepoint: str, work, *, title: str, reference_doctype=None, re
 		if transaction_lost(error):
 			raise
 		frappe.db.rollback(save_point=savepoint)
-		frappe.log_error(
-			title=title,
-			message=frappe.get_traceback(with_context=True),
-			reference_doctype=reference_doctype,
-			reference_name=reference_name,
-		)
+		_log_failure(title, reference_doctype, reference_name)
+
+
+def run_logged(read, *, title: str, reference_doctype=None, reference_name=None):
+	"""Return `read()`, work that only reads, so has nothing to undo and needs no savepoint (a round trip
+	each). An ordinary error is logged and gives None; a lost transaction is raised as in run_isolated."""
+	try:
+		return read()
+	except Exception as error:
+		if transaction_lost(error):
+			raise
+		_log_failure(title, reference_doctype, reference_name)
+		return None
+
+
+def _log_failure(title: str, reference_doctype, reference_name) -> None:
+	frappe.log_error(
+		title=title,
+		message=frappe.get_traceback(with_context=True),
+		reference_doctype=reference_doctype,
+		reference_name=reference_name,
+	)
 
 
 # Who background work acts as. Frappe runs a job as whoever enqueued it (frappe.enqueue stores

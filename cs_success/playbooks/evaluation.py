@@ -10,7 +10,7 @@ from datetime import date
 import frappe
 from frappe.utils import getdate, today
 
-from cs_success.base.isolation import run_as_administrator, run_isolated
+from cs_success.base.isolation import run_as_administrator, run_isolated, run_logged
 from cs_success.playbooks import outcomes, runs
 from cs_success.playbooks.triggers import AFTER_RECOMPUTE_FINDERS, DAILY_FINDERS, active_plays
 
@@ -24,12 +24,7 @@ def after_recompute(recompute_outcomes, on: date | None = None) -> None:
 		return
 	on = getdate(on or today())
 	for play in active_plays(tuple(AFTER_RECOMPUTE_FINDERS)):
-		_isolated(
-			play,
-			lambda p=play: runs.start_runs(
-				p, AFTER_RECOMPUTE_FINDERS[p.trigger](p, recompute_outcomes, on), on
-			),
-		)
+		_evaluate(play, lambda p=play: AFTER_RECOMPUTE_FINDERS[p.trigger](p, recompute_outcomes, on), on)
 
 
 @run_as_administrator  # a scheduled job, or "Execute" pressed by a System Manager: it acts as the system
@@ -38,7 +33,7 @@ def run_daily(on: date | None = None) -> None:
 	of held runs."""
 	on = getdate(on or today())
 	for play in active_plays(tuple(DAILY_FINDERS)):
-		_isolated(play, lambda p=play: runs.start_runs(p, DAILY_FINDERS[p.trigger](p, on), on))
+		_evaluate(play, lambda p=play: DAILY_FINDERS[p.trigger](p, on), on)
 		_commit()
 	runs.wake_snoozed(on)
 	outcomes.check_due(on)
@@ -46,10 +41,14 @@ def run_daily(on: date | None = None) -> None:
 	_commit()
 
 
-def _isolated(play, work) -> None:
-	run_isolated(
-		PLAY_SAVEPOINT, work, title=FAILED_LOG_TITLE, reference_doctype="Play", reference_name=play.name
-	)
+def _evaluate(play, find, on: date) -> None:
+	"""Find the play's candidates, then start their runs in a savepoint. Finders only read, so they need
+	none: most evaluations find nobody, and after a one-customer recompute a savepoint per play is a
+	round trip each (BENCHMARKS.md, benchmark 2). Either step that fails is logged under the play."""
+	reference = {"title": FAILED_LOG_TITLE, "reference_doctype": "Play", "reference_name": play.name}
+	candidates = run_logged(find, **reference)
+	if candidates:
+		run_isolated(PLAY_SAVEPOINT, lambda: runs.start_runs(play, candidates, on), **reference)
 
 
 def _commit() -> None:

@@ -4,14 +4,16 @@ check, the shipped plays that replaced the alert and follow-up ToDos, and their 
 
 import threading
 from datetime import timedelta
+from unittest.mock import patch
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, getdate, now_datetime, today
 
 from cs_success.playbooks import outcomes, runs
-from cs_success.playbooks.evaluation import after_recompute, run_daily
+from cs_success.playbooks.evaluation import FAILED_LOG_TITLE, PLAY_SAVEPOINT, after_recompute, run_daily
 from cs_success.playbooks.runs import Candidate, PlayRunError
+from cs_success.playbooks.triggers import AFTER_RECOMPUTE_FINDERS
 from cs_success.tests.utils import (
 	active_since,
 	ledger_rows,
@@ -214,6 +216,69 @@ class TestRecomputeTriggers(PlaybookTestCase):
 		(run,) = runs_of(play)
 		self.assertEqual(run.customer, fell)
 		self.assertIn("down from 90", run.reason)
+
+
+class TestFailingPlays(PlaybookTestCase):
+	"""A play that fails is logged under its own name and undone; the other plays still run. Finders only
+	read, so a play that finds nobody opens no savepoint (a round trip after every recompute)."""
+
+	def setUp(self):
+		super().setUp()
+		self.then = add_days(self.today, -30)
+		self.fell = make_customer("Fell Too")
+		ledger_rows(
+			"Customer Health Snapshot",
+			["customer", "snapshot_date", "kind", "score", "band"],
+			[(self.fell, self.then, "Daily", 90, "Healthy")],
+		)
+		self.broken = make_play("Score Dropped", points=20, days=30)
+		self.working = make_play("Score Dropped", points=20, days=30)
+
+	def batch(self, score: float) -> list:
+		customer = frappe._dict(name=self.fell, customer_name=self.fell)
+		return [
+			frappe._dict(customer=customer, score=score, band="At Risk", previous=None, band_changed=False)
+		]
+
+	def failure_logged(self, play) -> bool:
+		return bool(frappe.db.exists("Error Log", {"method": FAILED_LOG_TITLE, "reference_name": play.name}))
+
+	def test_a_finder_that_fails_is_logged_and_the_next_play_runs(self):
+		finder = AFTER_RECOMPUTE_FINDERS["Score Dropped"]
+
+		def failing(play, *args):
+			if play.name == self.broken.name:
+				raise ValueError("broken finder")
+			return finder(play, *args)
+
+		with patch.dict(AFTER_RECOMPUTE_FINDERS, {"Score Dropped": failing}):
+			after_recompute(self.batch(65.0))  # 90 -> 65: 25 points down, a run for each play
+		self.assertTrue(self.failure_logged(self.broken))
+		self.assertEqual(runs_of(self.broken), [])
+		self.assertEqual([r.customer for r in runs_of(self.working)], [self.fell])
+
+	def test_runs_that_fail_to_start_are_undone_to_the_savepoint(self):
+		start_runs = runs.start_runs
+
+		def half_done(play, *args):
+			started = start_runs(play, *args)  # the run is inserted, then the play fails
+			if play.name == self.broken.name:
+				raise ValueError("broken action")
+			return started
+
+		with patch.object(runs, "start_runs", half_done):
+			after_recompute(self.batch(65.0))
+		self.assertTrue(self.failure_logged(self.broken))
+		self.assertEqual(runs_of(self.broken), [])
+		self.assertEqual(len(runs_of(self.working)), 1)
+
+	def test_plays_that_find_nobody_open_no_savepoint(self):
+		with patch.object(frappe.db, "savepoint", wraps=frappe.db.savepoint) as savepoint:
+			after_recompute(self.batch(80.0))  # 10 points down: neither play finds anyone
+			self.assertNotIn(PLAY_SAVEPOINT, [call.args[0] for call in savepoint.call_args_list])
+			after_recompute(self.batch(65.0))
+			self.assertIn(PLAY_SAVEPOINT, [call.args[0] for call in savepoint.call_args_list])
+		self.assertEqual(len(runs_of(self.working)), 1)
 
 
 class TestRunLifecycle(PlaybookTestCase):
