@@ -52,7 +52,8 @@ COMPARED_FIELDS = (
 	"score_30d_ago",
 	"trend_delta",
 )
-# Read from the stored record: the compared fields plus the override and the breakdown.
+# Read from the stored record: the compared fields plus the override and the breakdown, and whether it shows
+# a churn risk (the risk listener, told of the batch with these rows as `previous`, clears only those).
 EXISTING_FIELDS = (
 	"name",
 	"override_active",
@@ -60,6 +61,8 @@ EXISTING_FIELDS = (
 	"override_reason",
 	"override_expires_on",
 	"contributions",
+	"has_churn_risk_30",
+	"has_churn_risk_90",
 	*COMPARED_FIELDS,
 )
 

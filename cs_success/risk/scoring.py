@@ -34,7 +34,15 @@ def after_recompute(outcomes, day: date) -> None:
 	"""The pipeline's listener: the batch just scored, with the raw values it has just computed (no read, no
 	JSON parsed again)."""
 	rows = [(o.customer.name, o.band, {key: state[0] for key, state in o.state.items()}) for o in outcomes]
-	score_rows(rows, day)
+	# Without a model only a risk still shown is cleared: the stored record says which (the pipeline read
+	# it to score), so a batch that shows none costs no UPDATE.
+	shown = [o.customer.name for o in outcomes if o.previous is not None and shows_risk(o.previous)]
+	score_rows(rows, day, shown=shown)
+
+
+def shows_risk(record) -> bool:
+	"""A Customer Health row (health/recompute.py reads these fields with the rest) shows a risk."""
+	return bool(record.has_churn_risk_30 or record.has_churn_risk_90)
 
 
 def score_customers(names: Sequence[str] | None, day: date | None = None) -> int:
@@ -46,15 +54,18 @@ def score_customers(names: Sequence[str] | None, day: date | None = None) -> int
 	return score_rows([(r.name, r.band, measure_raw_values(r.contributions)) for r in rows], day)
 
 
-def score_rows(rows: list[tuple[str, str, dict]], day: date | None = None) -> int:
-	"""Rows of (name, band, {measure: raw value}) -> their risk written on Customer Health."""
+def score_rows(
+	rows: list[tuple[str, str, dict]], day: date | None = None, shown: Sequence[str] | None = None
+) -> int:
+	"""Rows of (name, band, {measure: raw value}) -> their risk written on Customer Health. `shown`: those
+	of them known to show a risk now (None: not known), the only ones to clear when there is no model."""
 	day = getdate(day or today())
 	if not rows:
 		return 0
 	models = current_models()
 	names = [name for name, _band, _values in rows]
 	if not models:
-		clear_risk(names)
+		clear_risk(names if shown is None else shown)
 		return 0
 	acquired = acquired_on(names if len(names) <= CHUNK else None)
 	drivers_model = models.get(DRIVERS_HORIZON) or next(iter(models.values()))
@@ -106,6 +117,8 @@ def stored_risks(names: list[str]) -> dict[str, tuple]:
 
 def clear_risk(names: Sequence[str]) -> None:
 	"""No usable model: these customers' risk is unknown. Only rows that still show one are written."""
+	if not names:
+		return
 	for start in range(0, len(names), CHUNK):
 		frappe.db.sql(
 			"""UPDATE `tabCustomer Health`

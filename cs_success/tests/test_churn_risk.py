@@ -4,6 +4,7 @@ model says it is no better than chance and no customer shows a probability. A CS
 may refit."""
 
 from datetime import date
+from unittest.mock import patch
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
@@ -191,6 +192,41 @@ class TestRandomChurn(ChurnRiskTestCase):
 			as_dict=True,
 		)
 		self.assertEqual((row.has_churn_risk_30, row.has_churn_risk_90, row.churn_risk_drivers), (0, 0, None))
+
+
+class TestWithoutAModel(ChurnRiskTestCase):
+	def test_only_a_risk_still_shown_is_cleared(self):
+		"""Without a usable model a recompute takes a shown risk back to unknown, and a batch that shows
+		none writes nothing for the risk (the listener reads what is shown from the rows scored)."""
+		from cs_success.health.recompute import recompute_customers
+
+		customer = make_customer("Risk Unknown")
+		run_pending_recomputes()
+		clears = []
+		sql = frappe.db.sql
+
+		def counting(query, *args, **kwargs):
+			if "SET has_churn_risk_30 = 0" in str(query):
+				clears.append(query)
+			return sql(query, *args, **kwargs)
+
+		with patch.object(frappe.db, "sql", counting):
+			recompute_customers([customer])
+		self.assertEqual(clears, [])
+		# A risk left from a model since retired: shown, so the next recompute clears it.
+		frappe.db.set_value(
+			"Customer Health",
+			customer,
+			{"has_churn_risk_90": 1, "churn_risk_90": 42.0},
+			update_modified=False,
+		)
+		with patch.object(frappe.db, "sql", counting):
+			recompute_customers([customer])
+		self.assertEqual(len(clears), 1)
+		row = frappe.db.get_value(
+			"Customer Health", customer, ["has_churn_risk_90", "churn_risk_90"], as_dict=True
+		)
+		self.assertEqual((row.has_churn_risk_90, row.churn_risk_90), (0, 0))
 
 
 class TestRevenueForecast(ChurnRiskTestCase):
