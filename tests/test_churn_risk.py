@@ -171,3 +171,69 @@ def test_backtest_fits_only_on_what_was_known_and_compares_with_what_stayed():
 		assert row.error == pytest.approx(row.forecast - row.retained)
 		# calibrated: the forecast misses what stayed by less than 3 %
 		assert abs(row.error_percent) < 3
+
+
+def drivers_one_by_one(model, values, top=3):
+	"""The definition, customer by customer and measure by measure: the oracle for drivers_matrix."""
+	from cs_success.engine.churn_risk import MIN_DRIVER_LOG_ODDS, Driver
+
+	found = []
+	for feature in model.features:
+		value = values.get(feature.key)
+		if value is None:
+			if not feature.indicator:
+				continue
+			contribution, kind, percent = model.coefficients[f"{feature.key}:missing"], MISSING, None
+		else:
+			z = (feature.transform(value) - feature.mean) / feature.std if feature.std else 0.0
+			contribution = model.coefficients[feature.key] * z
+			kind = LOWER if z < 0 else HIGHER
+			typical = feature.typical
+			percent = abs(100.0 * (value - typical) / typical) if feature.log and typical > 0 else None
+		if contribution >= MIN_DRIVER_LOG_ODDS:
+			found.append(Driver(feature.key, kind, percent, contribution, value, feature.typical))
+	return sorted(found, key=lambda d: -d.contribution)[:top]
+
+
+def test_drivers_of_many_customers_at_once_equal_the_definition():
+	"""Every customer's drivers from one matrix equal the measure-by-measure definition: which measures,
+	in which order (ties keep the features' order), their kind, share and values; missing values with and
+	without an indicator; a measure without spread is never a driver."""
+	from dataclasses import replace
+
+	from cs_success.engine.churn_risk import values_matrix
+
+	matrix, churned, dates, customers = planted(seed=6)
+	model = fit_risk_model(matrix, KEYS, churned, dates, customers, horizon=30)
+	# "nps" without spread (never a driver, whatever its weight); "logins" pulls too; "messages" and
+	# "logins" missing pull exactly alike (a tie, kept in the features' order).
+	features = [
+		replace(f, std=0.0) if f.key == "nps" else replace(f, indicator=True) if f.key == "messages" else f
+		for f in model.features
+	]
+	coefficients = dict(model.coefficients, nps=5.0, logins=-0.8)
+	coefficients |= {"messages:missing": 0.7, "logins:missing": 0.7}
+	model = replace(model, features=features, coefficients=coefficients)
+	rng = np.random.default_rng(11)
+	values = [
+		{
+			key: None if rng.random() < 0.25 else float(value)
+			for key, value in zip(
+				KEYS, (rng.poisson(8), rng.uniform(-100, 100), rng.poisson(20)), strict=True
+			)
+		}
+		for _ in range(2_000)
+	]
+	values += [{}, {"messages": 0.0}, {"messages": 1e6, "nps": 0.0, "logins": 0.0}]
+	by_matrix = model.drivers_matrix(values_matrix(values, [f.key for f in model.features]))
+	expected = [drivers_one_by_one(model, v) for v in values]
+	assert sum(1 for d in expected if d) > 1_000 and any(len(d) > 1 for d in expected)
+	assert [(d.key, d.kind) for d in expected[-3]] == [("messages", MISSING), ("logins", MISSING)]
+	for got, want in zip(by_matrix, expected, strict=True):
+		assert [(d.key, d.kind, d.value, d.typical) for d in got] == [
+			(d.key, d.kind, d.value, d.typical) for d in want
+		]
+		assert [d.contribution for d in got] == pytest.approx([d.contribution for d in want], rel=1e-12)
+		assert [d.percent for d in got] == pytest.approx([d.percent for d in want], rel=1e-12)
+	# One customer's drivers are the same call with one row.
+	assert model.drivers(values[0]) == by_matrix[0]

@@ -127,7 +127,7 @@ class RiskModel:
 
 	def predict_many(self, values: Sequence[Mapping[str, float | None]]) -> np.ndarray:
 		"""The probability for each dict of raw values, in one matrix."""
-		return self.predict_matrix(_rows(values, [f.key for f in self.features]))
+		return self.predict_matrix(values_matrix(values, [f.key for f in self.features]))
 
 	def predict(self, values: Mapping[str, float | None]) -> float:
 		return float(self.predict_many([values])[0])
@@ -135,34 +135,54 @@ class RiskModel:
 	def drivers(self, values: Mapping[str, float | None], top: int = 3) -> list[Driver]:
 		"""The measures that raise this customer's risk most (at least MIN_DRIVER_LOG_ODDS against the
 		typical customer), largest first."""
-		found = []
-		for feature in self.features:
-			value = _number(values.get(feature.key))
+		return self.drivers_matrix(values_matrix([values], [f.key for f in self.features]), top)[0]
+
+	def drivers_matrix(self, matrix: np.ndarray, top: int = 3) -> list[list[Driver]]:
+		"""drivers for each row of raw values (columns in the model's feature order, NaN: missing). Every
+		feature's contribution is computed for all rows at once; only the few drivers found become objects
+		(a loop over customers and features cost the daily run two seconds at 100,000 customers)."""
+		matrix = np.asarray(matrix, dtype=float)
+		rows = matrix.shape[0]
+		missing = np.isnan(matrix)
+		contributions = np.full(matrix.shape, np.nan)
+		z = np.zeros(matrix.shape)
+		for j, feature in enumerate(self.features):
+			raw = np.where(missing[:, j], 0.0, matrix[:, j])
+			if feature.std:
+				transformed = np.log1p(np.maximum(raw, 0.0)) if feature.log else raw
+				z[:, j] = (transformed - feature.mean) / feature.std
+			contributions[:, j] = self.coefficients[feature.key] * z[:, j]
+			indicator = self.coefficients[f"{feature.key}:missing"] if feature.indicator else np.nan
+			contributions[missing[:, j], j] = indicator
+		eligible = contributions >= MIN_DRIVER_LOG_ODDS  # NaN (missing, no indicator) is never a driver
+		# Largest first; a tie keeps the features' order (a stable sort of the negated contributions).
+		order = np.argsort(np.where(eligible, -contributions, np.inf), axis=1, kind="stable")[:, :top]
+		found: list[list[Driver]] = [[] for _ in range(rows)]
+		for i, j in zip(*np.nonzero(np.take_along_axis(eligible, order, axis=1)), strict=True):
+			column = int(order[i, j])
+			feature = self.features[column]
 			typical = feature.typical
-			if value is None:
-				if not feature.indicator:
-					continue
-				contribution = self.coefficients[f"{feature.key}:missing"]
-				kind, percent = MISSING, None
+			if missing[i, column]:
+				driver = Driver(feature.key, MISSING, None, float(contributions[i, column]), None, typical)
 			else:
-				z = (feature.transform(value) - feature.mean) / feature.std if feature.std else 0.0
-				contribution = self.coefficients[feature.key] * z
-				kind = LOWER if z < 0 else HIGHER
+				value = float(matrix[i, column])
 				percent = abs(100.0 * (value - typical) / typical) if feature.log and typical > 0 else None
-			if contribution >= MIN_DRIVER_LOG_ODDS:
-				found.append(Driver(feature.key, kind, percent, contribution, value, typical))
-		return sorted(found, key=lambda d: -d.contribution)[:top]
+				kind = LOWER if z[i, column] < 0 else HIGHER
+				driver = Driver(feature.key, kind, percent, float(contributions[i, column]), value, typical)
+			found[i].append(driver)
+		return found
 
 
-def _rows(values: Sequence[Mapping[str, float | None]], keys: Sequence[str]) -> np.ndarray:
-	"""Dicts of raw values -> a rows x keys matrix, NaN where a value is missing (or not a number)."""
-	matrix = np.full((len(values), len(keys)), np.nan)
-	for i, row in enumerate(values):
-		for j, key in enumerate(keys):
-			number = _number(row.get(key))
-			if number is not None:
-				matrix[i, j] = number
-	return matrix
+def values_matrix(values: Sequence[Mapping[str, float | None]], keys: Sequence[str]) -> np.ndarray:
+	"""Dicts of raw values -> a rows x keys matrix, NaN where a value is missing (or not a number). Built
+	as lists and converted once: setting a numpy cell at a time costs more than the numbers themselves."""
+	rows = [[_number_or_nan(row.get(key)) for key in keys] for row in values]
+	return np.array(rows, dtype=float).reshape(len(values), len(keys))
+
+
+def _number_or_nan(value) -> float:
+	number = _number(value)
+	return math.nan if number is None else number
 
 
 def _design(matrix: np.ndarray, features: Sequence[Feature]) -> np.ndarray:

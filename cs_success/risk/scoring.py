@@ -14,6 +14,7 @@ import frappe
 from frappe.utils import getdate, today
 
 from cs_success.base.bulk import update_rows
+from cs_success.engine.churn_risk import values_matrix
 from cs_success.engine.health_score import CHURNED as CHURNED_BAND
 from cs_success.health.config import measure_label
 from cs_success.health.score_validation import measure_raw_values
@@ -75,15 +76,23 @@ def score_rows(
 			updates[name] = {**UNKNOWN, "churn_risk_drivers": None}
 			continue
 		live.append((name, {**values, TENURE: tenure_days(acquired.get(name), day)}))
-	# One matrix per model for the whole batch: per-row numpy calls would cost more than the arithmetic.
-	every = [values for _name, values in live]
-	risks = {horizon: model.predict_many(every) for horizon, model in models.items()}
-	for i, (name, values) in enumerate(live):
+	# One matrix for the whole batch and every model (columns: the measures any model uses), each model
+	# taking its own columns: per-row numpy calls, or a matrix per model, would cost more than the arithmetic.
+	keys = sorted({f.key for model in models.values() for f in model.features})
+	matrix = values_matrix([values for _name, values in live], keys)
+	column = {key: j for j, key in enumerate(keys)}
+
+	def columns_of(model):
+		return matrix[:, [column[f.key] for f in model.features]]
+
+	risks = {horizon: model.predict_matrix(columns_of(model)) for horizon, model in models.items()}
+	drivers = drivers_model.drivers_matrix(columns_of(drivers_model))
+	for i, (name, _values) in enumerate(live):
 		update = dict(UNKNOWN)
 		for horizon, risk in risks.items():
 			update[f"has_churn_risk_{horizon}"] = 1
 			update[f"churn_risk_{horizon}"] = round(100.0 * float(risk[i]), 1)
-		drivers = [
+		listed = [
 			{
 				"measure": d.key,
 				"label": "Time as a Customer" if d.key == TENURE else measure_label(d.key),
@@ -92,9 +101,9 @@ def score_rows(
 				"value": None if d.value is None else round(d.value, 1),
 				"typical": round(d.typical, 1),
 			}
-			for d in drivers_model.drivers(values)
+			for d in drivers[i]
 		]
-		updates[name] = {**update, "churn_risk_drivers": json.dumps(drivers)}
+		updates[name] = {**update, "churn_risk_drivers": json.dumps(listed)}
 	scored = len(live)
 	new = {name: tuple(u[f] for f in FIELDS) for name, u in updates.items()}
 	# Only what changed is written: a run that moves no risk writes nothing.
