@@ -185,7 +185,8 @@ def drivers_one_by_one(model, values, top=3):
 				continue
 			contribution, kind, percent = model.coefficients[f"{feature.key}:missing"], MISSING, None
 		else:
-			z = (feature.transform(value) - feature.mean) / feature.std if feature.std else 0.0
+			transformed = math.log1p(max(value, 0.0)) if feature.log else value
+			z = (transformed - feature.mean) / feature.std if feature.std else 0.0
 			contribution = model.coefficients[feature.key] * z
 			kind = LOWER if z < 0 else HIGHER
 			typical = feature.typical

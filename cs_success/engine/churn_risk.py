@@ -54,9 +54,6 @@ class Feature:
 	std: float
 	indicator: bool
 
-	def transform(self, value: float) -> float:
-		return math.log1p(max(value, 0.0)) if self.log else value
-
 	@property
 	def typical(self) -> float:
 		"""The typical training value on the measure's own scale (the mean, back from the log)."""
@@ -144,14 +141,10 @@ class RiskModel:
 		matrix = np.asarray(matrix, dtype=float)
 		rows = matrix.shape[0]
 		missing = np.isnan(matrix)
-		contributions = np.full(matrix.shape, np.nan)
-		z = np.zeros(matrix.shape)
+		# The standardised values as the model sees them (the design's columns after the intercept).
+		z = self.design(matrix)[:, 1 : 1 + len(self.features)]
+		contributions = z * np.array([self.coefficients[f.key] for f in self.features])
 		for j, feature in enumerate(self.features):
-			raw = np.where(missing[:, j], 0.0, matrix[:, j])
-			if feature.std:
-				transformed = np.log1p(np.maximum(raw, 0.0)) if feature.log else raw
-				z[:, j] = (transformed - feature.mean) / feature.std
-			contributions[:, j] = self.coefficients[feature.key] * z[:, j]
 			indicator = self.coefficients[f"{feature.key}:missing"] if feature.indicator else np.nan
 			contributions[missing[:, j], j] = indicator
 		eligible = contributions >= MIN_DRIVER_LOG_ODDS  # NaN (missing, no indicator) is never a driver
