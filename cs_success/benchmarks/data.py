@@ -688,6 +688,37 @@ def remove_bench_api_user() -> bool:
 	return True
 
 
+# Benchmarks 7 and 8 fit models on the BENCH- data, and a fit makes its model current: the run takes them
+# away at the end and makes current again the site's own that were (on a site run with --force, its models).
+MODEL_DOCTYPES = ("Churn Risk Model", "Expansion Propensity Model")
+
+
+def site_models() -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+	"""doctype -> (the name of every model, the current ones), as the run found them."""
+	return {
+		doctype: (
+			frozenset(frappe.get_all(doctype, pluck="name")),
+			frozenset(frappe.get_all(doctype, filters={"is_current": 1}, pluck="name")),
+		)
+		for doctype in MODEL_DOCTYPES
+	}
+
+
+def restore_site_models(found: dict[str, tuple[frozenset[str], frozenset[str]]]) -> int:
+	"""Delete the models fitted since `found` (site_models) and make current those that were. Returns how many
+	were deleted."""
+	deleted = 0
+	for doctype, (names, current) in found.items():
+		for name in frappe.get_all(doctype, pluck="name"):
+			if name not in names:
+				frappe.db.delete(doctype, {"name": name})
+				deleted += 1
+		frappe.db.set_value(doctype, {"is_current": 1}, "is_current", 0, update_modified=False)
+		for name in current:
+			frappe.db.set_value(doctype, name, "is_current", 1, update_modified=False)
+	return deleted
+
+
 def delete_for_good(doctype: str, name: str) -> None:
 	"""Delete a record the benchmark made through the ORM, leaving neither a Deleted Document copy (none of
 	a System Manager with its API key) nor a "Deleted" line in the activity feed."""

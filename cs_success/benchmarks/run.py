@@ -34,6 +34,8 @@ from cs_success.benchmarks.data import (
 	grow_to,
 	others_than_ledger_customers,
 	remove_bench_api_user,
+	restore_site_models,
+	site_models,
 )
 from cs_success.benchmarks.first_run import first_run_benchmark
 from cs_success.benchmarks.full_recompute import full_recompute
@@ -69,6 +71,7 @@ def run_all(
 		)
 	RESULTS.clear()
 	RESULTS["machine"] = machine()
+	models = site_models()
 	if remove_bench_api_user():
 		print(
 			frappe._("Removed {0} and its API key, left by an earlier run that did not finish.").format(
@@ -116,7 +119,8 @@ def run_all(
 			RESULTS["5_survey_load"] = survey_load()
 	finally:
 		if not keep:
-			cleanup()
+			restore_site_models(models)
+			cleanup()  # commits
 		elif remove_bench_api_user():
 			# The data stays for another run; a System Manager with an API key must not.
 			print(
