@@ -124,14 +124,14 @@ def helpdesk_ticket_select(customers: Sequence[str] | None) -> str | None:
 	"""
 
 
-def issue_ticket_select(customers: Sequence[str] | None) -> str:
-	"""ERPNext Issues as ticket rows (the shape helpdesk_ticket_select gives). Every column it takes is in the
-	Issue index install adds (install.TICKET_INDEX_COLUMNS), so one customer's tickets are read from the index
-	alone; cs_success/tests/test_covering_indexes.py holds the two together."""
+def ticket_measures(customers: Sequence[str] | None, today: date) -> RawValues:
+	"""As of the day: open then (opened by the day, not resolved by its end), opened in the 90 days to
+	it, mean resolution time of those resolved in those 90 days, and service level failures of tickets
+	opened in them whose deadline had passed by the day."""
 	# Issues without an SLA carry no resolution timestamp: their last modification stands in for it. Whether
 	# a ticket is resolved and when are two columns, not one NULL-when-open expression: the merged derived
 	# table would evaluate that expression again at each use (a quarter of this read for one customer).
-	return f"""
+	tickets = f"""
 		SELECT customer,
 			opening_date AS opened_on,
 			{resolved_condition("Issue")} AS is_resolved,
@@ -144,13 +144,6 @@ def issue_ticket_select(customers: Sequence[str] | None) -> str:
 		FROM `tabIssue`
 		WHERE customer IS NOT NULL AND customer != '' {_customer_filter("customer", customers)}
 	"""
-
-
-def ticket_measures(customers: Sequence[str] | None, today: date) -> RawValues:
-	"""As of the day: open then (opened by the day, not resolved by its end), opened in the 90 days to
-	it, mean resolution time of those resolved in those 90 days, and service level failures of tickets
-	opened in them whose deadline had passed by the day."""
-	tickets = issue_ticket_select(customers)
 	if hd_tickets := helpdesk_ticket_select(customers):
 		tickets += " UNION ALL " + hd_tickets
 
@@ -195,9 +188,7 @@ def _invoices_as_of(customers: Sequence[str] | None, days: list[date]) -> str:
 	settled after the day. Live (the day is today) nothing was settled after it. Journal Entry settlements
 	are not taken back: a past day may then show an invoice as paid a little early. (`return_against > ''`
 	rather than IFNULL(...) != '': the same rows, found on the return_against index instead of a scan of
-	every invoice.) Every column it takes from `si` is in the Sales Invoice index install adds
-	(install.INVOICE_INDEX_COLUMNS), so one customer's invoices are read from the index alone
-	(cs_success/tests/test_covering_indexes.py)."""
+	every invoice.)"""
 	past = [i for i, day in enumerate(days) if is_past(day)]
 	outstanding = [f"si.outstanding_amount AS outstanding_{i}" for i in range(len(days))]
 	settled_after = ""

@@ -14,9 +14,7 @@ from cs_success.install import (
 	GRANTS,
 	GROWTH_RECORDS,
 	INDEXES,
-	REPLACED_INDEXES,
 	ROLES,
-	add_indexes,
 	created_roles,
 )
 
@@ -72,8 +70,6 @@ def verify_installed():
 	assert frappe.db.has_column("Contact", "cs_no_surveys"), "Contact opt-out field missing"
 	for doctype, _columns, index in INDEXES:
 		assert frappe.db.has_index(f"tab{doctype}", index), f"{doctype} index {index} missing"
-	for doctype, index, _replacement in REPLACED_INDEXES:
-		assert not frappe.db.has_index(f"tab{doctype}", index), f"{doctype} index {index} not replaced"
 	for doctype in GRANTS:
 		if not frappe.db.exists("DocType", doctype):
 			continue  # another app's (Frappe CRM's), not installed on this site
@@ -98,26 +94,7 @@ def verify_installed():
 	frappe.delete_doc("Customer", customer, force=True)
 	frappe.db.commit()
 	_make_pipeline_documents()
-	_check_index_upgrade()
 	print(f"installed: {len(ROLES)} roles, {len(MEASURES)} measures, {scored} customers scored")
-
-
-# The indexes of the version before issue 21's covering ones, with their columns.
-EARLIER_INDEX_COLUMNS = {
-	"cs_success_customer_posting": ["customer", "docstatus", "posting_date"],
-	"cs_success_customer_opening": ["customer", "opening_date"],
-}
-
-
-def _check_index_upgrade():
-	"""A site migrating from the earlier version: its narrower indexes go once their replacements are made."""
-	for doctype, index, replacement in REPLACED_INDEXES:
-		frappe.db.sql_ddl(f"ALTER TABLE `tab{doctype}` DROP INDEX `{replacement}`")
-		frappe.db.add_index(doctype, EARLIER_INDEX_COLUMNS[index], index)
-	add_indexes()  # what after_migrate runs
-	for doctype, index, replacement in REPLACED_INDEXES:
-		assert frappe.db.has_index(f"tab{doctype}", replacement), f"{doctype} index {replacement} not made"
-		assert not frappe.db.has_index(f"tab{doctype}", index), f"{doctype} index {index} not dropped"
 
 
 def verify_uninstalled():
@@ -135,7 +112,7 @@ def verify_uninstalled():
 		"jobs left behind"
 	)
 	assert "cs_success" not in frappe.get_installed_apps()
-	for doctype, index in [(d, i) for d, _c, i in INDEXES] + [(d, i) for d, i, _r in REPLACED_INDEXES]:
+	for doctype, _columns, index in INDEXES:
 		assert not frappe.db.has_index(f"tab{doctype}", index), f"{doctype} index {index} left behind"
 	for doctype in GRANTS:
 		assert not frappe.db.exists("Custom DocPerm", {"parent": doctype, "role": ("in", ROLES)}), (
