@@ -13,6 +13,7 @@ from cs_success.base.archive import archive_and_delete, delete_documents
 from cs_success.base.isolation import safe_hook, transaction_lost
 from cs_success.base.queue import queue_recompute
 from cs_success.health.events import event_recompute_enabled
+from cs_success.health.measure_data import forget_cached_values
 from cs_success.health.records import delete_customer_health, fold_customer_health, rename_customer_health
 from cs_success.playbooks.runs import delete_customer_runs, fold_customer_runs, rekey_open_runs
 from cs_success.touchpoints.record import fold_customer_touchpoints
@@ -109,6 +110,8 @@ def rename_customer_records(old_name: str, new_name: str, merge: bool = False) -
 	set right by its domain. On a merge `prepare_customer_merge` has already folded the records."""
 	rekey_open_runs(new_name)
 	rename_customer_health(old_name, new_name, merge)
+	# The documents moved without being written: values kept for the day under either name are stale.
+	forget_cached_values([old_name, new_name])
 
 
 def delete_customer_records(customer: str, keep_copies: bool = True) -> None:

@@ -244,11 +244,14 @@ def set_missing_settings_defaults() -> None:
 # Per-customer lookups on ERPNext tables that ERPNext does not index for them: (doctype, columns, index).
 # Sales Invoice and Issue: the first and latest invoice and the latest ticket of each customer (age and
 # days since activity) read from the index alone, not from every row; at 10,000 customers those three
-# scans take about 0.07 s each instead of 0.35 s (BENCHMARKS.md). Dropped on uninstall.
+# scans take about 0.07 s each instead of 0.35 s (BENCHMARKS.md). Sales Invoice (customer, modified): a
+# customer's latest invoice change, the fingerprint under which its billing values are kept for the day
+# (health/measure_data.py invoice_fingerprints), one index entry per customer. Dropped on uninstall.
 INDEXES = (
 	("Contract", ("party_name",), "cs_success_party_name"),
 	("Subscription", ("party",), "cs_success_party"),
 	("Sales Invoice", ("customer", "docstatus", "posting_date"), "cs_success_customer_posting"),
+	("Sales Invoice", ("customer", "modified"), "cs_success_customer_modified"),
 	("Issue", ("customer", "opening_date"), "cs_success_customer_opening"),
 )
 

@@ -17,6 +17,7 @@ from datetime import date, timedelta
 import frappe
 from frappe.utils import add_days, getdate
 
+from cs_success.base.day_cache import forget, read_through
 from cs_success.base.helpdesk import resolved_condition
 from cs_success.engine.measures import (
 	ACTIVITY,
@@ -235,9 +236,49 @@ def billing_measures(customers: Sequence[str] | None, today: date) -> RawValues:
 	(the outstanding amount is kept in the party account's currency, so it is brought to the company's
 	before it is compared with base totals, and companies, possibly in other currencies, are never
 	added up: the share is that of the company where it is worst); and how late invoices of the 365
-	days to the day that were paid in full by then were paid."""
+	days to the day that were paid in full by then were paid.
+
+	Today's values of named customers are kept for the day (base/day_cache.py) while their invoices are
+	unchanged: a recompute called by a saved ticket does not read a thousand invoices again. Everyone's
+	(the daily run) and a past day's (the back-fill) are always read."""
 	today = getdate(today)
-	return billing_measures_on(customers, [today])[today]
+	if customers is None or is_past(today):
+		return billing_measures_on(customers, [today])[today]
+	return defaultdict(
+		dict,
+		read_through(
+			INVOICES,
+			today,
+			customers,
+			invoice_fingerprints(customers),
+			lambda names: billing_measures_on(names, [today])[today],
+		),
+	)
+
+
+def invoice_fingerprints(customers: Sequence[str]) -> dict[str, str]:
+	"""customer -> the latest `modified` of its invoices, from the index on (customer, modified): one
+	entry per customer. Whatever moves a billing figure writes an invoice: a payment, credit note or
+	journal entry settles it through ERPNext's update_voucher_outstanding (frappe.db.set_value, which sets
+	`modified`); a new invoice is the latest; a submitted one cannot be edited or deleted, and cancelling
+	it writes it. A customer merge repoints invoices without writing them, so it forgets the survivor's
+	values (forget_cached_values). Not seen: a change made by raw SQL that leaves `modified` alone."""
+	# A subquery per customer, not a GROUP BY: MariaDB then reads one index entry for each (a grouped read
+	# walks all of a customer's entries).
+	return {
+		customer: str(latest)
+		for customer, latest in frappe.db.sql(
+			"""SELECT c.name, (SELECT MAX(si.modified) FROM `tabSales Invoice` si WHERE si.customer = c.name)
+			FROM `tabCustomer` c WHERE c.name IN %(customers)s""",
+			{"customers": tuple(customers) or ("",)},
+		)
+	}
+
+
+def forget_cached_values(customers: Sequence[str]) -> None:
+	"""Today's kept values of these customers are read afresh next time (a merge moved documents to them
+	without writing them)."""
+	forget(INVOICES, getdate(frappe.utils.today()), customers)
 
 
 def billing_measures_on(customers: Sequence[str] | None, days: Sequence[date]) -> dict[date, RawValues]:
