@@ -15,6 +15,8 @@ import pickle
 from collections.abc import Callable, Hashable, Sequence
 from datetime import date
 
+import redis
+
 import frappe
 
 EXPIRES_IN_SECONDS = 2 * 24 * 3600
@@ -33,14 +35,23 @@ def read_through(
 ) -> dict[str, dict]:
 	"""customer -> values, from the cache where the customer's fingerprint is the one stored with them,
 	else from `read(those customers)`, whose values are then stored. A customer without values gets {}
-	stored, so "nothing" is remembered as well. One round trip to Redis to look, one to store."""
+	stored, so "nothing" is remembered as well. One round trip to Redis to look, one to store; without
+	Redis everything is read.
+
+	The fingerprints must be read before `read` runs, in the same transaction: a change committed between
+	the two then leaves an old fingerprint beside newer values, which the next look finds stale and reads
+	again, never a new fingerprint beside older values."""
 	key = frappe.cache.make_key(cache_key(source, day))
 	values: dict[str, dict] = {}
 	missing = []
-	# Straight to Redis, not through frappe.cache.hget's per-request copy: a worker's request outlives
-	# many recomputes, and the fingerprint is what says whether an entry still holds.
-	for customer, stored in zip(customers, frappe.cache.hmget(key, customers), strict=True):
-		entry = pickle.loads(stored) if stored is not None else None
+	try:
+		# Straight to Redis, not through frappe.cache.hget's per-request copy: a worker's request outlives
+		# many recomputes, and the fingerprint is what says whether an entry still holds.
+		stored = frappe.cache.hmget(key, customers)
+	except redis.exceptions.ConnectionError:
+		return {customer: dict(found) for customer, found in read(list(customers)).items()}
+	for customer, entry in zip(customers, stored, strict=True):
+		entry = pickle.loads(entry) if entry is not None else None
 		if entry is not None and entry[0] == fingerprints.get(customer):
 			values[customer] = entry[1]
 		else:
@@ -51,10 +62,13 @@ def read_through(
 		for customer in missing:
 			values[customer] = dict(fresh.get(customer) or {})
 			entries[customer] = pickle.dumps((fingerprints.get(customer), values[customer]))
-		pipeline = frappe.cache.pipeline()
-		pipeline.hset(key, mapping=entries)
-		pipeline.expire(key, EXPIRES_IN_SECONDS)
-		pipeline.execute()
+		try:
+			pipeline = frappe.cache.pipeline()
+			pipeline.hset(key, mapping=entries)
+			pipeline.expire(key, EXPIRES_IN_SECONDS)
+			pipeline.execute()
+		except redis.exceptions.ConnectionError:
+			pass  # read again next time
 	return values
 
 

@@ -110,3 +110,16 @@ class TestBillingDayCache(FrappeTestCase):
 		self.assertEqual(overdue(bare), {})
 		make_sales_invoice(bare, 100, posting_date=add_days(today(), -40), due_date=self.due)
 		self.assertEqual(overdue(bare)["overdue_invoices"], 1.0)
+
+	def test_without_redis_everything_is_read(self):
+		import redis
+
+		def refuse(*args, **kwargs):
+			raise redis.exceptions.ConnectionError("no redis")
+
+		original = frappe.cache.hmget
+		frappe.cache.hmget = refuse
+		try:
+			self.assertEqual(overdue(self.customer)["overdue_invoices"], 2.0)
+		finally:
+			frappe.cache.hmget = original
