@@ -49,7 +49,7 @@ def read_through(
 		# many recomputes, and the fingerprint is what says whether an entry still holds.
 		stored = frappe.cache.hmget(key, customers)
 	except redis.exceptions.ConnectionError:
-		return {customer: dict(found) for customer, found in read(list(customers)).items()}
+		return read(list(customers))
 	for customer, entry in zip(customers, stored, strict=True):
 		entry = pickle.loads(entry) if entry is not None else None
 		if entry is not None and entry[0] == fingerprints.get(customer):

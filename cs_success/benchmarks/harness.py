@@ -37,9 +37,12 @@ def timed_commit(work) -> float:
 	return time.perf_counter() - started
 
 
-def median_of(fn, runs: int) -> float:
+def median_of(fn, runs: int, before=None) -> float:
+	"""Median seconds of `fn` over `runs` calls; `before(i)`, when given, runs ahead of call i, untimed."""
 	times = []
-	for _ in range(runs):
+	for i in range(runs):
+		if before is not None:
+			before(i)
 		started = time.perf_counter()
 		fn()
 		times.append(time.perf_counter() - started)

@@ -6,12 +6,11 @@ as they were, so their values kept for the day are used), an invoice changed (ER
 from __future__ import annotations
 
 import random
-import statistics
-import time
 
 import frappe
 
 from cs_success.benchmarks.data import bench_customer, insert_invoices, insert_issues
+from cs_success.benchmarks.harness import median_of
 
 
 def single_customer_recompute(history: int = 1000, runs: int = 20) -> dict:
@@ -31,13 +30,7 @@ def single_customer_recompute(history: int = 1000, runs: int = 20) -> dict:
 
 	def median_after(change) -> float:
 		"""Median seconds of the recompute alone, each run after `change` (not timed)."""
-		times = []
-		for i in range(runs):
-			change(i)
-			started = time.perf_counter()
-			recompute_customers([customer])
-			times.append(time.perf_counter() - started)
-		return statistics.median(times)
+		return median_of(lambda: recompute_customers([customer]), runs, before=change)
 
 	figures = {
 		"tickets": history,

@@ -2,6 +2,10 @@
 (health/measure_data.py billing_measures, base/day_cache.py), and every real way the figures move
 reads them again: a Payment Entry, a rollback, a merge. The daily run and past days always read."""
 
+from unittest.mock import patch
+
+import redis
+
 import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, getdate, today
@@ -15,18 +19,19 @@ class CountingBillingReads:
 
 	def __enter__(self):
 		self.reads = 0
-		self.original = frappe.db.sql
+		sql = frappe.db.sql
 
-		def sql(query, *args, **kwargs):
+		def counting(query, *args, **kwargs):
 			if "SELECT 'billing'" in str(query):
 				self.reads += 1
-			return self.original(query, *args, **kwargs)
+			return sql(query, *args, **kwargs)
 
-		frappe.db.sql = sql
+		self.patch = patch.object(frappe.db, "sql", counting)
+		self.patch.start()
 		return self
 
 	def __exit__(self, *exc):
-		frappe.db.sql = self.original
+		self.patch.stop()
 
 
 def overdue(customer: str) -> dict:
@@ -66,9 +71,8 @@ class TestBillingDayCache(FrappeTestCase):
 		self.assertEqual(overdue(self.customer)["overdue_invoices"], 2.0)
 		frappe.db.savepoint("day_cache_test")
 		make_sales_invoice(self.customer, 100, posting_date=add_days(today(), -40), due_date=self.due)
-		self.assertEqual(
-			overdue(self.customer)["overdue_invoices"], 3.0
-		)  # kept under the third's fingerprint
+		# Kept under the third invoice's fingerprint.
+		self.assertEqual(overdue(self.customer)["overdue_invoices"], 3.0)
 		frappe.db.rollback(save_point="day_cache_test")
 		# The latest invoice is the second again: the kept 3 is not its value.
 		self.assertEqual(overdue(self.customer)["overdue_invoices"], 2.0)
@@ -112,14 +116,6 @@ class TestBillingDayCache(FrappeTestCase):
 		self.assertEqual(overdue(bare)["overdue_invoices"], 1.0)
 
 	def test_without_redis_everything_is_read(self):
-		import redis
-
-		def refuse(*args, **kwargs):
-			raise redis.exceptions.ConnectionError("no redis")
-
-		original = frappe.cache.hmget
-		frappe.cache.hmget = refuse
-		try:
+		refused = redis.exceptions.ConnectionError("no redis")
+		with patch.object(frappe.cache, "hmget", side_effect=refused):
 			self.assertEqual(overdue(self.customer)["overdue_invoices"], 2.0)
-		finally:
-			frappe.cache.hmget = original
